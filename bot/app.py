@@ -1,0 +1,125 @@
+"""The Bolt app factory and the process runtime (HTTP front, outbox sender, sweeper, scheduler)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+import handlers
+from bot.clock import SystemClock
+from bot.context import Context
+from bot.escalation import Sweeper
+from bot.outbox import Sender
+from bot.policy import Organisation
+from bot.settings import Settings
+from storage.db import make_engine, ping, upgrade
+
+log = logging.getLogger("safeshift")
+
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is refused unread
+EVENTS_PATH = "/slack/events"
+
+
+def _authorizer(settings: Settings, client: WebClient):
+    """Authorize every request with the one bot token; learn the bot's ids from auth.test once.
+
+    A failing auth.test (Slack away) does not block requests: it is tried again a minute later.
+    """
+    state: dict = {"result": None, "tried": 0.0}
+
+    def authorize(enterprise_id=None, team_id=None, logger=None):
+        if state["result"] is None and time.monotonic() - state["tried"] > 60:
+            state["tried"] = time.monotonic()
+            try:
+                state["result"] = client.auth_test()
+            except Exception:  # noqa: BLE001
+                log.warning("auth.test failed; continuing without the bot's user id")
+        r = state["result"] or {}
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id or r.get("team_id"),
+                               bot_token=settings.SLACK_BOT_TOKEN, bot_user_id=r.get("user_id"), bot_id=r.get("bot_id"))
+
+    return authorize
+
+
+class Runtime:
+    """Everything one `safeshift serve` process runs."""
+
+    def __init__(self, settings: Settings, org: Organisation, *, engine=None, clock=None, migrate: bool = True,
+                 with_scheduler: bool = True):
+        self.settings = settings
+        self.engine = engine if engine is not None else make_engine(settings.DATABASE_URL)
+        if migrate:
+            upgrade(self.engine)
+        self.clock = clock or SystemClock()
+        self.ctx = Context(org=org, engine=self.engine, clock=self.clock, settings=settings)
+        # Request-path client: views.open must answer inside Slack's 3 s; no SDK retries there.
+        self.client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL, timeout=2.5,
+                                retry_handlers=[])
+        # Outbox client: our sender owns retries and back-off.
+        send_client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL,
+                                timeout=settings.SAFESHIFT_SEND_TIMEOUT, retry_handlers=[])
+        self.sender = Sender(self.engine, send_client, self.clock, max_attempts=settings.SAFESHIFT_MAX_SEND_ATTEMPTS,
+                             channel_interval=settings.SAFESHIFT_CHANNEL_INTERVAL)
+        self.sweeper = Sweeper(self.ctx)
+        self.ctx.wakers.extend([self.sender.wake, self.sweeper.wake])
+        self.app = App(
+            signing_secret=settings.SLACK_SIGNING_SECRET,
+            client=self.client,
+            authorize=_authorizer(settings, self.client),
+            process_before_response=True,
+            raise_error_for_unhandled_request=False,
+        )
+        handlers.register(self.app, self.ctx)
+        self.scheduler = None
+        if with_scheduler:
+            from schedules.scheduler import JobScheduler
+
+            self.scheduler = JobScheduler(self.ctx)
+
+    def start_background(self) -> None:
+        self.sender.start()
+        self.sweeper.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.sweeper.stop()
+        self.sender.stop()
+
+    def wsgi(self):
+        bolt = SlackRequestHandler(self.app, path=EVENTS_PATH)
+        engine = self.engine
+
+        def application(environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            method = environ.get("REQUEST_METHOD", "GET")
+            if path == "/healthz":
+                healthy = ping(engine)
+                body = json.dumps({"ok": healthy, "database": "ok" if healthy else "unreachable"}).encode()
+                start_response("200 OK" if healthy else "503 Service Unavailable",
+                               [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+                return [body] if method != "HEAD" else [b""]
+            if path == EVENTS_PATH:
+                if method != "POST":
+                    start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
+                    return [b""]
+                try:
+                    length = int(environ.get("CONTENT_LENGTH") or 0)
+                except ValueError:
+                    length = MAX_BODY + 1
+                if length > MAX_BODY:
+                    start_response("413 Payload Too Large", [("Content-Length", "0")])
+                    return [b""]
+                return bolt(environ, start_response)
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+            return [b"Not Found"]
+
+        return application

@@ -1,0 +1,189 @@
+"""Daily digest and weekly hazard summary: counts first, a few details after.
+
+Everything is computed with SQL aggregates over indexed columns, so a store with
+a million reports answers in well under a second (see docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+from sqlalchemy import func, select
+
+from bot import i18n
+from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
+from bot.masking import mask
+from bot.present import category_name, level_name, mentions, status_label
+from bot.render import render
+from storage.db import session_scope
+from storage.models import JobRun, Report
+
+DETAILS = 5  # lines per folded list
+
+
+def _team_filter(q, team: str | None):
+    return q.where(Report.team == team) if team else q
+
+
+def _local_day_bounds(ctx, moment: dt.datetime, days_back: int) -> tuple[dt.datetime, dt.datetime]:
+    tz = ctx.org.tz
+    day = moment.astimezone(tz).date() - dt.timedelta(days=days_back)
+    start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+
+
+def last_digest_time(ctx, now: dt.datetime) -> dt.datetime:
+    with session_scope(ctx.engine) as s:
+        last = s.execute(select(func.max(JobRun.scheduled_for)).where(JobRun.job == "daily_digest",
+                                                                      JobRun.scheduled_for < now)).scalar()
+    return last or now - dt.timedelta(days=1)
+
+
+def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.datetime | None = None) -> dict:
+    """The numbers behind a daily digest (tests assert on this)."""
+    since = since or last_digest_time(ctx, now)
+    y_start, y_end = _local_day_bounds(ctx, now, 1)
+    open_q = _team_filter(select(Report).where(Report.status != "resolved"), team)
+    with session_scope(ctx.engine) as s:
+        new_q = _team_filter(select(Report).where(Report.reported_at >= since, Report.reported_at < now), team)
+        new_count = s.execute(select(func.count()).select_from(new_q.subquery())).scalar_one()
+        new_items = s.execute(new_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
+        by_level = s.execute(
+            _team_filter(select(Report.level, func.count(), func.min(Report.reported_at))
+                         .where(Report.status != "resolved"), team).group_by(Report.level).order_by(Report.level)
+        ).all()
+        overdue_q = open_q.where(Report.overdue.is_(True))
+        overdue_count = s.execute(select(func.count()).select_from(overdue_q.subquery())).scalar_one()
+        overdue_items = s.execute(overdue_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
+        spans = s.execute(
+            _team_filter(select(Report.reported_at, Report.acknowledged_at)
+                         .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end), team)
+        ).all()
+    tta = [(a - r).total_seconds() for r, a in spans]
+    return {
+        "since": since,
+        "new_count": new_count,
+        "new_items": new_items,
+        "open_by_level": [(lvl, n, oldest) for lvl, n, oldest in by_level],
+        "open_count": sum(n for _, n, _ in by_level),
+        "overdue_count": overdue_count,
+        "overdue_items": overdue_items,
+        "tta": tta,
+        "checks": [],  # scheduled checks and drills join here when they exist
+    }
+
+
+def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None) -> dict:
+    org = ctx.org
+    locale = org.locale
+    c = daily_content(ctx, now, team, since)
+    date = now.astimezone(org.tz).strftime("%Y-%m-%d")
+    title = i18n.tp(locale, "digest.team_title", team=team, date=date) if team else i18n.tp(locale, "digest.title", date=date)
+    counts = i18n.t(locale, "digest.counts", new=c["new_count"], open=c["open_count"], overdue=c["overdue_count"])
+    if c["open_by_level"]:
+        parts = Mrkdwn(" · ".join(
+            i18n.t(locale, "digest.level_part", level=level_name(org, lvl, locale), n=n,
+                   age=fmt_minutes(locale, (now - oldest).total_seconds()))
+            for lvl, n, oldest in c["open_by_level"]))
+        open_line = i18n.t(locale, "digest.open_by_level", parts=parts)
+    else:
+        open_line = i18n.t(locale, "digest.none_open")
+    new_lines = [i18n.t(locale, "digest.new_line", number=r.number, level=level_name(org, r.level, locale),
+                        category=category_name(org, r.category, locale), location=mask(r.location)[:80] or "—",
+                        status=status_label(r, locale)) for r in c["new_items"]]
+    if c["new_count"] > len(new_lines):
+        new_lines.append(i18n.t(locale, "digest.more", n=c["new_count"] - len(new_lines)))
+    overdue_lines = []
+    for r in c["overdue_items"]:
+        purpose = "acknowledge" if r.status == "open" else "resolve"
+        due = r.respond_due_at if purpose == "acknowledge" else r.resolve_due_at
+        holders = ctx.directory.responders_for(r.level, r.team, r.reporter_id)
+        overdue_lines.append(i18n.t(locale, "digest.overdue_line", number=r.number,
+                                    level=level_name(org, r.level, locale),
+                                    what=i18n.tp(locale, f"escalation.what_{purpose}"),
+                                    due=fmt_time(due, org.tz), holders=mentions(holders)))
+    if c["overdue_count"] > len(overdue_lines):
+        overdue_lines.append(i18n.t(locale, "digest.more", n=c["overdue_count"] - len(overdue_lines)))
+    target = org.policy.schedule.response_target.seconds
+    if c["tta"]:
+        tta_line = i18n.t(locale, "digest.tta", median=fmt_minutes(locale, statistics.median(c["tta"])),
+                          worst=fmt_minutes(locale, max(c["tta"])), n=len(c["tta"]),
+                          target=fmt_minutes(locale, target), breached=sum(1 for x in c["tta"] if x > target))
+    else:
+        tta_line = i18n.t(locale, "digest.tta_none")
+    blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
+                    new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
+                    overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
+                    tta_line=tta_line, checks_line=i18n.t(locale, "digest.checks_none"))
+    text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
+                  overdue=c["overdue_count"])
+    return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
+
+
+def daily_payloads(ctx, now: dt.datetime, team: str | None = None, since=None) -> list[dict]:
+    """The safety channel gets the whole department; each team channel its own team."""
+    out = []
+    if team is None:
+        out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since))
+        teams = [t for t in ctx.org.teams if t.channel]
+    else:
+        teams = [t for t in ctx.org.teams if t.name == team]
+    for t in teams:
+        out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since))
+    return out
+
+
+def weekly_content(ctx, now: dt.datetime, team: str | None = None) -> dict:
+    start = now - dt.timedelta(days=7)
+    with session_scope(ctx.engine) as s:
+        in_week = _team_filter(select(Report).where(Report.reported_at >= start, Report.reported_at < now), team)
+        sub = in_week.subquery()
+        by_category = s.execute(select(sub.c.category, func.count()).group_by(sub.c.category)
+                                .order_by(func.count().desc())).all()
+        by_level = s.execute(select(sub.c.level, func.count()).group_by(sub.c.level).order_by(sub.c.level)).all()
+        loc = func.lower(func.trim(sub.c.location))
+        recurring = s.execute(select(loc, func.count()).where(sub.c.location != "").group_by(loc)
+                              .having(func.count() > 1).order_by(func.count().desc()).limit(DETAILS)).all()
+        opened = sum(n for _, n in by_level)
+        closed = s.execute(select(func.count()).select_from(
+            _team_filter(select(Report).where(Report.resolved_at >= start, Report.resolved_at < now), team).subquery()
+        )).scalar_one()
+        open_now = s.execute(select(func.count()).select_from(
+            _team_filter(select(Report).where(Report.status != "resolved"), team).subquery())).scalar_one()
+        took = (Report.acknowledged_at - Report.reported_at)
+        slow = s.execute(_team_filter(select(Report).where(Report.acknowledged_at >= start,
+                                                            Report.acknowledged_at < now), team)
+                         .order_by(took.desc()).limit(DETAILS)).scalars().all()
+    return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
+            "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}
+
+
+def weekly_payloads(ctx, now: dt.datetime, team: str | None = None) -> list[dict]:
+    org = ctx.org
+    locale = org.locale
+    c = weekly_content(ctx, now, team)
+    tz = org.tz
+    start, end = c["start"].astimezone(tz).strftime("%Y-%m-%d"), now.astimezone(tz).strftime("%Y-%m-%d")
+    none = i18n.t(locale, "weekly.none")
+    cats = Mrkdwn(" · ".join(f"{i18n.escape_mrkdwn(category_name(org, k, locale))} {n}" for k, n in c["by_category"])) or none
+    lvls = Mrkdwn(" · ".join(f"{i18n.escape_mrkdwn(level_name(org, k, locale))} {n}" for k, n in c["by_level"])) or none
+    recurring = [i18n.t(locale, "weekly.recurring_line", location=mask(loc)[:80], n=n) for loc, n in c["recurring"]]
+    slow = [i18n.t(locale, "weekly.slowest_line", number=r.number, level=level_name(org, r.level, locale),
+                   took=fmt_minutes(locale, (r.acknowledged_at - r.reported_at).total_seconds())) for r in c["slowest"]]
+    blocks = render("weekly", locale, title=i18n.tp(locale, "weekly.title", start=start, end=end),
+                    opened_closed=i18n.t(locale, "weekly.opened_closed", opened=c["opened"], closed=c["closed"],
+                                         open_now=c["open_now"]),
+                    by_category=i18n.t(locale, "weekly.by_category", parts=cats),
+                    by_level=i18n.t(locale, "weekly.by_level", parts=lvls),
+                    recurring=Mrkdwn("*" + i18n.tp(locale, "weekly.recurring_title").strip("*") + "*\n" +
+                                     ("\n".join(recurring) if recurring else i18n.t(locale, "weekly.recurring_none"))),
+                    slowest=Mrkdwn("*" + i18n.tp(locale, "weekly.slowest_title").strip("*") + "*\n" +
+                                   ("\n".join(slow) if slow else i18n.t(locale, "weekly.slowest_none"))))
+    text = i18n.t(locale, "weekly.fallback", start=start, end=end, opened=c["opened"], closed=c["closed"])
+    channel = org.channels.safety
+    if team:
+        t = ctx.directory.team(team)
+        channel = (t.channel if t else None) or channel
+    return [{"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}]

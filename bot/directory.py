@@ -1,0 +1,105 @@
+"""Who is who: roles from the organisation file, and the policy's permission check."""
+
+from __future__ import annotations
+
+from bot.policy import Organisation, Team
+
+LEADERSHIP_ROLES = ("department_head", "deputy", "safety_officer", "leadership")
+
+
+class Directory:
+    def __init__(self, org: Organisation):
+        self.org = org
+        self._teams = {t.name: t for t in org.teams}
+
+    def team(self, name: str | None) -> Team | None:
+        return self._teams.get(name) if name else None
+
+    def team_of(self, user_id: str) -> Team | None:
+        for team in self.org.teams:
+            if user_id in team.members:
+                return team
+        for team in self.org.teams:
+            if user_id in team.supervisors:
+                return team
+        return None
+
+    def people(self, role: str) -> list[str]:
+        if role == "leadership":
+            seen: list[str] = []
+            for r in ("department_head", "deputy", "safety_officer", "leadership"):
+                for u in getattr(self.org.people, r):
+                    if u not in seen:
+                        seen.append(u)
+            return seen
+        return list(getattr(self.org.people, role, []) or [])
+
+    def roles_of(self, user_id: str, team_name: str | None) -> set[str]:
+        roles = {"anyone"}
+        for role in ("department_head", "deputy", "safety_officer", "it", "security", "legal", "back_office"):
+            if user_id in getattr(self.org.people, role):
+                roles.add(role)
+        if user_id in self.people("leadership"):
+            roles.add("leadership")
+        team = self.team(team_name)
+        if team is not None:
+            if user_id in team.supervisors:
+                roles.add("team_supervisors")
+            if user_id in team.members:
+                roles.add("team_members")
+        return roles
+
+    def is_known(self, user_id: str) -> bool:
+        return len(self.roles_of(user_id, None)) > 1 or self.team_of(user_id) is not None
+
+    def allowed(self, user_id: str, action: str, team_name: str | None) -> bool:
+        permitted = set(self.org.policy.permissions.get(action, []))
+        return bool(permitted & self.roles_of(user_id, team_name))
+
+    def permitted_roles(self, action: str) -> list[str]:
+        return list(self.org.policy.permissions.get(action, []))
+
+    def resolve_people(self, targets: list[str], team_name: str | None, reporter: str | None,
+                       responders: list[str] | None = None) -> list[str]:
+        """Slack user ids for person targets, in order, without repeats. Channel targets are skipped."""
+        out: list[str] = []
+
+        def add(users):
+            for u in users:
+                if u and u not in out:
+                    out.append(u)
+
+        for target in targets:
+            if target == "team_supervisors":
+                team = self.team(team_name)
+                add(team.supervisors if team else [])
+            elif target == "responders":
+                add(self.resolve_people(responders or [], team_name, reporter))
+            elif target == "reporter":
+                add([reporter] if reporter else [])
+            elif target.endswith("_channel"):
+                continue
+            else:
+                add(self.people(target))
+        return out
+
+    def resolve_channels(self, targets: list[str], team_name: str | None) -> list[str]:
+        out: list[str] = []
+        for target in targets:
+            channel = None
+            if target == "leadership_channel":
+                channel = self.org.channels.leadership
+            elif target == "safety_channel":
+                channel = self.org.channels.safety
+            elif target == "team_channel":
+                team = self.team(team_name)
+                channel = team.channel if team else None
+            if channel and channel not in out:
+                out.append(channel)
+        return out
+
+    def responders_for(self, level: int, team_name: str | None, reporter: str | None) -> list[str]:
+        """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
+        lvl = self.org.policy.level(level)
+        people = self.resolve_people(list(lvl.responders), team_name, reporter)
+        return people or self.people("safety_officer") or self.people("department_head")

@@ -1,0 +1,63 @@
+"""The Slack app manifest: every command, scope, event and interactivity setting SafeShift needs."""
+
+from __future__ import annotations
+
+import yaml
+
+from handlers.ids import COMMAND
+
+BOT_SCOPES = [
+    "commands",          # /hazard
+    "chat:write",        # cards, thread lines, DMs (posting to a user id), ephemeral answers
+    "chat:write.public", # post to the safety / leadership / team channels without an invite
+    "im:write",          # open DMs for reminders and escalations
+    "files:read",        # the photo file_input and showing photos on the card
+    "channels:history",  # thread replies under a card (public channels)
+    "groups:history",    # thread replies under a card (private channels)
+]
+BOT_EVENTS = ["message.channels", "message.groups"]
+
+
+def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict:
+    command = {"command": COMMAND, "description": "Report a hazard / 上报隐患 (help, status, mine)",
+               "usage_hint": "[what you saw | status HZ-2026-00042 | mine | help]", "should_escape": False}
+    settings: dict = {
+        "interactivity": {"is_enabled": True},
+        "event_subscriptions": {"bot_events": BOT_EVENTS},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": http_url is None,
+        "token_rotation_enabled": False,
+    }
+    if http_url:
+        url = http_url.rstrip("/")
+        if not url.endswith("/slack/events"):
+            url += "/slack/events"
+        command["url"] = url
+        settings["interactivity"]["request_url"] = url
+        settings["event_subscriptions"]["request_url"] = url
+    return {
+        "display_information": {
+            "name": name,
+            "description": "Workplace-safety responsibility system in Slack / 客服部安全生产责任制",
+            "long_description": (
+                "SafeShift runs a customer-service department's safety responsibility system where the work "
+                "happens: agents report hazards with /hazard in seconds, supervisors acknowledge and resolve them "
+                "from the card in the safety channel, every step is timed against the policy and escalated up the "
+                "ladder when nobody answers, and a daily digest shows the state of things. "
+                "SafeShift 把客服部安全生产责任制搬进 Slack：一线客服用 /hazard 几秒钟上报隐患，业务主管在安全频道的"
+                "卡片上确认和处理，每一步都按制度计时，无人响应时逐级升级，每天推送安全日报。"
+            ),
+            "background_color": "#1d4f91",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": settings,
+    }
+
+
+def manifest_yaml(http_url: str | None = None) -> str:
+    return yaml.safe_dump(build_manifest(http_url), allow_unicode=True, sort_keys=False)

@@ -1,0 +1,263 @@
+"""The outbox: Slack calls written in the same transaction as the change they report,
+delivered by a sender that survives Slack being down.
+
+- Rows of one `ordering_key` (one report) go out strictly in id order.
+- A post records its `ts` under `message_key`; later rows `target_key` it: a
+  `chat.update` edits that message in place, a thread reply goes under it.
+- 429 → wait `Retry-After`; 5xx, timeouts and network errors → exponential back-off;
+  a Slack `ok: false` that retrying cannot fix → `failed` (logged, kept for audit).
+- Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several
+  processes share the work and a crashed sender's rows are picked up again.
+- Posts to one channel are paced with a token bucket (Slack allows about one
+  message per second per channel, with short bursts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+
+from storage.db import session_scope
+from storage.models import OutboxMessage, SlackMessage
+
+log = logging.getLogger("safeshift.outbox")
+
+LEASE = dt.timedelta(seconds=60)
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+                    "team_added_to_org"}
+POSTS = {"chat.postMessage"}
+
+
+def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_key: str,
+            message_key: str | None = None, target_key: str | None = None, dedupe_key: str | None = None,
+            report_id: int | None = None, expires_in: dt.timedelta | None = None) -> OutboxMessage:
+    row = OutboxMessage(
+        created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key,
+        target_key=target_key, dedupe_key=dedupe_key, next_attempt_at=now, report_id=report_id,
+        expires_at=(now + expires_in) if expires_in else None,
+    )
+    session.add(row)
+    return row
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class ChannelPacer:
+    """Token bucket per channel: `burst` posts at once, then one per `interval` seconds."""
+
+    interval: float = 1.0
+    burst: int = 4
+    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+
+    def wait_for(self, channel: str, now: float) -> float:
+        """Seconds until a post to `channel` may go (0 means now)."""
+        if self.interval <= 0:
+            return 0.0
+        b = self._buckets.get(channel)
+        if b is None:
+            return 0.0
+        tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval)
+        return 0.0 if tokens >= 1 else (1 - tokens) * self.interval
+
+    def take(self, channel: str, now: float) -> None:
+        if self.interval <= 0:
+            return
+        b = self._buckets.get(channel)
+        if b is None:
+            b = self._buckets[channel] = _Bucket(tokens=self.burst, updated=now)
+        b.tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval) - 1
+        b.updated = now
+
+
+class Sender:
+    def __init__(self, engine: Engine, client: WebClient, clock, *, max_attempts: int = 50,
+                 channel_interval: float = 1.0, batch: int = 50, name: str = "sender"):
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self.pacer = ChannelPacer(interval=channel_interval)
+        self.name = name
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- claiming -------------------------------------------------------------------------
+    def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        earlier = aliased(OutboxMessage)
+        blocked = exists().where(
+            and_(earlier.ordering_key == OutboxMessage.ordering_key, earlier.id < OutboxMessage.id,
+                 earlier.status.in_(("pending", "sending")))
+        )
+        claimable = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+        )
+        with session_scope(self.engine) as s:
+            rows = s.execute(
+                select(OutboxMessage).where(claimable, ~blocked).order_by(OutboxMessage.id)
+                .limit(self.batch).with_for_update(skip_locked=True)
+            ).scalars().all()
+            for row in rows:
+                row.status = "sending"
+                row.lease_until = now + LEASE
+                row.attempts += 1
+            s.flush()
+            return [OutboxMessage.model_validate(r.model_dump()) for r in rows]
+
+    # -- delivering -----------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Deliver what is due now. Returns how many rows were settled (sent, failed or rescheduled)."""
+        rows = self._claim()
+        done = 0
+        for row in rows:
+            self._deliver(row)
+            done += 1
+        return done
+
+    def drain(self, max_rounds: int = 100) -> None:
+        """Deliver until nothing is immediately due (tests and the CLI use it)."""
+        for _ in range(max_rounds):
+            if not self.run_once():
+                return
+
+    def _finish(self, row_id: int, **values) -> None:
+        with session_scope(self.engine) as s:
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+    def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict] | None:
+        """Fill channel/ts/thread_ts from the target message. None: the row must wait or fall back."""
+        method, payload = row.method, dict(row.payload)
+        if not row.target_key:
+            return method, payload
+        with session_scope(self.engine) as s:
+            target = s.get(SlackMessage, row.target_key)
+        if target is None:
+            # The message it refers to was never posted (its post failed for good):
+            # a card update becomes the card's first post; a reply goes to the channel.
+            if method == "chat.update":
+                payload.pop("ts", None)
+                return "chat.postMessage", payload
+            payload.pop("thread_ts", None)
+            return method, payload
+        if method == "chat.update":
+            payload["channel"], payload["ts"] = target.channel, target.ts
+        else:
+            payload["thread_ts"] = target.ts
+            payload.setdefault("channel", target.channel)
+        return method, payload
+
+    def _deliver(self, row: OutboxMessage) -> None:
+        now = self.clock.now()
+        if row.expires_at and row.expires_at < now:
+            self._finish(row.id, status="failed", last_error="expired before delivery", lease_until=None)
+            return
+        method, payload = self._resolve_target(row)
+        channel = payload.get("channel", "")
+        if method in POSTS:
+            wait = self.pacer.wait_for(channel, now.timestamp())
+            if wait > 0:
+                self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
+                             next_attempt_at=now + dt.timedelta(seconds=wait))
+                return
+        try:
+            response = self.client.api_call(method, json=payload)
+        except SlackApiError as exc:
+            self._failed_call(row, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off
+            self._retry_later(row, f"{type(exc).__name__}: {exc}", None)
+            return
+        if method in POSTS:
+            self.pacer.take(channel, now.timestamp())
+        sent_at = self.clock.now()
+        with session_scope(self.engine) as s:
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                status="sent", sent_at=sent_at, lease_until=None, last_error=""))
+            key = row.message_key if method in POSTS else None
+            if key and response.get("ts"):
+                if s.get(SlackMessage, key) is None:
+                    s.add(SlackMessage(key=key, channel=response.get("channel") or channel, ts=response["ts"],
+                                       report_id=row.report_id, posted_at=sent_at))
+
+    def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> None:
+        resp = exc.response
+        status = getattr(resp, "status_code", 200)
+        error = (resp.get("error") if resp is not None and hasattr(resp, "get") else None) or str(exc)
+        if status == 429:
+            retry_after = None
+            try:
+                retry_after = float(resp.headers.get("Retry-After") or resp.headers.get("retry-after") or 1)
+            except (TypeError, ValueError, AttributeError):
+                retry_after = 1.0
+            self._retry_later(row, f"429 rate limited ({error})", retry_after)
+        elif status >= 500 or error in RETRYABLE_ERRORS:
+            self._retry_later(row, f"{status} {error}", None)
+        else:
+            log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
+            self._finish(row.id, status="failed", last_error=str(error)[:2000], lease_until=None)
+
+    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None) -> None:
+        if row.attempts >= self.max_attempts:
+            log.error("outbox row %s gave up after %s attempts: %s", row.id, row.attempts, error)
+            self._finish(row.id, status="failed", last_error=error[:2000], lease_until=None)
+            return
+        if delay is None:
+            delay = min(300.0, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
+        log.warning("outbox row %s retry in %.1fs: %s", row.id, delay, error)
+        self._finish(row.id, status="pending", last_error=error[:2000], lease_until=None,
+                     next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
+
+    # -- the thread -----------------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def next_due_in(self) -> float:
+        with session_scope(self.engine) as s:
+            nxt = s.execute(
+                select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.next_attempt_at).limit(1)
+            ).scalar()
+        if nxt is None:
+            return 1.0
+        return max(0.0, min(1.0, (nxt - self.clock.now()).total_seconds()))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+                wait = 0.0 if busy else self.next_due_in()
+            except Exception:  # noqa: BLE001 - the database may be away for a moment
+                log.exception("outbox sender round failed; retrying")
+                wait = 1.0
+            if wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=f"safeshift-{self.name}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None

@@ -1,0 +1,323 @@
+"""The organisation file and the policy it carries, as validated data.
+
+`load_org(path)` reads the YAML organisation file, deep-merges its `policy:`
+overrides over the built-in policy (`policy_default.yaml`), validates the whole
+and raises `ConfigError("path:line: where: what")` on the first problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.durations import Duration, parse_duration
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("policy_default.yaml")
+LOCALES = ("zh-CN", "en")
+
+PERSON_ROLES = ("department_head", "deputy", "safety_officer", "it", "security", "legal", "leadership", "back_office")
+# Targets a rule may name: people by role, computed groups, and channels.
+PERSON_TARGETS = PERSON_ROLES + ("team_supervisors", "responders", "reporter")
+CHANNEL_TARGETS = ("leadership_channel", "safety_channel", "team_channel")
+
+_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class ConfigError(Exception):
+    """The organisation file is invalid; the message carries path and line."""
+
+
+def _duration(v: Any) -> Duration:
+    if isinstance(v, Duration):
+        return v
+    return parse_duration(v)
+
+
+DurationField = Annotated[Duration, BeforeValidator(_duration)]
+
+
+def _user_id(v: Any) -> str:
+    if not isinstance(v, str) or not _USER_RE.match(v):
+        raise ValueError(f"not a Slack user ID: {v!r} (like U0123ABC)")
+    return v
+
+
+def _channel_id(v: Any) -> str:
+    if not isinstance(v, str) or not _CHANNEL_RE.match(v):
+        raise ValueError(f"not a Slack channel ID: {v!r} (like C0123ABC)")
+    return v
+
+
+UserId = Annotated[str, BeforeValidator(_user_id)]
+ChannelId = Annotated[str, BeforeValidator(_channel_id)]
+Target = Literal[PERSON_TARGETS + CHANNEL_TARGETS]  # type: ignore[valid-type]
+PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone")]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+
+class Localized(_Strict):
+    """A text in both languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    en: str = Field(min_length=1)
+    zh_CN: str = Field(alias="zh-CN", min_length=1)
+
+    def get(self, locale: str) -> str:
+        return self.zh_CN if locale == "zh-CN" else self.en
+
+
+class Numbering(_Strict):
+    prefix: str = Field(pattern=r"^[A-Z]{1,6}$")
+    digits: int = Field(ge=3, le=10)
+
+
+class Level(_Strict):
+    name: Localized
+    hint: Localized
+    respond_within: DurationField
+    resolve_within: DurationField
+    responders: list[Target] = Field(min_length=1)
+    notify: list[Target] = []
+    ignore_working_hours: bool = False
+
+
+class HazardPolicy(_Strict):
+    description_max: int = Field(ge=20, le=2900)
+    location_max: int = Field(ge=10, le=500)
+    suggestion_max: int = Field(ge=20, le=2900)
+    max_photos: int = Field(ge=0, le=10)
+    categories: dict[str, Localized] = Field(min_length=1)
+    levels: dict[int, Level] = Field(min_length=1)
+
+    @field_validator("categories")
+    @classmethod
+    def _cat_keys(cls, v: dict[str, Localized]) -> dict[str, Localized]:
+        for key in v:
+            if not re.match(r"^[a-z][a-z0-9_]{0,40}$", key):
+                raise ValueError(f"category key {key!r} must be lower_snake_case")
+        return v
+
+
+class Rung(_Strict):
+    after: DurationField
+    notify: list[Target] = Field(min_length=1)
+    via: list[Literal["thread", "dm", "channel"]] = Field(min_length=1)
+
+
+class Escalation(_Strict):
+    acknowledge: list[Rung] = Field(min_length=1)
+    resolve: list[Rung] = Field(min_length=1)
+
+    @field_validator("acknowledge", "resolve")
+    @classmethod
+    def _ordered(cls, v: list[Rung]) -> list[Rung]:
+        afters = [r.after.seconds for r in v]
+        if any(r.after.working_days for r in v):
+            raise ValueError("escalation waits are clock durations (s, m, h, d), not working days")
+        if afters != sorted(afters):
+            raise ValueError("rungs must be in order of `after`")
+        return v
+
+
+class WorkingHours(_Strict):
+    start: str = "08:00"
+    end: str = "22:00"
+    days: Literal["every_day", "working_days"] = "every_day"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM_RE.match(str(v)):
+            raise ValueError(f"not a time of day HH:MM: {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _span(self) -> "WorkingHours":
+        if self.start >= self.end:
+            raise ValueError("working_hours.start must be before end")
+        return self
+
+
+class Weekly(_Strict):
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: str = "09:00"
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM_RE.match(str(v)):
+            raise ValueError(f"not a time of day HH:MM: {v!r}")
+        return v
+
+
+class Schedule(_Strict):
+    daily_digest: str = "08:30"
+    weekly_summary: Weekly = Weekly()
+    response_target: DurationField = parse_duration("30m")
+
+    @field_validator("daily_digest")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM_RE.match(str(v)):
+            raise ValueError(f"not a time of day HH:MM: {v!r}")
+        return v
+
+
+class Policy(_Strict):
+    numbering: dict[str, Numbering]
+    hazard: HazardPolicy
+    permissions: dict[Literal["acknowledge", "resolve"], list[PermissionRole]]
+    escalation: Escalation
+    working_hours: WorkingHours
+    schedule: Schedule
+
+    def level(self, n: int) -> Level:
+        return self.hazard.levels[n]
+
+
+class Channels(_Strict):
+    safety: ChannelId
+    leadership: ChannelId | None = None
+
+
+class People(_Strict):
+    department_head: list[UserId] = []
+    deputy: list[UserId] = []
+    safety_officer: list[UserId] = []
+    it: list[UserId] = []
+    security: list[UserId] = []
+    legal: list[UserId] = []
+    leadership: list[UserId] = []  # further members of the leadership group (e.g. employee representatives)
+    back_office: list[UserId] = []
+
+
+class Team(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    channel: ChannelId | None = None
+    supervisors: list[UserId] = []
+    members: list[UserId] = []
+
+
+class Organisation(_Strict):
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    channels: Channels
+    people: People = People()
+    teams: list[Team] = []
+    user_locales: dict[UserId, Literal["zh-CN", "en"]] = {}
+    policy: Policy
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)") from None
+        return v
+
+    @field_validator("teams")
+    @classmethod
+    def _unique_teams(cls, v: list[Team]) -> list[Team]:
+        names = [t.name for t in v]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"team names must be unique: {sorted(dup)}")
+        return v
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.tz)
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def default_policy_data() -> dict:
+    with open(DEFAULT_POLICY_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Follow a pydantic error location through the YAML node tree."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(part):
+                    node = value_node
+                    line = node.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
+    try:
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}:1: the organisation file must be a mapping of keys")
+    overrides = raw.get("policy") or {}
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{source}:{_line_of(node, ('policy',))}: policy: must be a mapping")
+    data = dict(raw)
+    data["policy"] = _deep_merge(default_policy_data(), overrides)
+    try:
+        return Organisation.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in loc if p not in ("literal", "str", "int"))
+        line = _line_of(node, loc)
+        where = ".".join(str(p) for p in loc) or "(top)"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{source}:{line or 1}: {where}: {msg}") from None
+
+
+def load_org(path: str | Path) -> Organisation:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: the organisation file does not exist (set SAFESHIFT_CONFIG)") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the organisation file: {exc.strerror}") from None
+    return parse_org(text, str(p))

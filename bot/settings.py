@@ -1,0 +1,89 @@
+"""Process settings, read from the environment and an optional `.env` file.
+
+The names are a public contract (README, black-box checks): SLACK_BOT_TOKEN,
+SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, SAFESHIFT_CONFIG.
+A missing or wrong value stops start-up with one line that names the setting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    SLACK_BOT_TOKEN: str = Field(min_length=1)
+    SLACK_SIGNING_SECRET: str = Field(min_length=1)
+    SLACK_APP_TOKEN: str | None = None
+    SLACK_API_URL: str = DEFAULT_SLACK_API_URL
+    DATABASE_URL: str = "sqlite:///safeshift.db"
+    SAFESHIFT_CONFIG: str = "safeshift.yaml"
+    # Operational knobs (not policy): how the outbox sender behaves.
+    SAFESHIFT_SEND_TIMEOUT: float = Field(default=10.0, gt=0)
+    SAFESHIFT_MAX_SEND_ATTEMPTS: int = Field(default=50, ge=1)
+    SAFESHIFT_CHANNEL_INTERVAL: float = Field(default=1.0, ge=0)
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token(cls, v: str) -> str:
+        if not v.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return v
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return v
+
+    @field_validator("SLACK_API_URL")
+    @classmethod
+    def _api_url(cls, v: str) -> str:
+        if not (v.startswith("http://") or v.startswith("https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return v if v.endswith("/") else v + "/"
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _db_url(cls, v: str) -> str:
+        try:
+            url = make_url(v)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a wrong setting
+            raise ValueError(f"is not a database URL ({exc})") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            # Plain postgresql:// would pick psycopg2, which we do not ship.
+            v = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return v
+
+    @property
+    def config_path(self) -> Path:
+        return Path(self.SAFESHIFT_CONFIG)
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings or raise SettingsError with one line naming the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "settings"
+        if err["type"] == "missing":
+            raise SettingsError(f"{name} is not set (environment or .env)") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name} {msg}") from None

@@ -1,0 +1,127 @@
+"""Recurring jobs on APScheduler 3.x cron triggers, in the organisation's time zone.
+
+APScheduler only says *when*; whether a run happens is decided by the database:
+each run first inserts `(job, scheduled time)` into `job_run` in the same
+transaction that queues its messages, so a restart or a second process never
+repeats it (APScheduler's own job stores cannot be shared between processes).
+A run missed while the bot was down is made up once at start if it is recent
+enough (`CATCH_UP`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import IntegrityError
+
+from bot import digest
+from bot.outbox import enqueue
+from storage.db import session_scope
+from storage.models import JobRun
+
+log = logging.getLogger("safeshift.scheduler")
+
+CATCH_UP = {"daily_digest": dt.timedelta(hours=6), "weekly_summary": dt.timedelta(hours=12)}
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def triggers(org) -> dict[str, CronTrigger]:
+    sched = org.policy.schedule
+    dh, dm = (int(x) for x in sched.daily_digest.split(":"))
+    wh, wm = (int(x) for x in sched.weekly_summary.time.split(":"))
+    return {
+        "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
+        "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
+    }
+
+
+def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """Every fire time in [start, end] (aware)."""
+    out = []
+    t = trigger.get_next_fire_time(None, start)
+    while t is not None and t <= end:
+        out.append(t)
+        t = trigger.get_next_fire_time(t, t + dt.timedelta(microseconds=1))
+    return out
+
+
+def previous_fire_time(trigger: CronTrigger, now: dt.datetime, lookback=dt.timedelta(days=8)) -> dt.datetime | None:
+    times = fire_times(trigger, now - lookback, now)
+    return times[-1] if times else None
+
+
+def payloads_for(ctx, job: str, scheduled_for: dt.datetime) -> list[dict]:
+    if job == "daily_digest":
+        since = digest.last_digest_time(ctx, scheduled_for)
+        return digest.daily_payloads(ctx, scheduled_for, since=since)
+    if job == "weekly_summary":
+        return digest.weekly_payloads(ctx, scheduled_for)
+    raise KeyError(job)
+
+
+def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
+    """Run `job` for `scheduled_for` unless some process already has. True if this call ran it."""
+    scheduled_for = scheduled_for.astimezone(dt.timezone.utc)
+    now = ctx.clock.now()
+    try:
+        with session_scope(ctx.engine) as s:
+            s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))
+            s.flush()
+            for p in payloads_for(ctx, job, scheduled_for):
+                enqueue(s, now, "chat.postMessage", p, ordering_key=f"job:{job}",
+                        dedupe_key=f"{job}:{scheduled_for.isoformat()}:{p['channel']}")
+            run = s.get(JobRun, (job, scheduled_for))
+            run.finished_at = ctx.clock.now()
+    except IntegrityError:
+        return False
+    ctx.wake()
+    log.info("ran %s for %s", job, scheduled_for.isoformat())
+    return True
+
+
+def catch_up(ctx, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime]]:
+    """Make up the latest missed run of each job, if recent enough."""
+    now = now or ctx.clock.now()
+    done = []
+    for job, trigger in triggers(ctx.org).items():
+        prev = previous_fire_time(trigger, now)
+        if prev is not None and now - prev <= CATCH_UP[job] and run_job(ctx, job, prev):
+            done.append((job, prev))
+    return done
+
+
+class JobScheduler:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._scheduler: BackgroundScheduler | None = None
+
+    def _run(self, job: str) -> None:
+        trigger = triggers(self.ctx.org)[job]
+        scheduled = previous_fire_time(trigger, self.ctx.clock.now() + dt.timedelta(seconds=1))
+        if scheduled is not None:
+            try:
+                run_job(self.ctx, job, scheduled)
+            except Exception:  # noqa: BLE001
+                log.exception("job %s failed", job)
+
+    def start(self) -> None:
+        sched = BackgroundScheduler(timezone=self.ctx.org.tz)
+        for job, trigger in triggers(self.ctx.org).items():
+            sched.add_job(self._run, trigger, args=[job], id=job, misfire_grace_time=int(CATCH_UP[job].total_seconds()),
+                          coalesce=True, max_instances=1)
+        sched.start()
+        self._scheduler = sched
+        try:
+            catch_up(self.ctx)
+        except Exception:  # noqa: BLE001 - the database may be away; the next run still comes
+            log.exception("catch-up of missed jobs failed")
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None

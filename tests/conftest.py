@@ -1,0 +1,276 @@
+"""Shared fixtures: a fresh database (SQLite, or PostgreSQL via SAFESHIFT_TEST_DATABASE_URL),
+a recording fake Slack Web API, and the bot serving real signed HTTP in this process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.policy import parse_org
+from bot.settings import load_settings
+from storage.db import make_engine, upgrade
+from tests.fakeslack import FakeSlack
+from tests.slackschema import assert_valid_message, assert_valid_view
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+PG_URL = os.environ.get("SAFESHIFT_TEST_DATABASE_URL")
+
+ORG_YAML = """
+timezone: Asia/Shanghai
+locale: zh-CN
+channels: {safety: C0SAFETY, leadership: C0LEAD}
+people:
+  department_head: [U0HEAD]
+  deputy: [U0DEPUTY]
+  safety_officer: [U0OFFICER]
+  it: [U0IT]
+  security: [U0SEC]
+teams:
+  - {name: Hotline A, channel: C0TEAMA, supervisors: [U0SUPA], members: [U0AGENT1, U0AGENT2]}
+  - {name: Hotline B, channel: C0TEAMB, supervisors: [U0SUPB], members: [U0AGENT3]}
+"""
+
+
+def org_from(extra_policy: str = "", base: str = ORG_YAML, **replace):
+    text_ = base
+    for k, v in replace.items():
+        text_ = text_.replace(k, v)
+    if extra_policy:
+        text_ += "policy:\n" + "\n".join("  " + line for line in extra_policy.strip("\n").splitlines()) + "\n"
+    return parse_org(text_, "test-org.yaml")
+
+
+def _truncate_pg(engine) -> None:
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+_pg_ready = False
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    global _pg_ready
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        if not _pg_ready:
+            with engine.begin() as conn:  # a clean schema once per run
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade(engine)
+            _pg_ready = True
+        _truncate_pg(engine)
+        engine.dispose()
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'safeshift.db'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    e = make_engine(db_url)
+    upgrade(e)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def org():
+    return org_from()
+
+
+@pytest.fixture
+def fake_slack():
+    fake = FakeSlack()
+    yield fake
+    fake.close()
+    # Whatever the bot sent to Slack must be what Slack accepts.
+    for call in fake.calls:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            assert_valid_message(call.params)
+        if call.method in ("views.open", "views.update", "views.push", "views.publish"):
+            assert_valid_view(call.params["view"])
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    sig = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+class Bot:
+    """The bot in HTTP mode on a free local port, with helpers that speak Slack's payload shapes."""
+
+    def __init__(self, runtime, server, fake: FakeSlack):
+        self.runtime = runtime
+        self.server = server
+        self.fake = fake
+        self.ctx = runtime.ctx
+        self.port = server.effective_port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def post(self, body: str, content_type: str, headers: dict | None = None, signed: bool = True,
+             timestamp: int | None = None, path: str = "/slack/events"):
+        h = {"Content-Type": content_type}
+        if signed:
+            h.update(sign(body, timestamp))
+        h.update(headers or {})
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body.encode(), headers=h,
+                                     method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=15) as resp:
+                raw = resp.read().decode()
+                return resp.status, (json.loads(raw) if raw.strip().startswith("{") else raw)
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def form(self, fields: dict, **kw):
+        return self.post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded", **kw)
+
+    def interactive(self, payload: dict, **kw):
+        return self.form({"payload": json.dumps(payload)}, **kw)
+
+    def slash(self, user: str, text: str = "", channel: str = "C0TEAMA", **kw):
+        return self.form({
+            "token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": channel,
+            "channel_name": "hotline-a", "user_id": user, "user_name": user.lower(), "command": "/hazard",
+            "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
+            "response_url": "http://127.0.0.1:9/hooks", "trigger_id": f"trig-{uuid.uuid4().hex[:10]}",
+        }, **kw)
+
+    def submit(self, user: str, values: dict, view_id: str | None = None, callback_id: str = "hazard_report",
+               private_metadata: str = "{}", **kw):
+        state = {}
+        for block_id, v in values.items():
+            if block_id == "level":
+                state[block_id] = {"value": {"type": "radio_buttons", "selected_option": None if v is None else {
+                    "text": {"type": "plain_text", "text": str(v)}, "value": str(v)}}}
+            elif block_id == "category":
+                state[block_id] = {"value": {"type": "static_select", "selected_option": None if v is None else {
+                    "text": {"type": "plain_text", "text": str(v)}, "value": str(v)}}}
+            elif block_id == "photos":
+                state[block_id] = {"value": {"type": "file_input", "files": v}}
+            else:
+                state[block_id] = {"value": {"type": "plain_text_input", "value": v}}
+        view_id = view_id or f"V{uuid.uuid4().hex[:10].upper()}"
+        payload = {
+            "type": "view_submission", "team": {"id": "T1", "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+            "view": {"id": view_id, "team_id": "T1", "type": "modal", "callback_id": callback_id,
+                     "private_metadata": private_metadata, "hash": "h1", "blocks": [],
+                     "title": {"type": "plain_text", "text": "x"},
+                     "state": {"values": state}, "app_id": "A1", "bot_id": "BBOT"},
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        return self.interactive(payload, **kw)
+
+    def report(self, user: str = "U0AGENT1", level: int = 2, category: str = "electrical",
+               description: str = "exposed power cord under desk 12", location: str = "row 3 desk 12", **kw):
+        status, body = self.submit(user, {"level": level, "category": category, "description": description,
+                                          "location": location, "suggestion": None}, **kw)
+        assert status == 200, body
+        return body
+
+    def click(self, user: str, action_id: str, value: str, channel: str = "C0SAFETY", message_ts: str = "1.0", **kw):
+        payload = {
+            "type": "block_actions", "team": {"id": "T1", "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+            "channel": {"id": channel, "name": "safety"},
+            "message": {"type": "message", "ts": message_ts, "text": "card", "blocks": []},
+            "response_url": "http://127.0.0.1:9/actions",
+            "actions": [{"action_id": action_id, "block_id": "hazard_actions", "value": value, "type": "button",
+                         "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}],
+            "is_enterprise_install": False,
+        }
+        return self.interactive(payload, **kw)
+
+    def event(self, event: dict, event_id: str | None = None, headers: dict | None = None, **kw):
+        body = {
+            "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}", "event_time": int(time.time()),
+            "event": event, "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(body), "application/json", headers=headers, **kw)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox has nothing left to send right now."""
+        from sqlalchemy import select
+
+        from storage.db import session_scope
+        from storage.models import OutboxMessage
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with session_scope(self.ctx.engine) as s:
+                busy = s.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending")))
+                                 .limit(1)).first()
+            if busy is None:
+                return
+            time.sleep(0.02)
+        raise AssertionError("outbox did not drain")
+
+
+def make_settings(db_url: str, fake_url: str, **extra):
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_url,
+           "DATABASE_URL": db_url, "SAFESHIFT_CONFIG": "unused.yaml", "SAFESHIFT_CHANNEL_INTERVAL": 0}
+    env.update(extra)
+    return load_settings(_env_file=None, **env)
+
+
+def start_bot(db_url: str, fake: FakeSlack, org, clock=None, background: bool = True, **settings_extra) -> Bot:
+    from waitress import create_server
+
+    from bot.app import Runtime
+
+    settings = make_settings(db_url, fake.url, **settings_extra)
+    runtime = Runtime(settings, org, clock=clock, with_scheduler=False)
+    if background:
+        runtime.start_background()
+    server = create_server(runtime.wsgi(), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    bot = Bot(runtime, server, fake)
+    bot._thread = thread
+    return bot
+
+
+def stop_bot(bot: Bot) -> None:
+    bot.server.close()
+    bot.runtime.stop()
+    bot.runtime.engine.dispose()
+
+
+@pytest.fixture
+def bot(db_url, fake_slack, org):
+    b = start_bot(db_url, fake_slack, org)
+    yield b
+    stop_bot(b)
+
+
+@pytest.fixture
+def utc():
+    return lambda *a: dt.datetime(*a, tzinfo=dt.timezone.utc)
+
+
+ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,54 @@
+"""Validation against ../shared/slack/*.schema.json (the schemas are required, never skipped)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema.validators import validator_for
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "slack"
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict:
+    path = SHARED / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests need shared/slack beside the repository")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(ref: str | None, name: str):
+    schema = _schema(name)
+    if ref:
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": f"#/$defs/{ref}"}
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def block_errors(blocks) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(None, "block-kit.schema.json").iter_errors(blocks)]
+
+
+def view_errors(view) -> list[str]:
+    ref = "home_view" if view.get("type") == "home" else "modal_view"
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(ref, "block-kit.schema.json").iter_errors(view)]
+
+
+def manifest_errors(manifest) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(None, "manifest.schema.json").iter_errors(manifest)]
+
+
+def assert_valid_message(params: dict) -> None:
+    assert params.get("text"), f"message without a plain-text fallback: {params}"
+    if "blocks" in params:
+        errs = block_errors(params["blocks"])
+        assert not errs, f"invalid blocks: {errs[:5]}"
+
+
+def assert_valid_view(view: dict) -> None:
+    errs = view_errors(view)
+    assert not errs, f"invalid view: {errs[:5]}"

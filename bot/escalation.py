@@ -27,7 +27,7 @@ from storage.models import AuditEvent, Report, Timer
 
 log = logging.getLogger("safeshift.escalation")
 
-LATE_AFTER = dt.timedelta(seconds=10)  # a notice this much after its moment says it is late
+LATE_AFTER = dt.timedelta(seconds=5)  # on time means within 5 s of the moment; later notices say they are late
 ICONS = {-1: ":alarm_clock:", 0: ":bell:", 1: ":warning:"}
 
 

@@ -1,7 +1,7 @@
 """Personal data kept out of channels (§3.3): ID-card, bank-card and mobile numbers.
 
 - Mainland resident ID: 18 characters, 17 digits + check (digit or X), ISO 7064 MOD 11-2.
-- Bank card: 13–19 digits (spaces or dashes allowed) passing the Luhn check.
+- Bank card: 15–19 digits (spaces or dashes allowed) passing the Luhn check.
 - Mainland mobile: 1[3-9] + 9 digits.
 Everything SafeShift posts to Slack passes through `mask`.
 """
@@ -13,7 +13,7 @@ import re
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
-_CARD_RE = re.compile(r"(?<![\d])(\d(?:[ -]?\d){12,18})(?![\d])")
+_CARD_RE = re.compile(r"(?<![\d])(\d(?:[ -]?\d){14,18})(?![\d])")
 _MOBILE_RE = re.compile(r"(?<![\d])(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![\d])")
 
 
@@ -44,7 +44,7 @@ def _mask_id(m: re.Match) -> str:
 def _mask_card(m: re.Match) -> str:
     raw = m.group(1)
     digits = re.sub(r"[ -]", "", raw)
-    if 13 <= len(digits) <= 19 and luhn(digits):
+    if 15 <= len(digits) <= 19 and luhn(digits):
         return "**** **** **** " + digits[-4:]
     return raw
 

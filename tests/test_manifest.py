@@ -1,0 +1,24 @@
+import yaml
+
+from bot.manifest import BOT_SCOPES, build_manifest, manifest_yaml
+from tests.slackschema import manifest_errors
+
+
+def test_socket_mode_manifest_is_valid():
+    m = yaml.safe_load(manifest_yaml())
+    assert not manifest_errors(m), manifest_errors(m)
+    assert m["settings"]["socket_mode_enabled"] is True
+    assert m["features"]["slash_commands"][0]["command"] == "/hazard"
+    assert {"commands", "chat:write", "files:read", "channels:history"} <= set(m["oauth_config"]["scopes"]["bot"])
+    assert "message.channels" in m["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_http_manifest_points_everything_at_slack_events():
+    m = build_manifest("https://safeshift.example.com")
+    assert not manifest_errors(m), manifest_errors(m)
+    url = "https://safeshift.example.com/slack/events"
+    assert m["settings"]["interactivity"]["request_url"] == url
+    assert m["settings"]["event_subscriptions"]["request_url"] == url
+    assert m["features"]["slash_commands"][0]["url"] == url
+    assert m["settings"]["socket_mode_enabled"] is False
+    assert len(set(BOT_SCOPES)) == len(BOT_SCOPES)

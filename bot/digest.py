@@ -6,6 +6,7 @@ a million reports answers in well under a second (see docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import statistics
 
@@ -22,6 +23,16 @@ from storage.models import JobRun, Report
 DETAILS = 5  # lines per folded list
 
 
+@contextlib.contextmanager
+def _using(ctx, session):
+    """The caller's session when inside its transaction (a second one would wait on SQLite's lock)."""
+    if session is not None:
+        yield session
+    else:
+        with session_scope(ctx.engine) as s:
+            yield s
+
+
 def _team_filter(q, team: str | None):
     return q.where(Report.team == team) if team else q
 
@@ -34,19 +45,20 @@ def _local_day_bounds(ctx, moment: dt.datetime, days_back: int) -> tuple[dt.date
     return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
-def last_digest_time(ctx, now: dt.datetime) -> dt.datetime:
-    with session_scope(ctx.engine) as s:
+def last_digest_time(ctx, now: dt.datetime, session=None) -> dt.datetime:
+    with _using(ctx, session) as s:
         last = s.execute(select(func.max(JobRun.scheduled_for)).where(JobRun.job == "daily_digest",
                                                                       JobRun.scheduled_for < now)).scalar()
     return last or now - dt.timedelta(days=1)
 
 
-def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.datetime | None = None) -> dict:
+def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.datetime | None = None,
+                  session=None) -> dict:
     """The numbers behind a daily digest (tests assert on this)."""
-    since = since or last_digest_time(ctx, now)
+    since = since or last_digest_time(ctx, now, session)
     y_start, y_end = _local_day_bounds(ctx, now, 1)
     open_q = _team_filter(select(Report).where(Report.status != "resolved"), team)
-    with session_scope(ctx.engine) as s:
+    with _using(ctx, session) as s:
         new_q = _team_filter(select(Report).where(Report.reported_at >= since, Report.reported_at < now), team)
         new_count = s.execute(select(func.count()).select_from(new_q.subquery())).scalar_one()
         new_items = s.execute(new_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
@@ -75,10 +87,10 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
     }
 
 
-def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None) -> dict:
+def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None) -> dict:
     org = ctx.org
     locale = org.locale
-    c = daily_content(ctx, now, team, since)
+    c = daily_content(ctx, now, team, since, session)
     date = now.astimezone(org.tz).strftime("%Y-%m-%d")
     title = i18n.tp(locale, "digest.team_title", team=team, date=date) if team else i18n.tp(locale, "digest.title", date=date)
     counts = i18n.t(locale, "digest.counts", new=c["new_count"], open=c["open_count"], overdue=c["overdue_count"])
@@ -122,22 +134,22 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
 
 
-def daily_payloads(ctx, now: dt.datetime, team: str | None = None, since=None) -> list[dict]:
+def daily_payloads(ctx, now: dt.datetime, team: str | None = None, since=None, session=None) -> list[dict]:
     """The safety channel gets the whole department; each team channel its own team."""
     out = []
     if team is None:
-        out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since))
+        out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since, session))
         teams = [t for t in ctx.org.teams if t.channel]
     else:
         teams = [t for t in ctx.org.teams if t.name == team]
     for t in teams:
-        out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since))
+        out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since, session))
     return out
 
 
-def weekly_content(ctx, now: dt.datetime, team: str | None = None) -> dict:
+def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None) -> dict:
     start = now - dt.timedelta(days=7)
-    with session_scope(ctx.engine) as s:
+    with _using(ctx, session) as s:
         in_week = _team_filter(select(Report).where(Report.reported_at >= start, Report.reported_at < now), team)
         sub = in_week.subquery()
         by_category = s.execute(select(sub.c.category, func.count()).group_by(sub.c.category)
@@ -152,18 +164,18 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None) -> dict:
         )).scalar_one()
         open_now = s.execute(select(func.count()).select_from(
             _team_filter(select(Report).where(Report.status != "resolved"), team).subquery())).scalar_one()
-        took = (Report.acknowledged_at - Report.reported_at)
-        slow = s.execute(_team_filter(select(Report).where(Report.acknowledged_at >= start,
-                                                            Report.acknowledged_at < now), team)
-                         .order_by(took.desc()).limit(DETAILS)).scalars().all()
+        # a week's acknowledgements are few: rank them here (datetime arithmetic differs per engine)
+        acked = s.execute(_team_filter(select(Report).where(Report.acknowledged_at >= start,
+                                                             Report.acknowledged_at < now), team)).scalars().all()
+        slow = sorted(acked, key=lambda r: r.acknowledged_at - r.reported_at, reverse=True)[:DETAILS]
     return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
             "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}
 
 
-def weekly_payloads(ctx, now: dt.datetime, team: str | None = None) -> list[dict]:
+def weekly_payloads(ctx, now: dt.datetime, team: str | None = None, session=None) -> list[dict]:
     org = ctx.org
     locale = org.locale
-    c = weekly_content(ctx, now, team)
+    c = weekly_content(ctx, now, team, session)
     tz = org.tz
     start, end = c["start"].astimezone(tz).strftime("%Y-%m-%d"), now.astimezone(tz).strftime("%Y-%m-%d")
     none = i18n.t(locale, "weekly.none")

@@ -55,12 +55,12 @@ def previous_fire_time(trigger: CronTrigger, now: dt.datetime, lookback=dt.timed
     return times[-1] if times else None
 
 
-def payloads_for(ctx, job: str, scheduled_for: dt.datetime) -> list[dict]:
+def payloads_for(ctx, job: str, scheduled_for: dt.datetime, session=None) -> list[dict]:
     if job == "daily_digest":
-        since = digest.last_digest_time(ctx, scheduled_for)
-        return digest.daily_payloads(ctx, scheduled_for, since=since)
+        since = digest.last_digest_time(ctx, scheduled_for, session)
+        return digest.daily_payloads(ctx, scheduled_for, since=since, session=session)
     if job == "weekly_summary":
-        return digest.weekly_payloads(ctx, scheduled_for)
+        return digest.weekly_payloads(ctx, scheduled_for, session=session)
     raise KeyError(job)
 
 
@@ -72,7 +72,7 @@ def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
         with session_scope(ctx.engine) as s:
             s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))
             s.flush()
-            for p in payloads_for(ctx, job, scheduled_for):
+            for p in payloads_for(ctx, job, scheduled_for, s):
                 enqueue(s, now, "chat.postMessage", p, ordering_key=f"job:{job}",
                         dedupe_key=f"{job}:{scheduled_for.isoformat()}:{p['channel']}")
             run = s.get(JobRun, (job, scheduled_for))

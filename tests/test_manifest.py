@@ -22,3 +22,17 @@ def test_http_manifest_points_everything_at_slack_events():
     assert m["features"]["slash_commands"][0]["url"] == url
     assert m["settings"]["socket_mode_enabled"] is False
     assert len(set(BOT_SCOPES)) == len(BOT_SCOPES)
+
+
+def test_the_committed_manifest_is_what_the_command_prints():
+    from tests.conftest import ROOT
+
+    assert (ROOT / "manifest.yaml").read_text(encoding="utf-8") == manifest_yaml()
+
+
+def test_the_example_organisation_file_is_valid():
+    from bot.policy import load_org
+    from tests.conftest import ROOT
+
+    org = load_org(ROOT / "safeshift.example.yaml")
+    assert org.teams[1].name == "Hotline B" and org.user_locales == {"U11AGENT": "en"}

@@ -1,0 +1,157 @@
+"""Real `safeshift` processes: start-up contracts, and two `serve` processes sharing one database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from tests.conftest import ORG_YAML, SECRET, TOKEN, sign
+from tests.slackschema import manifest_errors
+
+FAST = """
+policy:
+  hazard:
+    levels:
+      2: {respond_within: 2s, resolve_within: 1h}
+  escalation:
+    acknowledge:
+      - {after: 0s, notify: [responders], via: [thread, dm]}
+      - {after: 1s, notify: [deputy, safety_officer], via: [thread, dm]}
+      - {after: 2s, notify: [department_head, leadership_channel], via: [thread, dm, channel]}
+  schedule:
+    daily_digest: "%s"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(args, env, timeout=60):
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def base_env(tmp_path, db_url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_"))}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": db_url,
+                "SLACK_API_URL": "http://127.0.0.1:9/api/", "SAFESHIFT_LOG_LEVEL": "WARNING"})
+    org = tmp_path / "org.yaml"
+    org.write_text(ORG_YAML, encoding="utf-8")
+    env["SAFESHIFT_CONFIG"] = str(org)
+    return env
+
+
+def test_a_missing_setting_stops_start_up_with_one_line(base_env):
+    env = dict(base_env)
+    del env["SLACK_SIGNING_SECRET"]
+    r = run_cli(["serve", "--http", "--port", str(free_port())], env)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_SIGNING_SECRET" in lines[0]
+
+
+def test_an_invalid_organisation_file_names_path_and_line(base_env, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("channels: {safety: C0123}\nteams:\n  - {name: A, supervisors: [bob]}\n", encoding="utf-8")
+    r = run_cli(["serve", "--http"], dict(base_env, SAFESHIFT_CONFIG=str(bad)))
+    assert r.returncode == 2
+    assert f"{bad}:3:" in r.stderr and "bob" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_manifest_command_prints_valid_yaml(base_env):
+    r = run_cli(["manifest"], base_env)
+    assert r.returncode == 0
+    assert not manifest_errors(yaml.safe_load(r.stdout))
+
+
+def test_db_upgrade_and_digest_dry_run(base_env):
+    assert run_cli(["db", "upgrade"], base_env).returncode == 0
+    r = run_cli(["digest", "--dry-run", "--team", "Hotline A"], base_env)
+    assert r.returncode == 0, r.stderr
+    assert "C0TEAMA" in r.stdout and "Hotline A" in r.stdout
+    r = run_cli(["digest", "--dry-run", "--team", "Nobody"], base_env)
+    assert r.returncode == 2 and "Nobody" in r.stderr
+
+
+def _wait_healthy(port, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("serve did not become healthy")
+
+
+def _post_view(port, user, view_id):
+    state = {"level": {"value": {"type": "radio_buttons", "selected_option": {"value": "2"}}},
+             "category": {"value": {"type": "static_select", "selected_option": {"value": "fire"}}},
+             "description": {"value": {"type": "plain_text_input", "value": "smoke from the UPS"}},
+             "location": {"value": {"type": "plain_text_input", "value": "server room"}}}
+    payload = {"type": "view_submission", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
+               "view": {"id": view_id, "type": "modal", "callback_id": "hazard_report", "private_metadata": "{}",
+                        "state": {"values": state}}}
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.status, json.loads(resp.read())
+
+
+def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_slack, tmp_path):
+    tz = ZoneInfo("Asia/Shanghai")
+    digest_at = (dt.datetime.now(tz) - dt.timedelta(minutes=2)).strftime("%H:%M")
+    org = tmp_path / "fast.yaml"
+    org.write_text(ORG_YAML + FAST % digest_at, encoding="utf-8")
+    env = dict(base_env, SAFESHIFT_CONFIG=str(org), SLACK_API_URL=fake_slack.url)
+    assert run_cli(["db", "upgrade"], env).returncode == 0
+    ports = [free_port(), free_port()]
+    procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port",
+                               str(p)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for p in ports]
+    try:
+        for port, proc in zip(ports, procs):
+            _wait_healthy(port, proc)
+        status, answer = _post_view(ports[0], "U0AGENT1", "VPROC1")
+        assert status == 200 and answer["response_action"] == "update"
+        status, again = _post_view(ports[1], "U0AGENT1", "VPROC1")  # the same view at the other replica
+        assert again["view"] == answer["view"]
+        fake_slack.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == "C0LEAD", 20)
+        time.sleep(3)  # give a duplicate every chance to appear
+        posts = fake_slack.of("chat.postMessage")
+        cards = [c for c in posts if c.params.get("channel") == "C0SAFETY" and c.params.get("blocks")
+                 and "thread_ts" not in c.params and "hazard_ack" in json.dumps(c.params["blocks"])]
+        assert len(cards) == 1
+        for user in ("U0SUPA", "U0DEPUTY", "U0OFFICER", "U0HEAD"):
+            assert len([c for c in posts if c.params["channel"] == user and "尚未确认" in c.params["text"]]) == 1, user
+        assert len([c for c in posts if c.params["channel"] == "C0LEAD"]) == 1
+        digests = [c for c in posts if "安全日报" in c.params.get("text", "")]
+        assert sorted(c.params["channel"] for c in digests) == ["C0SAFETY", "C0TEAMA", "C0TEAMB"]
+        assert len(fake_slack.of("chat.update")) == 1  # the OVERDUE card, once
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import threading
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from bot import i18n
 from bot.i18n import channel_link, fmt_minutes, fmt_time
@@ -23,7 +23,7 @@ from bot.outbox import enqueue
 from bot.present import card_payload, level_name, mentions
 from bot.working_hours import next_working_moment
 from storage.db import session_scope
-from storage.models import AuditEvent, Report, Timer
+from storage.models import AuditEvent, Report, Timer, UserPref
 
 log = logging.getLogger("safeshift.escalation")
 
@@ -73,6 +73,7 @@ class Sweeper:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._locales: dict[str, str] = {}
 
     def run_once(self) -> int:
         ctx = self.ctx
@@ -84,15 +85,22 @@ class Sweeper:
                 .order_by(Timer.fire_at, Timer.report_id, Timer.step).limit(self.batch)
                 .with_for_update(skip_locked=True)
             ).scalars().all()
-            for timer in timers:
-                report = s.get(Report, timer.report_id)
-                if report is None or not _still_relevant(report, timer.purpose):
-                    timer.status, timer.fired_at = "cancelled", now
-                    continue
-                timer.late = (now - timer.fire_at) > LATE_AFTER
-                self._fire(s, report, timer, now)
-                timer.status, timer.fired_at = "fired", now
-                fired += 1
+            if not timers:
+                return 0
+            # One query for the batch's reports and one for language choices: no per-row round trips.
+            reports = {r.id: r for r in s.execute(
+                select(Report).where(Report.id.in_({t.report_id for t in timers}))).scalars()}
+            self._locales = dict(s.execute(select(UserPref.user_id, UserPref.locale)).all())
+            with s.no_autoflush:
+                for timer in timers:
+                    report = reports.get(timer.report_id)
+                    if report is None or not _still_relevant(report, timer.purpose):
+                        timer.status, timer.fired_at = "cancelled", now
+                        continue
+                    timer.late = (now - timer.fire_at) > LATE_AFTER
+                    self._fire(s, report, timer, now)
+                    timer.status, timer.fired_at = "fired", ctx.clock.now()
+                    fired += 1
         if fired:
             ctx.wake()
         return fired
@@ -134,10 +142,8 @@ class Sweeper:
                      "text": i18n.t(org.locale, "escalation.thread", mentions=mentions(people), **words(org.locale))},
                     ordering_key=key, target_key=card, report_id=report.id)
         if "dm" in rung.via:
-            from bot.hazards import user_locale  # local import: hazards imports this module
-
             for user in people:
-                loc = user_locale(ctx, user, s)
+                loc = self._locales.get(user) or org.user_locales.get(user) or org.locale
                 enqueue(s, now, "chat.postMessage",
                         {"channel": user, "text": i18n.t(loc, "escalation.dm", **words(loc))},
                         ordering_key=key, report_id=report.id)
@@ -148,9 +154,10 @@ class Sweeper:
                         {"channel": channel,
                          "text": i18n.t(org.locale, "escalation.channel", holders=holders, **words(org.locale))},
                         ordering_key=key, report_id=report.id)
-        s.add(AuditEvent(at=now, actor="system", action="escalated", report_id=report.id,
-                         after={"purpose": timer.purpose, "step": timer.step, "people": people,
-                                "channels": channels, "late": timer.late, "due": timer.due_at.isoformat()}))
+        s.execute(insert(AuditEvent).values(
+            at=now, actor="system", action="escalated", report_id=report.id, note="", before=None,
+            after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
+                   "late": timer.late, "due": timer.due_at.isoformat()}))
 
     # -- the thread -----------------------------------------------------------------------
     def next_due_in(self) -> float:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
@@ -39,14 +39,13 @@ POSTS = {"chat.postMessage"}
 
 def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_key: str,
             message_key: str | None = None, target_key: str | None = None, dedupe_key: str | None = None,
-            report_id: int | None = None, expires_in: dt.timedelta | None = None) -> OutboxMessage:
-    row = OutboxMessage(
+            report_id: int | None = None, expires_in: dt.timedelta | None = None) -> None:
+    """Queue one Slack call in the caller's transaction (a Core insert: no ORM object to build)."""
+    session.execute(insert(OutboxMessage).values(
         created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key,
         target_key=target_key, dedupe_key=dedupe_key, next_attempt_at=now, report_id=report_id,
-        expires_at=(now + expires_in) if expires_in else None,
-    )
-    session.add(row)
-    return row
+        expires_at=(now + expires_in) if expires_in else None, status="pending", attempts=0, last_error="",
+    ))
 
 
 @dataclass

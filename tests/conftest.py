@@ -248,7 +248,13 @@ def start_bot(db_url: str, fake: FakeSlack, org, clock=None, background: bool = 
     if background:
         runtime.start_background()
     server = create_server(runtime.wsgi(), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    def serve():
+        try:
+            server.run()
+        except OSError:  # the socket map closes under the loop when the test stops the server
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     bot = Bot(runtime, server, fake)
     bot._thread = thread

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import threading
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from bot import i18n
 from bot.i18n import channel_link, fmt_minutes, fmt_time
@@ -22,7 +22,7 @@ from bot.masking import mask
 from bot.outbox import enqueue
 from bot.present import card_payload, level_name, mentions
 from bot.working_hours import next_working_moment
-from storage.db import session_scope
+from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, Report, Timer, UserPref
 
 log = logging.getLogger("safeshift.escalation")
@@ -154,7 +154,7 @@ class Sweeper:
                         {"channel": channel,
                          "text": i18n.t(org.locale, "escalation.channel", holders=holders, **words(org.locale))},
                         ordering_key=key, report_id=report.id)
-        s.execute(insert(AuditEvent).values(
+        buffer_insert(s, AuditEvent.__table__, dict(
             at=now, actor="system", action="escalated", report_id=report.id, note="", before=None,
             after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
                    "late": timer.late, "due": timer.due_at.isoformat()}))

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
-from storage.db import session_scope
+from storage.db import buffer_insert, session_scope
 from storage.models import OutboxMessage, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
@@ -40,11 +40,12 @@ POSTS = {"chat.postMessage"}
 def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_key: str,
             message_key: str | None = None, target_key: str | None = None, dedupe_key: str | None = None,
             report_id: int | None = None, expires_in: dt.timedelta | None = None) -> None:
-    """Queue one Slack call in the caller's transaction (a Core insert: no ORM object to build)."""
-    session.execute(insert(OutboxMessage).values(
+    """Queue one Slack call in the caller's transaction; written at its commit, in call order."""
+    buffer_insert(session, OutboxMessage.__table__, dict(
         created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key,
         target_key=target_key, dedupe_key=dedupe_key, next_attempt_at=now, report_id=report_id,
         expires_at=(now + expires_in) if expires_in else None, status="pending", attempts=0, last_error="",
+        lease_until=None, sent_at=None,
     ))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import Session as _SASession
 from sqlmodel import Session, create_engine
 
 from storage.models import Sequence
@@ -47,6 +48,34 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+_BUFFER = "safeshift_buffered_rows"
+
+
+def buffer_insert(session: Session, table, row: dict) -> None:
+    """Queue a row for `table`, written with one executemany per table just before the commit.
+
+    Used for append-only rows (outbox, audit) that nothing reads back inside the transaction:
+    it saves a round trip and a statement compile per row.
+    """
+    rows = session.info.setdefault(_BUFFER, {})
+    rows.setdefault(table, []).append(row)
+
+
+@event.listens_for(_SASession, "before_commit")
+def _write_buffered(session) -> None:
+    buffered = session.info.pop(_BUFFER, None)
+    if not buffered:
+        return
+    session.flush()  # the records these rows describe go first
+    for table, rows in buffered.items():
+        session.execute(table.insert(), rows)
+
+
+@event.listens_for(_SASession, "after_rollback")
+def _drop_buffered(session) -> None:
+    session.info.pop(_BUFFER, None)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -134,7 +134,7 @@ def bench_delay_under_load(kind: str, items: int, engine=None) -> dict:
     start = now + dt.timedelta(seconds=2)
     moments = [start + dt.timedelta(milliseconds=50 * k) for k in range(len(ids))]
     with engine.begin() as conn:
-        conn.execute(insert(Timer), [dict(report_id=i, purpose="acknowledge", step=5, cycle=99, due_at=m, fire_at=m,
+        conn.execute(insert(Timer), [dict(report_id=i, purpose="acknowledge", step=0, cycle=99, due_at=m, fire_at=m,
                                           status="pending", late=False) for i, m in zip(ids, moments)])
     sweeper = Sweeper(ctx)
     sweeper.start()

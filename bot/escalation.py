@@ -22,7 +22,7 @@ from bot.masking import mask
 from bot.outbox import enqueue
 from bot.present import card_payload, level_name, mentions
 from bot.working_hours import next_working_moment
-from storage.db import buffer_insert, session_scope
+from storage.db import buffer_insert, buffer_mark, buffer_rollback, session_scope
 from storage.models import AuditEvent, Report, Timer, UserPref
 
 log = logging.getLogger("safeshift.escalation")
@@ -91,14 +91,23 @@ class Sweeper:
             reports = {r.id: r for r in s.execute(
                 select(Report).where(Report.id.in_({t.report_id for t in timers}))).scalars()}
             self._locales = dict(s.execute(select(UserPref.user_id, UserPref.locale)).all())
+            rungs = {p: len(getattr(ctx.org.policy.escalation, p)) for p in ("acknowledge", "resolve")}
             with s.no_autoflush:
                 for timer in timers:
                     report = reports.get(timer.report_id)
-                    if report is None or not _still_relevant(report, timer.purpose):
+                    if (report is None or not _still_relevant(report, timer.purpose)
+                            or timer.step >= rungs.get(timer.purpose, 0)):  # the policy lost that rung
                         timer.status, timer.fired_at = "cancelled", now
                         continue
                     timer.late = (now - timer.fire_at) > LATE_AFTER
-                    self._fire(s, report, timer, now)
+                    mark = buffer_mark(s)
+                    try:
+                        self._fire(s, report, timer, now)
+                    except Exception:  # noqa: BLE001 - one bad row must not stop every other notice
+                        buffer_rollback(s, mark)
+                        log.exception("timer %s of report %s could not fire; set aside", timer.id, report.id)
+                        timer.status, timer.fired_at = "error", now
+                        continue
                     timer.status, timer.fired_at = "fired", ctx.clock.now()
                     fired += 1
         if fired:

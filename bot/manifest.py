@@ -14,6 +14,7 @@ BOT_SCOPES = [
     "files:read",        # the photo file_input and showing photos on the card
     "channels:history",  # thread replies under a card (public channels)
     "groups:history",    # thread replies under a card (private channels)
+    "im:history",        # after a Slack timeout: check whether a DM was delivered before sending it again
 ]
 BOT_EVENTS = ["message.channels", "message.groups"]
 

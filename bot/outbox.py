@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import socket
 import threading
 from dataclasses import dataclass, field
 
@@ -31,10 +32,21 @@ from storage.models import OutboxMessage, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
 
-LEASE = dt.timedelta(seconds=60)
+METADATA_TYPE = "safeshift_outbox"  # every post carries its outbox id, so an uncertain one can be found
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
                     "team_added_to_org"}
 POSTS = {"chat.postMessage"}
+
+
+def _surely_not_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached Slack (refused connection, name lookup)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        exc = getattr(exc, "reason", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_key: str,
@@ -45,7 +57,7 @@ def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_k
         created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key,
         target_key=target_key, dedupe_key=dedupe_key, next_attempt_at=now, report_id=report_id,
         expires_at=(now + expires_in) if expires_in else None, status="pending", attempts=0, last_error="",
-        lease_until=None, sent_at=None,
+        lease_until=None, sent_at=None, uncertain=False,
     ))
 
 
@@ -93,6 +105,8 @@ class Sender:
         self.batch = batch
         self.pacer = ChannelPacer(interval=channel_interval)
         self.name = name
+        # A claim outlives the slowest possible call, so a live sender never loses its row.
+        self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,11 +129,13 @@ class Sender:
                 .limit(self.batch).with_for_update(skip_locked=True)
             ).scalars().all()
             for row in rows:
+                if row.status == "sending":  # its sender died mid-call: Slack may have the message
+                    row.uncertain = True
                 row.status = "sending"
-                row.lease_until = now + LEASE
+                row.lease_until = now + self.lease
                 row.attempts += 1
             s.flush()
-            return [OutboxMessage.model_validate(r.model_dump()) for r in rows]
+            return list(rows)
 
     # -- delivering -----------------------------------------------------------------------
     def run_once(self) -> int:
@@ -176,16 +192,27 @@ class Sender:
                 self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
                              next_attempt_at=now + dt.timedelta(seconds=wait))
                 return
+        if method in POSTS:
+            payload["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row.id}}
+            if row.uncertain:
+                found = self._find_posted(row, payload)
+                if found is not None:
+                    log.info("outbox row %s was already posted (%s); not posting again", row.id, found.get("ts"))
+                    self._mark_sent(row, method, found, channel)
+                    return
         try:
             response = self.client.api_call(method, json=payload)
         except SlackApiError as exc:
             self._failed_call(row, exc)
             return
         except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off
-            self._retry_later(row, f"{type(exc).__name__}: {exc}", None)
+            self._retry_later(row, f"{type(exc).__name__}: {exc}", None, uncertain=not _surely_not_sent(exc))
             return
         if method in POSTS:
             self.pacer.take(channel, now.timestamp())
+        self._mark_sent(row, method, response, channel)
+
+    def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:
         sent_at = self.clock.now()
         with session_scope(self.engine) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
@@ -195,6 +222,28 @@ class Sender:
                 if s.get(SlackMessage, key) is None:
                     s.add(SlackMessage(key=key, channel=response.get("channel") or channel, ts=response["ts"],
                                        report_id=row.report_id, posted_at=sent_at))
+
+    def _find_posted(self, row: OutboxMessage, payload: dict) -> dict | None:
+        """Look for this row's message in the channel's recent history (by its metadata)."""
+        channel = payload.get("channel", "")
+        try:
+            if channel[:1] in ("U", "W"):  # a DM: history wants the D… channel
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            oldest = f"{row.created_at.timestamp() - 60:.6f}"
+            kwargs = dict(channel=channel, oldest=oldest, limit=200, include_all_metadata=True)
+            if payload.get("thread_ts"):
+                history = self.client.conversations_replies(ts=payload["thread_ts"], **kwargs)
+            else:
+                history = self.client.conversations_history(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - cannot tell: posting again is the lesser evil
+            log.warning("could not check whether outbox row %s was posted: %s", row.id, exc)
+            return None
+        for message in history.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_TYPE and \
+                    (meta.get("event_payload") or {}).get("outbox_id") == row.id:
+                return {"ts": message.get("ts"), "channel": channel}
+        return None
 
     def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> None:
         resp = exc.response
@@ -213,7 +262,7 @@ class Sender:
             log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
             self._finish(row.id, status="failed", last_error=str(error)[:2000], lease_until=None)
 
-    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None) -> None:
+    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False) -> None:
         if row.attempts >= self.max_attempts:
             log.error("outbox row %s gave up after %s attempts: %s", row.id, row.attempts, error)
             self._finish(row.id, status="failed", last_error=error[:2000], lease_until=None)
@@ -222,6 +271,7 @@ class Sender:
             delay = min(300.0, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
         log.warning("outbox row %s retry in %.1fs: %s", row.id, delay, error)
         self._finish(row.id, status="pending", last_error=error[:2000], lease_until=None,
+                     uncertain=row.uncertain or uncertain,
                      next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
 
     # -- the thread -----------------------------------------------------------------------

@@ -3,10 +3,11 @@
 No SQL and no business rule lives here.
 """
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, guard, views
 
 
 def register(app, ctx) -> None:
+    guard.register(app)
     commands.register(app, ctx)
     views.register(app, ctx)
     actions.register(app, ctx)

@@ -27,7 +27,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 10},
             poolclass=NullPool if kwargs.pop("nullpool", False) else None,
             **kwargs,
         )
@@ -38,7 +38,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA busy_timeout=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -47,7 +47,9 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    # A database that does not answer must fail fast: Slack wants its answer within 3 s.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=2,
+                         connect_args={"connect_timeout": 2}, **kwargs)
 
 
 _BUFFER = "safeshift_buffered_rows"
@@ -61,6 +63,16 @@ def buffer_insert(session: Session, table, row: dict) -> None:
     """
     rows = session.info.setdefault(_BUFFER, {})
     rows.setdefault(table, []).append(row)
+
+
+def buffer_mark(session: Session) -> dict:
+    return {table: len(rows) for table, rows in session.info.get(_BUFFER, {}).items()}
+
+
+def buffer_rollback(session: Session, mark: dict) -> None:
+    """Forget rows buffered since `mark` (a step that failed half way leaves nothing behind)."""
+    for table, rows in session.info.get(_BUFFER, {}).items():
+        del rows[mark.get(table, 0):]
 
 
 @event.listens_for(_SASession, "before_commit")

@@ -126,6 +126,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: dt.datetime = ts_column(nullable=False)
     lease_until: Optional[dt.datetime] = ts_column()
     expires_at: Optional[dt.datetime] = ts_column()  # ephemeral answers are useless once stale
+    uncertain: bool = Field(default=False)  # an earlier attempt may have reached Slack: look before posting again
     sent_at: Optional[dt.datetime] = ts_column()
     last_error: str = Field(default="", sa_type=Text)
     report_id: Optional[int] = Field(default=None, index=True)
@@ -180,6 +181,14 @@ class JobRun(SQLModel, table=True):
     started_at: dt.datetime = ts_column(nullable=False)
     finished_at: Optional[dt.datetime] = ts_column()
     runner: str = Field(default="", max_length=64)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signatures of requests already accepted: an exact replay within Slack's 5-minute window is refused."""
+
+    __tablename__ = "seen_request"
+    signature: str = Field(primary_key=True, max_length=80)
+    at: dt.datetime = ts_column(nullable=False, index=True)
 
 
 class UserPref(SQLModel, table=True):

@@ -37,6 +37,7 @@ class FakeSlack:
         self._script: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
         self.down = False  # when True every call gets 503
+        self.messages: dict[str, list[dict]] = {}  # channel → messages, stored when received
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -108,15 +109,30 @@ class FakeSlack:
             return scripted.status, body, scripted.headers, scripted.delay
         return 200, self._ok(method, params), {}, 0
 
+    @staticmethod
+    def _dm(channel: str) -> str:
+        return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
+
     def _ok(self, method: str, params: dict) -> dict:
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "safeshift"}
         if method == "chat.postMessage":
-            channel = params.get("channel", "")
-            if channel.startswith("U") or channel.startswith("W"):
-                channel = "D" + channel[1:]
-            ts = f"{1700000000 + next(self._ts)}.000100"
+            channel = self._dm(params.get("channel", ""))
+            ts = f"{time.time() + next(self._ts) / 1000:.6f}"
+            msg = {"type": "message", "text": params.get("text"), "ts": ts, "metadata": params.get("metadata"),
+                   "thread_ts": params.get("thread_ts")}
+            with self._lock:
+                self.messages.setdefault(channel, []).append(msg)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": self._dm(str(params.get("users", "")).split(",")[0])}}
+        if method in ("conversations.history", "conversations.replies"):
+            oldest = float(params.get("oldest") or 0)
+            with self._lock:
+                msgs = [m for m in self.messages.get(params.get("channel", ""), []) if float(m["ts"]) >= oldest]
+            if method == "conversations.replies":
+                msgs = [m for m in msgs if m.get("thread_ts") == params.get("ts")]
+            return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":

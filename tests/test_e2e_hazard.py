@@ -251,3 +251,28 @@ def test_oversized_request_refused_before_any_work(bot):
     status, _ = bot.post("x" * (1024 * 1024 + 10), "application/x-www-form-urlencoded")
     assert status == 413
     assert _reports(bot) == []
+
+
+def test_an_exact_replay_is_refused_but_a_slack_retry_is_not(bot):
+    import urllib.parse
+
+    body = urllib.parse.urlencode({"command": "/hazard", "text": "help", "user_id": "U0AGENT1",
+                                   "trigger_id": "t1", "channel_id": "C0TEAMA"})
+    from tests.conftest import sign
+
+    headers = sign(body)
+    assert bot.post(body, "application/x-www-form-urlencoded", signed=False, headers=headers)[0] == 200
+    assert bot.post(body, "application/x-www-form-urlencoded", signed=False, headers=headers)[0] == 401
+    retry = dict(headers, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert bot.post(body, "application/x-www-form-urlencoded", signed=False, headers=retry)[0] == 200
+
+
+def test_signed_but_malformed_payloads_get_a_quiet_200(bot):
+    for payload in ({"type": "view_submission", "user": {"id": "U0AGENT1"}, "view": {"id": "V1"}},
+                    {"type": "block_actions", "user": {"id": "U0AGENT1"}, "actions": "nope"},
+                    {"type": "view_submission", "view": {"id": "V1", "type": "modal", "state": {}}}):
+        status, _ = bot.interactive(payload)
+        assert status == 200
+    status, _ = bot.event({"no": "type"})
+    assert status == 200
+    assert _reports(bot) == []

@@ -171,3 +171,14 @@ def test_who_may_acknowledge(engine, who, ok):
     assert outcome.ok is ok
     with session_scope(ctx.engine) as s:
         assert (s.get(Report, r.id).status == "acknowledged") is ok
+
+
+def test_a_rung_the_policy_no_longer_has_is_cancelled_not_fatal(engine):
+    ctx, sweeper = make(engine)
+    r = new_report(ctx, level=2)
+    with session_scope(ctx.engine) as s:
+        s.add(Timer(report_id=r.id, purpose="acknowledge", step=7, cycle=1, due_at=T0, fire_at=T0))
+    ctx.clock.set(T0 + dt.timedelta(minutes=31))
+    assert sweeper.run_once() == 2  # the deadline and rung 0 still fire
+    with session_scope(ctx.engine) as s:
+        assert s.execute(select(Timer.status).where(Timer.step == 7)).scalar_one() == "cancelled"

@@ -56,33 +56,56 @@ def pct(values, p):
     return values[k]
 
 
-def bulk_reports(engine, n: int, now: dt.datetime, open_share: float = 0.02, chunk: int = 20000, due_at=None):
-    """n reports spread over a year; `open_share` of them still open."""
+COLUMNS = ("kind", "number", "year", "seq", "source_key", "category", "level", "location", "description",
+           "suggestion", "photos", "reporter_id", "team", "origin_channel", "status", "reported_at",
+           "respond_due_at", "resolve_due_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
+           "resolution_note", "overdue", "version")
+
+
+def _rows(n: int, now: dt.datetime, open_share: float, due_at):
     rnd = random.Random(42)
     teams = ["Hotline A", "Hotline B", None]
     cats = ["electrical", "fire", "equipment", "information_security", "customer_conflict", "other"]
-    ids = []
-    with engine.begin() as conn:
-        for start in range(0, n, chunk):
-            rows = []
-            for i in range(start, min(n, start + chunk)):
-                reported = now - dt.timedelta(seconds=rnd.randint(60, 365 * 86400))
-                is_open = rnd.random() < open_share
-                acked = reported + dt.timedelta(seconds=rnd.randint(30, 7200))
-                rows.append(dict(
-                    kind="hazard", number=f"HZ-2026-{i + 1:07d}", year=2026, seq=i + 1, source_key=f"bench-{i}",
-                    category=rnd.choice(cats), level=rnd.choice((1, 2, 2, 3, 3, 3)),
-                    location=f"desk {rnd.randint(1, 400)}", description="bench hazard", suggestion="", photos=[],
-                    reporter_id=f"U{rnd.randint(1, 500):05d}", team=rnd.choice(teams), origin_channel=None,
-                    status="open" if is_open else "resolved", reported_at=reported,
-                    respond_due_at=due_at or reported + dt.timedelta(minutes=30),
-                    resolve_due_at=reported + dt.timedelta(hours=24),
-                    acknowledged_at=None if is_open else acked, acknowledged_by=None if is_open else "U00001",
-                    resolved_at=None if is_open else acked + dt.timedelta(hours=1),
-                    resolved_by=None if is_open else "U00001", resolution_note="", overdue=False, version=1,
-                ))
-            conn.execute(insert(Report), rows)
-    return ids
+    for i in range(n):
+        reported = now - dt.timedelta(seconds=rnd.randint(60, 365 * 86400))
+        is_open = rnd.random() < open_share
+        acked = reported + dt.timedelta(seconds=rnd.randint(30, 7200))
+        yield ("hazard", f"HZ-2026-{i + 1:07d}", 2026, i + 1, f"bench-{i}", rnd.choice(cats),
+               rnd.choice((1, 2, 2, 3, 3, 3)), f"desk {rnd.randint(1, 400)}", "bench hazard", "", "[]",
+               f"U{rnd.randint(1, 500):05d}", rnd.choice(teams), None, "open" if is_open else "resolved", reported,
+               due_at or reported + dt.timedelta(minutes=30), reported + dt.timedelta(hours=24),
+               None if is_open else acked, None if is_open else "U00001",
+               None if is_open else acked + dt.timedelta(hours=1), None if is_open else "U00001", "",
+               False, 1)
+
+
+def bulk_reports(engine, n: int, now: dt.datetime, open_share: float = 0.02, due_at=None) -> None:
+    """n reports spread over a year; `open_share` of them still open. Raw driver bulk paths."""
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY report ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in _rows(n, now, open_share, due_at):
+                        copy.write_row(row)
+        else:
+            def naive(v):
+                return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") if isinstance(v, dt.datetime) else v
+            cur = raw.cursor()
+            cur.execute("BEGIN")
+            batch = []
+            sql = f"INSERT INTO report ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            for row in _rows(n, now, open_share, due_at):
+                batch.append(tuple(naive(v) for v in row))
+                if len(batch) == 50000:
+                    cur.executemany(sql, batch)
+                    batch = []
+            if batch:
+                cur.executemany(sql, batch)
+            cur.execute("COMMIT")
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def bench_sweeper(kind: str, due: int) -> dict:

@@ -18,10 +18,9 @@ from bot.masking import mask
 from bot.present import category_name, level_name, mentions, status_label
 from bot.render import render
 from storage.db import session_scope
-from storage.models import JobRun, Report
+from storage.models import JobRun, Report, report_is_open
 
 DETAILS = 5  # lines per folded list
-OPEN = ("open", "acknowledged")  # an IN list the (status, level) index serves; != would scan
 
 
 @contextlib.contextmanager
@@ -58,14 +57,14 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
     """The numbers behind a daily digest (tests assert on this)."""
     since = since or last_digest_time(ctx, now, session)
     y_start, y_end = _local_day_bounds(ctx, now, 1)
-    open_q = _team_filter(select(Report).where(Report.status.in_(OPEN)), team)
+    open_q = _team_filter(select(Report).where(report_is_open()), team)
     with _using(ctx, session) as s:
         new_q = _team_filter(select(Report).where(Report.reported_at >= since, Report.reported_at < now), team)
         new_count = s.execute(select(func.count()).select_from(new_q.subquery())).scalar_one()
         new_items = s.execute(new_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
         by_level = s.execute(
             _team_filter(select(Report.level, func.count(), func.min(Report.reported_at))
-                         .where(Report.status.in_(OPEN)), team).group_by(Report.level).order_by(Report.level)
+                         .where(report_is_open()), team).group_by(Report.level).order_by(Report.level)
         ).all()
         overdue_q = open_q.where(Report.overdue.is_(True))
         overdue_count = s.execute(select(func.count()).select_from(overdue_q.subquery())).scalar_one()
@@ -164,10 +163,10 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None)
             _team_filter(select(Report).where(Report.resolved_at >= start, Report.resolved_at < now), team).subquery()
         )).scalar_one()
         open_now = s.execute(select(func.count()).select_from(
-            _team_filter(select(Report).where(Report.status.in_(OPEN)), team).subquery())).scalar_one()
+            _team_filter(select(Report).where(report_is_open()), team).subquery())).scalar_one()
         # a week's acknowledgements are few: rank them here (datetime arithmetic differs per engine)
-        acked = s.execute(_team_filter(select(Report).where(Report.acknowledged_at >= start,
-                                                             Report.acknowledged_at < now), team)).scalars().all()
+        acked = s.execute(_team_filter(select(Report.number, Report.level, Report.reported_at, Report.acknowledged_at)
+                                       .where(Report.acknowledged_at >= start, Report.acknowledged_at < now), team)).all()
         slow = sorted(acked, key=lambda r: r.acknowledged_at - r.reported_at, reverse=True)[:DETAILS]
     return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
             "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}

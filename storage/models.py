@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -59,7 +59,12 @@ class Report(SQLModel, table=True):
         UniqueConstraint("number", name="uq_report_number"),
         UniqueConstraint("source_key", name="uq_report_source_key"),
         Index("ix_report_status_level", "status", "level"),
+        # Open items are a small share of a long history and everything the digest looks at.
+        Index("ix_report_open", "team", "level", "reported_at",
+              sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
+              postgresql_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_report_reporter_status", "reporter_id", "status"),
+        Index("ix_report_team_reported", "team", "reported_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(default="hazard", max_length=16)
@@ -74,7 +79,7 @@ class Report(SQLModel, table=True):
     suggestion: str = Field(default="", sa_type=Text)
     photos: list = Field(default_factory=list, sa_type=JSON)
     reporter_id: str = Field(max_length=32)
-    team: Optional[str] = Field(default=None, max_length=80, index=True)
+    team: Optional[str] = Field(default=None, max_length=80)
     origin_channel: Optional[str] = Field(default=None, max_length=32)
     status: str = Field(default="open", max_length=16)  # open | acknowledged | resolved
     reported_at: dt.datetime = ts_column(nullable=False, index=True)
@@ -87,6 +92,14 @@ class Report(SQLModel, table=True):
     resolution_note: str = Field(default="", sa_type=Text)
     overdue: bool = Field(default=False)
     version: int = Field(default=1)
+
+
+# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.
+OPEN_SQL = "status IN ('open', 'acknowledged')"
+
+
+def report_is_open():
+    return text(f"report.{OPEN_SQL}")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -102,7 +102,7 @@ def _wait_healthy(port, proc, timeout=30):
     raise AssertionError("serve did not become healthy")
 
 
-def _post_view(port, user, view_id):
+def _post_view(port, user, view_id, timestamp=None):
     state = {"level": {"value": {"type": "radio_buttons", "selected_option": {"value": "2"}}},
              "category": {"value": {"type": "static_select", "selected_option": {"value": "fire"}}},
              "description": {"value": {"type": "plain_text_input", "value": "smoke from the UPS"}},
@@ -111,7 +111,7 @@ def _post_view(port, user, view_id):
                "view": {"id": view_id, "type": "modal", "callback_id": "hazard_report", "private_metadata": "{}",
                         "state": {"values": state}}}
     body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, timestamp)}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers)
     with urllib.request.urlopen(req, timeout=10) as resp:
         return resp.status, json.loads(resp.read())
@@ -133,7 +133,8 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
             _wait_healthy(port, proc)
         status, answer = _post_view(ports[0], "U0AGENT1", "VPROC1")
         assert status == 200 and answer["response_action"] == "update"
-        status, again = _post_view(ports[1], "U0AGENT1", "VPROC1")  # the same view at the other replica
+        # the same view again at the other replica (a new delivery: newly signed)
+        status, again = _post_view(ports[1], "U0AGENT1", "VPROC1", timestamp=int(time.time()) - 1)
         assert again["view"] == answer["view"]
         fake_slack.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == "C0LEAD", 20)
         time.sleep(3)  # give a duplicate every chance to appear

@@ -131,10 +131,11 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
     try:
         for port, proc in zip(ports, procs):
             _wait_healthy(port, proc)
-        status, answer = _post_view(ports[0], "U0AGENT1", "VPROC1")
+        t0 = int(time.time())
+        status, answer = _post_view(ports[0], "U0AGENT1", "VPROC1", timestamp=t0)
         assert status == 200 and answer["response_action"] == "update"
         # the same view again at the other replica (a new delivery: newly signed)
-        status, again = _post_view(ports[1], "U0AGENT1", "VPROC1", timestamp=int(time.time()) - 1)
+        status, again = _post_view(ports[1], "U0AGENT1", "VPROC1", timestamp=t0 - 1)
         assert again["view"] == answer["view"]
         fake_slack.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == "C0LEAD", 20)
         time.sleep(3)  # give a duplicate every chance to appear

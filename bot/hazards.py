@@ -59,10 +59,13 @@ def user_locale(ctx: Context, user_id: str | None, session=None) -> str:
 def set_user_locale(ctx: Context, user_id: str, locale: str) -> None:
     with session_scope(ctx.engine) as s:
         pref = s.get(UserPref, user_id)
+        before = pref.locale if pref else None
         if pref is None:
             s.add(UserPref(user_id=user_id, locale=locale))
         else:
             pref.locale = locale
+        s.add(AuditEvent(at=ctx.clock.now(), actor=user_id, action="set_locale", before={"locale": before},
+                         after={"locale": locale}))
 
 
 # --------------------------------------------------------------------------- the form
@@ -256,6 +259,7 @@ def acknowledge(ctx: Context, number: str, user_id: str) -> Outcome:
         if report is None:
             return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
         if not ctx.directory.allowed(user_id, "acknowledge", report.team):
+            s.add(AuditEvent(at=now, actor=user_id, action="refused_acknowledge", note=report.number))
             return Outcome(False, i18n.t(locale, "ack.refused", number=report.number,
                                          roles=roles_text(locale, ctx.directory.permitted_roles("acknowledge"))), report)
         # Lock the row so two clicks at once cannot both acknowledge.
@@ -290,6 +294,8 @@ def can_resolve(ctx: Context, number: str, user_id: str) -> Outcome:
     if report is None:
         return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
     if not ctx.directory.allowed(user_id, "resolve", report.team):
+        with session_scope(ctx.engine) as s:
+            s.add(AuditEvent(at=ctx.clock.now(), actor=user_id, action="refused_resolve", note=report.number))
         return Outcome(False, i18n.t(locale, "resolve.refused", number=report.number,
                                      roles=roles_text(locale, ctx.directory.permitted_roles("resolve"))), report)
     if report.status == "resolved":

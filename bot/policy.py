@@ -176,6 +176,28 @@ class Schedule(_Strict):
         return v
 
 
+class Retention(_Strict):
+    operation_log: DurationField = parse_duration("180d")
+    reports: DurationField | None = None
+    delivered_messages: DurationField = parse_duration("30d")
+    processed_events: DurationField = parse_duration("7d")
+    purge_at: str = "03:30"
+
+    @field_validator("purge_at")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not _HHMM_RE.match(str(v)):
+            raise ValueError(f"not a time of day HH:MM: {v!r}")
+        return v
+
+    @field_validator("operation_log", "reports", "delivered_messages", "processed_events")
+    @classmethod
+    def _clock(cls, v):
+        if v is not None and v.working_days:
+            raise ValueError("retention is a clock duration (d, w), not working days")
+        return v
+
+
 class Policy(_Strict):
     numbering: dict[str, Numbering]
     hazard: HazardPolicy
@@ -183,6 +205,7 @@ class Policy(_Strict):
     escalation: Escalation
     working_hours: WorkingHours
     schedule: Schedule
+    retention: Retention = Retention()
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

@@ -29,6 +29,9 @@ def register(app, ctx) -> None:
             sub, rest = "status", text
         try:
             locale = hazards.user_locale(ctx, user)
+        except STORAGE_ERRORS:  # words still work without the database
+            locale = ctx.org.locale
+        try:
             if sub == "help":
                 return ack(response_type="ephemeral", text=i18n.t(locale, "commands.help"))
             if sub == "status":
@@ -46,12 +49,8 @@ def register(app, ctx) -> None:
                 return ack(response_type="ephemeral", text=i18n.t(new, "commands.lang_set"))
         except STORAGE_ERRORS:
             log.exception("database unavailable during %s", COMMAND)
-            return ack(response_type="ephemeral", text=i18n.t(ctx.org.locale, "errors.storage_unavailable"))
+            return ack(response_type="ephemeral", text=i18n.t(locale, "errors.storage_unavailable"))
         # Anything else is the description of a new report: open the form now (the trigger dies in ~3 s).
-        try:
-            locale = hazards.user_locale(ctx, user)
-        except STORAGE_ERRORS:
-            locale = ctx.org.locale
         form = hazards.report_form(ctx, locale, text, {"channel": body.get("channel_id")})
         try:
             client.views_open(trigger_id=body.get("trigger_id"), view=form)

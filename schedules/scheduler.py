@@ -19,14 +19,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 
-from bot import digest
+from bot import digest, retention
 from bot.outbox import enqueue
 from storage.db import session_scope
 from storage.models import JobRun
 
 log = logging.getLogger("safeshift.scheduler")
 
-CATCH_UP = {"daily_digest": dt.timedelta(hours=6), "weekly_summary": dt.timedelta(hours=12)}
+CATCH_UP = {"daily_digest": dt.timedelta(hours=6), "weekly_summary": dt.timedelta(hours=12),
+            "purge": dt.timedelta(hours=20)}
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -34,7 +35,9 @@ def triggers(org) -> dict[str, CronTrigger]:
     sched = org.policy.schedule
     dh, dm = (int(x) for x in sched.daily_digest.split(":"))
     wh, wm = (int(x) for x in sched.weekly_summary.time.split(":"))
+    ph, pm = (int(x) for x in org.policy.retention.purge_at.split(":"))
     return {
+        "purge": CronTrigger(hour=ph, minute=pm, timezone=org.tz),
         "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
         "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
     }
@@ -68,6 +71,17 @@ def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
     """Run `job` for `scheduled_for` unless some process already has. True if this call ran it."""
     scheduled_for = scheduled_for.astimezone(dt.timezone.utc)
     now = ctx.clock.now()
+    if job == "purge":  # deletes in its own transaction; the claim comes first
+        try:
+            with session_scope(ctx.engine) as s:
+                s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))
+        except IntegrityError:
+            return False
+        counts = retention.purge(ctx)
+        with session_scope(ctx.engine) as s:
+            s.get(JobRun, (job, scheduled_for)).finished_at = ctx.clock.now()
+        log.info("purge for %s: %s", scheduled_for.isoformat(), counts)
+        return True
     try:
         with session_scope(ctx.engine) as s:
             s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))

@@ -31,7 +31,7 @@ class Scripted:
 
 
 class FakeSlack:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._script: dict[str, list[Scripted]] = {}
@@ -78,7 +78,8 @@ class FakeSlack:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

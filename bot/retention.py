@@ -1,0 +1,42 @@
+"""The daily purge: what the policy says may go, goes (§3.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+
+from storage.db import session_scope
+from storage.models import AuditEvent, OutboxMessage, ProcessedEvent, Report, SeenRequest, SlackMessage, Timer
+
+REPLAY_WINDOW = dt.timedelta(minutes=10)  # Slack refuses signatures older than 5 minutes anyway
+
+
+def purge(ctx, now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or ctx.clock.now()
+    r = ctx.org.policy.retention
+    counts: dict[str, int] = {}
+    with session_scope(ctx.engine) as s:
+        counts["operation_log"] = s.execute(delete(AuditEvent).where(
+            AuditEvent.report_id.is_(None), AuditEvent.at < now - r.operation_log.timedelta)).rowcount or 0
+        counts["delivered_messages"] = s.execute(delete(OutboxMessage).where(
+            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.created_at < now - r.delivered_messages.timedelta)).rowcount or 0
+        counts["processed_events"] = s.execute(delete(ProcessedEvent).where(
+            ProcessedEvent.received_at < now - r.processed_events.timedelta)).rowcount or 0
+        counts["seen_requests"] = s.execute(delete(SeenRequest).where(
+            SeenRequest.at < now - REPLAY_WINDOW)).rowcount or 0
+        counts["reports"] = 0
+        if r.reports is not None:
+            old = select(Report.id).where(Report.status == "resolved",
+                                          Report.resolved_at < now - r.reports.timedelta)
+            ids = [i for (i,) in s.execute(old).all()]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for table, column in ((AuditEvent, AuditEvent.report_id), (Timer, Timer.report_id),
+                                      (SlackMessage, SlackMessage.report_id), (OutboxMessage, OutboxMessage.report_id)):
+                    s.execute(delete(table).where(column.in_(chunk)))
+                s.execute(delete(Report).where(Report.id.in_(chunk)))
+            counts["reports"] = len(ids)
+        s.add(AuditEvent(at=now, actor="system", action="purged", after=counts))
+    return counts

@@ -1,0 +1,62 @@
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from bot import hazards
+from bot.clock import FrozenClock
+from bot.context import Context
+from bot.retention import purge
+from schedules.scheduler import run_job
+from storage.db import session_scope
+from storage.models import AuditEvent, Report
+from tests.conftest import org_from
+
+T0 = dt.datetime(2026, 1, 5, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def ctx_for(engine, policy=""):
+    return Context(org=org_from(policy), engine=engine, clock=FrozenClock(T0))
+
+
+def report(ctx, key):
+    data, _ = hazards.validate_report(ctx, "en", {"level": "3", "category": "equipment", "description": "headset"})
+    return hazards.create_hazard(ctx, source_key=key, reporter_id="U0AGENT1", data=data).report
+
+
+def count(engine, *where):
+    with session_scope(engine) as s:
+        return s.execute(select(func.count()).select_from(AuditEvent).where(*where)).scalar_one()
+
+
+def test_operation_log_keeps_180_days_and_report_history_stays(engine):
+    ctx = ctx_for(engine)
+    r = report(ctx, "a")
+    hazards.acknowledge(ctx, r.number, "U0AGENT2")  # refused: an operation-log entry
+    hazards.set_user_locale(ctx, "U0AGENT2", "en")
+    assert count(engine, AuditEvent.report_id.is_(None)) == 2
+    ctx.clock.set(T0 + dt.timedelta(days=179))
+    purge(ctx)
+    assert count(engine, AuditEvent.report_id.is_(None), AuditEvent.action != "purged") == 2
+    ctx.clock.set(T0 + dt.timedelta(days=181))
+    counts = purge(ctx)
+    assert counts["operation_log"] >= 2
+    assert count(engine, AuditEvent.action.in_(("refused_acknowledge", "set_locale"))) == 0
+    assert count(engine, AuditEvent.report_id == r.id) >= 1  # the report's own timeline is kept
+
+
+def test_reports_go_when_the_policy_says(engine):
+    ctx = ctx_for(engine, "retention: {reports: 365d}")
+    r = report(ctx, "b")
+    keep = report(ctx, "c")
+    hazards.resolve(ctx, r.number, "U0SUPA", "fixed")
+    ctx.clock.set(T0 + dt.timedelta(days=366))
+    assert purge(ctx)["reports"] == 1
+    with session_scope(engine) as s:
+        assert [x.number for x in s.execute(select(Report)).scalars()] == [keep.number]
+
+
+def test_the_purge_job_runs_once_per_day(engine):
+    ctx = ctx_for(engine)
+    when = dt.datetime(2026, 1, 5, 19, 30, tzinfo=dt.timezone.utc)
+    assert run_job(ctx, "purge", when) is True
+    assert run_job(ctx, "purge", when) is False

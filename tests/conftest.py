@@ -102,6 +102,9 @@ def fake_slack():
     for call in fake.calls:
         if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             assert_valid_message(call.params)
+            sent = json.dumps(call.params, ensure_ascii=False)
+            for broadcast in ("<!channel", "<!here", "<!everyone", "<!subteam"):
+                assert broadcast not in sent, f"{call.method} would ping a whole channel: {sent[:300]}"
         if call.method in ("views.open", "views.update", "views.push", "views.publish"):
             assert_valid_view(call.params["view"])
 

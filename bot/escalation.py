@@ -24,6 +24,7 @@ from bot.present import card_payload, level_name, mentions
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert, buffer_mark, buffer_rollback, session_scope
 from storage.models import AuditEvent, Report, Timer, UserPref
+from storage.queries import group_members
 
 log = logging.getLogger("safeshift.escalation")
 
@@ -124,7 +125,8 @@ class Sweeper:
             report.version += 1
             s.add(AuditEvent(at=now, actor="system", action="overdue", report_id=report.id,
                              after={"purpose": timer.purpose, "due": timer.due_at.isoformat(), "late": timer.late}))
-            enqueue(s, now, "chat.update", card_payload(org, report, org.channels.safety, now),
+            enqueue(s, now, "chat.update", card_payload(org, report, org.channels.safety, now,
+                                                        grouped=group_members(s, report.id)),
                     ordering_key=key, target_key=card, report_id=report.id)
             return
         rung = getattr(org.policy.escalation, timer.purpose)[timer.step]

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import escalation, i18n
@@ -21,8 +21,9 @@ from bot.masking import mask
 from bot.outbox import enqueue
 from bot.present import card_payload, category_name, level_name, mentions, roles_text, status_label
 from bot.render import render
-from storage.db import next_sequence, session_scope
-from storage.models import AuditEvent, ProcessedEvent, Report, SlackMessage, UserPref
+from storage.db import buffer_insert, next_sequence, session_scope
+from storage.models import AuditEvent, ProcessedEvent, Report, SlackMessage, UserPref, report_is_open
+from storage.queries import group_members
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)
 _NUMBER_RE = re.compile(r"^([A-Z]{1,6})-(\d{4})-(\d{3,10})$")
@@ -167,6 +168,7 @@ def create_hazard(ctx: Context, *, source_key: str, reporter_id: str, data: Repo
             if existing is not None:
                 return Created(existing, False, responders)
             seq = next_sequence(s, numbering.prefix, year)
+            lead = _group_lead(ctx, s, data.location, now)
             report = Report(
                 kind="hazard", number=f"{numbering.prefix}-{year}-{seq:0{numbering.digits}d}", year=year, seq=seq,
                 source_key=source_key, category=data.category, level=data.level, location=data.location,
@@ -175,12 +177,20 @@ def create_hazard(ctx: Context, *, source_key: str, reporter_id: str, data: Repo
                 reported_at=now, respond_due_at=level.respond_within.add_to(now, org.tz),
                 resolve_due_at=level.resolve_within.add_to(now, org.tz),
             )
+            if lead is not None:  # it follows its lead: same state, no card, no ladder of its own
+                report.group_id = lead.id
+                report.status = lead.status
+                report.acknowledged_at, report.acknowledged_by = lead.acknowledged_at, lead.acknowledged_by
             s.add(report)
             s.flush()
             s.add(AuditEvent(at=now, actor=reporter_id, action="reported", report_id=report.id,
-                             after={"status": "open", "level": data.level, "category": data.category}))
-            _queue_new_report_messages(ctx, s, report, responders, now)
-            escalation.start_ladder(ctx, s, report, "acknowledge", now)
+                             after={"status": report.status, "level": data.level, "category": data.category,
+                                    "grouped_with": lead.number if lead else None}))
+            if lead is None:
+                _queue_new_report_messages(ctx, s, report, responders, now)
+                escalation.start_ladder(ctx, s, report, "acknowledge", now)
+            else:
+                _queue_grouped_messages(ctx, s, report, lead, now)
     except IntegrityError:
         # The same submission raced itself: the other request stored it.
         with session_scope(ctx.engine) as s:
@@ -227,14 +237,59 @@ def _queue_new_report_messages(ctx: Context, s, report: Report, responders: list
             ordering_key=key, report_id=report.id)
 
 
+def _group_lead(ctx: Context, s, location: str, now: dt.datetime) -> Report | None:
+    """The open report of the same place from the grouping window, if any (its row locked)."""
+    window = ctx.org.policy.hazard.group_window
+    place = location.strip().lower()
+    if window is None or not place:
+        return None
+    return s.execute(
+        select(Report).where(Report.group_id.is_(None), report_is_open(),
+                             func.lower(func.trim(Report.location)) == place,
+                             Report.reported_at >= now - window.timedelta)
+        .order_by(Report.reported_at).limit(1).with_for_update()
+    ).scalar_one_or_none()
+
+
+def _group_key(lead_id: int) -> str:
+    return f"report:{lead_id}:group"
+
+
+def _queue_grouped_messages(ctx: Context, s, report: Report, lead: Report, now: dt.datetime) -> None:
+    """A grouped report: the lead's card and one rolling thread message change in place (no new posts)."""
+    locale = ctx.org.locale
+    members = group_members(s, lead.id)
+    lines = [i18n.t(locale, "thread.grouped_line", number=n, who=mention(u), when=fmt_time(w, ctx.org.tz))
+             for n, u, w in members[-40:]]
+    text = i18n.t(locale, "thread.grouped", n=len(members), lead=lead.number) + "\n" + "\n".join(lines)
+    payload = {"channel": ctx.org.channels.safety, "text": text[:3900]}
+    key = ordering_key(lead.id)
+    if len(members) == 1:
+        enqueue(s, now, "chat.postMessage", payload, ordering_key=key, target_key=card_key(lead.id),
+                message_key=_group_key(lead.id), report_id=lead.id)
+    else:
+        enqueue(s, now, "chat.update", payload, ordering_key=key, target_key=_group_key(lead.id), report_id=lead.id)
+    _queue_card_update(ctx, s, lead, now)
+    rloc = user_locale(ctx, report.reporter_id, s)
+    responders = ctx.directory.responders_for(lead.level, lead.team, lead.reporter_id)
+    text = confirmation_text(ctx, report, responders, rloc, "confirm.dm") + " " + \
+        i18n.t(rloc, "confirm.grouped", lead=lead.number)
+    enqueue(s, now, "chat.postMessage", {"channel": report.reporter_id, "text": text}, ordering_key=key,
+            report_id=report.id)
+
+
 def confirmation_text(ctx: Context, report: Report, responders: list[str], locale: str, key: str = "confirm.body") -> Mrkdwn:
     return i18n.t(locale, key, number=report.number, level=level_name(ctx.org, report.level, locale),
                   responders=mentions(responders), due=fmt_time(report.respond_due_at, ctx.org.tz))
 
 
 def confirmation_view(ctx: Context, report: Report, responders: list[str], locale: str) -> dict:
-    return render("confirm_view", locale, number=report.number,
-                  body=confirmation_text(ctx, report, responders, locale))
+    body = confirmation_text(ctx, report, responders, locale)
+    if report.group_id:
+        with session_scope(ctx.engine) as s:
+            lead = s.get(Report, report.group_id)
+        body = Mrkdwn(body + "\n" + i18n.t(locale, "confirm.grouped", lead=lead.number))
+    return render("confirm_view", locale, number=report.number, body=body)
 
 
 # --------------------------------------------------------------------------- working it
@@ -262,8 +317,9 @@ def acknowledge(ctx: Context, number: str, user_id: str) -> Outcome:
             s.add(AuditEvent(at=now, actor=user_id, action="refused_acknowledge", note=report.number))
             return Outcome(False, i18n.t(locale, "ack.refused", number=report.number,
                                          roles=roles_text(locale, ctx.directory.permitted_roles("acknowledge"))), report)
-        # Lock the row so two clicks at once cannot both acknowledge.
-        report = s.execute(select(Report).where(Report.id == report.id).with_for_update()).scalar_one()
+        # Lock the row so two clicks at once cannot both acknowledge. A grouped report answers through its lead.
+        report = s.execute(select(Report).where(Report.id == (report.group_id or report.id))
+                           .with_for_update()).scalar_one()
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         if report.status != "open":
@@ -278,6 +334,8 @@ def acknowledge(ctx: Context, number: str, user_id: str) -> Outcome:
         took = (now - report.reported_at).total_seconds()
         s.add(AuditEvent(at=now, actor=user_id, action="acknowledged", report_id=report.id, before=before,
                          after={"status": "acknowledged", "seconds": int(took)}))
+        _carry_group(s, report, now, user_id, "acknowledged", status="acknowledged", acknowledged_at=now,
+                     acknowledged_by=user_id)
         escalation.stop_ladder(s, report.id, "acknowledge", now)
         escalation.start_ladder(ctx, s, report, "resolve", now)
         _queue_card_update(ctx, s, report, now)
@@ -291,6 +349,8 @@ def can_resolve(ctx: Context, number: str, user_id: str) -> Outcome:
     locale = user_locale(ctx, user_id)
     with session_scope(ctx.engine) as s:
         report = find_report(s, number)
+        if report is not None and report.group_id:
+            report = s.get(Report, report.group_id)
     if report is None:
         return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
     if not ctx.directory.allowed(user_id, "resolve", report.team):
@@ -341,6 +401,8 @@ def resolve(ctx: Context, number: str, user_id: str, note: str) -> Outcome:
         report.version += 1
         s.add(AuditEvent(at=now, actor=user_id, action="resolved", report_id=report.id, before=before,
                          after={"status": "resolved"}, note=note))
+        _carry_group(s, report, now, user_id, "resolved", status="resolved", resolved_at=now, resolved_by=user_id,
+                     resolution_note=note)
         escalation.stop_ladder(s, report.id, None, now)
         _queue_card_update(ctx, s, report, now)
         _queue_thread_line(ctx, s, report, now, i18n.t(ctx.org.locale, "thread.resolved", who=mention(user_id),
@@ -349,8 +411,20 @@ def resolve(ctx: Context, number: str, user_id: str, note: str) -> Outcome:
     return Outcome(True, None, report)
 
 
+def _carry_group(s, lead: Report, now: dt.datetime, user_id: str, action: str, **values) -> None:
+    """Reports grouped under `lead` follow it (one audit entry each)."""
+    open_members = [i for (i,) in s.execute(select(Report.id).where(Report.group_id == lead.id,
+                                                                      Report.status != "resolved")).all()]
+    if not open_members:
+        return
+    s.execute(update(Report).where(Report.id.in_(open_members)).values(**values))
+    for member in open_members:
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action=action, report_id=member,
+                                                    before=None, after={"via_group": lead.number}, note=""))
+
+
 def _queue_card_update(ctx: Context, s, report: Report, now: dt.datetime) -> None:
-    payload = card_payload(ctx.org, report, ctx.org.channels.safety, now)
+    payload = card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id))
     enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(report.id), target_key=card_key(report.id),
             report_id=report.id)
 

@@ -157,6 +157,12 @@ class Sender:
         with session_scope(self.engine) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
+    def _superseded(self, row: OutboxMessage) -> bool:
+        with session_scope(self.engine) as s:
+            return s.execute(select(OutboxMessage.id).where(
+                OutboxMessage.target_key == row.target_key, OutboxMessage.method == "chat.update",
+                OutboxMessage.id > row.id, OutboxMessage.status == "pending").limit(1)).first() is not None
+
     def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict] | None:
         """Fill channel/ts/thread_ts from the target message. None: the row must wait or fall back."""
         method, payload = row.method, dict(row.payload)
@@ -183,6 +189,9 @@ class Sender:
         now = self.clock.now()
         if row.expires_at and row.expires_at < now:
             self._finish(row.id, status="failed", last_error="expired before delivery", lease_until=None)
+            return
+        if row.method == "chat.update" and row.target_key and self._superseded(row):
+            self._finish(row.id, status="superseded", lease_until=None)  # a newer version of it is queued
             return
         method, payload = self._resolve_target(row)
         channel = payload.get("channel", "")

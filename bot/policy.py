@@ -99,6 +99,7 @@ class HazardPolicy(_Strict):
     location_max: int = Field(ge=10, le=500)
     suggestion_max: int = Field(ge=20, le=2900)
     max_photos: int = Field(ge=0, le=10)
+    group_window: DurationField | None = None
     categories: dict[str, Localized] = Field(min_length=1)
     levels: dict[int, Level] = Field(min_length=1)
 

@@ -40,8 +40,12 @@ def mentions(users: list[str]) -> Mrkdwn:
     return Mrkdwn(" ".join(mention(u) for u in users)) if users else Mrkdwn(i18n.escape_mrkdwn("—"))
 
 
-def card_payload(org: Organisation, report: Report, channel: str, now: dt.datetime) -> dict:
-    """The report's card in the safety channel, in the organisation's language."""
+def card_payload(org: Organisation, report: Report, channel: str, now: dt.datetime,
+                 grouped: list[tuple] | None = None) -> dict:
+    """The report's card in the safety channel, in the organisation's language.
+
+    `grouped`: (number, reporter, when) of reports of the same place that joined this one.
+    """
     locale = org.locale
     tz = org.tz
     level = level_name(org, report.level, locale)
@@ -78,6 +82,9 @@ def card_payload(org: Organisation, report: Report, channel: str, now: dt.dateti
                               when=fmt_time(report.resolved_at, tz), note=mask(report.resolution_note)[:500])
                        if report.resolved_at else None),
         overdue_line=overdue_line,
+        grouped_line=(i18n.t(locale, "card.grouped", n=len(grouped),
+                             numbers=", ".join(n for n, _, _ in grouped[-20:]) + (" …" if len(grouped) > 20 else ""))
+                      if grouped else None),
         show_ack=report.status == "open",
         show_resolve=report.status != "resolved",
         value=report.number,

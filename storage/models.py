@@ -92,6 +92,9 @@ class Report(SQLModel, table=True):
     resolution_note: str = Field(default="", sa_type=Text)
     overdue: bool = Field(default=False)
     version: int = Field(default=1)
+    # A report of the same place within the policy's grouping window joins the first one (its lead):
+    # no card of its own; it follows the lead's acknowledgement and resolution.
+    group_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
 
 
 # The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.

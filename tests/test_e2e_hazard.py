@@ -163,7 +163,7 @@ def test_same_view_submitted_twice_makes_one_report(bot):
 def test_fifty_parallel_reports_get_fifty_distinct_numbers(bot):
     users = ["U0AGENT1", "U0AGENT2", "U0AGENT3"]
     with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(lambda i: bot.report(users[i % 3], description=f"hazard {i}"), range(50)))
+        list(pool.map(lambda i: bot.report(users[i % 3], description=f"hazard {i}", location=f"desk {i}"), range(50)))
     reports = _reports(bot)
     numbers = [r.number for r in reports]
     assert len(numbers) == 50 and len(set(numbers)) == 50

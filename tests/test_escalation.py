@@ -28,7 +28,7 @@ def make(engine, extra_policy: str = "", clock=None):
 
 def new_report(ctx, level=2, user="U0AGENT1", key="V1"):
     data, errors = hazards.validate_report(ctx, "en", {"level": str(level), "category": "fire",
-                                                       "description": "smoke near UPS", "location": "server room"})
+                                                       "description": "smoke near UPS", "location": f"server room {key}"})
     assert not errors
     return hazards.create_hazard(ctx, source_key=key, reporter_id=user, data=data).report
 

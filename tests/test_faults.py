@@ -44,7 +44,7 @@ def test_slack_refusing_connections_then_back_delivers_everything_once_in_order(
     try:
         t0 = time.time()
         for i in range(3):
-            bot.report("U0AGENT1", description=f"hazard {i}")
+            bot.report("U0AGENT1", description=f"hazard {i}", location=f"desk {i}")
         with session_scope(bot.ctx.engine) as s:
             numbers = [r.number for r in s.execute(select(Report).order_by(Report.id)).scalars()]
         status, _ = bot.click("U0SUPA", "hazard_ack", numbers[0])
@@ -181,7 +181,8 @@ def test_sigkill_mid_work_loses_nothing_posts_nothing_twice_and_escalations_resu
         _wait_healthy(port, proc)
         t0 = int(time.time())
         for i in range(5):
-            status, answer = _post_view(port, f"U0AGENT{1 + i % 2}", f"VKILL{i}", timestamp=t0 - i)
+            status, answer = _post_view(port, f"U0AGENT{1 + i % 2}", f"VKILL{i}", timestamp=t0 - i,
+                                        location=f"room {i}")
             assert status == 200 and answer["response_action"] == "update"
         submitted = time.time()
         time.sleep(1.0)

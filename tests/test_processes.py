@@ -102,11 +102,11 @@ def _wait_healthy(port, proc, timeout=30):
     raise AssertionError("serve did not become healthy")
 
 
-def _post_view(port, user, view_id, timestamp=None):
+def _post_view(port, user, view_id, timestamp=None, location="server room"):
     state = {"level": {"value": {"type": "radio_buttons", "selected_option": {"value": "2"}}},
              "category": {"value": {"type": "static_select", "selected_option": {"value": "fire"}}},
              "description": {"value": {"type": "plain_text_input", "value": "smoke from the UPS"}},
-             "location": {"value": {"type": "plain_text_input", "value": "server room"}}}
+             "location": {"value": {"type": "plain_text_input", "value": location}}}
     payload = {"type": "view_submission", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
                "view": {"id": view_id, "type": "modal", "callback_id": "hazard_report", "private_metadata": "{}",
                         "state": {"values": state}}}

@@ -445,6 +445,15 @@ def ephemeral(ctx: Context, channel: str | None, user_id: str, text: str) -> Non
     ctx.wake()
 
 
+def publish_home(ctx: Context, user_id: str, view: dict) -> None:
+    """The Home tab goes through the outbox like everything else; a stale one is not worth sending."""
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        enqueue(s, now, "views.publish", {"user_id": user_id, "view": view}, ordering_key=f"home:{user_id}",
+                expires_in=EPHEMERAL_TTL)
+    ctx.wake()
+
+
 # --------------------------------------------------------------------------- thread replies
 def record_thread_reply(ctx: Context, *, event_id: str | None, channel: str, thread_ts: str, ts: str,
                         user_id: str, text: str) -> bool:

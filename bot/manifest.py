@@ -16,7 +16,7 @@ BOT_SCOPES = [
     "groups:history",    # thread replies under a card (private channels)
     "im:history",        # after a Slack timeout: check whether a DM was delivered before sending it again
 ]
-BOT_EVENTS = ["message.channels", "message.groups"]
+BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups"]
 
 
 def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict:
@@ -51,7 +51,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
             "background_color": "#1d4f91",
         },
         "features": {
-            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
         },

@@ -6,7 +6,7 @@ import logging
 
 from bot import hazards, i18n
 from handlers.common import STORAGE_ERRORS
-from handlers.ids import ACK_ACTION, RESOLVE_ACTION
+from handlers.ids import ACK_ACTION, HOME_REPORT_ACTION, RESOLVE_ACTION
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -49,6 +49,23 @@ def register(app, ctx) -> None:
             client.views_open(trigger_id=body.get("trigger_id"), view=hazards.resolve_form(ctx, check.report, locale))
         except Exception:  # noqa: BLE001
             log.exception("views.open failed for the resolve form")
+
+    register_home(app, ctx)
+
+
+def register_home(app, ctx) -> None:
+    @app.action(HOME_REPORT_ACTION)
+    def report_from_home(ack, body, client):
+        ack()
+        user = (body.get("user") or {}).get("id", "")
+        try:
+            locale = hazards.user_locale(ctx, user)
+        except STORAGE_ERRORS:
+            locale = ctx.org.locale
+        try:
+            client.views_open(trigger_id=body.get("trigger_id"), view=hazards.report_form(ctx, locale, "", {}))
+        except Exception:  # noqa: BLE001
+            log.exception("views.open failed from the Home tab")
 
 
 def _direct_ephemeral(app, channel, user, text) -> None:

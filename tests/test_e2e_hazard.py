@@ -276,3 +276,18 @@ def test_signed_but_malformed_payloads_get_a_quiet_200(bot):
     status, _ = bot.event({"no": "type"})
     assert status == 200
     assert _reports(bot) == []
+
+
+def test_home_tab_shows_my_reports_and_what_i_hold(bot):
+    bot.report("U0AGENT1", level=2, location="desk 7")
+    bot.report("U0AGENT3", level=3, location="desk 9")  # Hotline B
+    for user in ("U0AGENT1", "U0SUPA", "U0OFFICER"):
+        status, _ = bot.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
+        assert status == 200
+    bot.drain()
+    views = {c.params["user_id"]: json.dumps(c.params["view"], ensure_ascii=False) for c in bot.fake.of("views.publish")}
+    assert "-00001" in views["U0AGENT1"] and "home_report" in views["U0AGENT1"]
+    assert "-00001" in views["U0SUPA"] and "-00002" not in views["U0SUPA"]  # only their team
+    assert "-00001" in views["U0OFFICER"] and "-00002" in views["U0OFFICER"]  # the whole department
+    bot.click("U0AGENT1", "home_report", "report", channel="")
+    assert bot.fake.of("views.open")[-1].params["view"]["callback_id"] == "hazard_report"

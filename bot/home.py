@@ -1,0 +1,49 @@
+"""The App Home tab: report in one click, my open reports, and what I hold."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot import i18n
+from bot.i18n import Mrkdwn, fmt_time
+from bot.masking import mask
+from bot.present import level_name, status_label
+from bot.render import render
+from storage.db import session_scope
+from storage.models import Report, report_is_open
+
+LIMIT = 10
+
+
+def _line(ctx, locale, r: Report) -> Mrkdwn:
+    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale),
+                  status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
+                  what=mask(r.description)[:80], location=mask(r.location)[:60] or "—")
+
+
+def home_view(ctx, user_id: str, locale: str) -> dict:
+    directory = ctx.directory
+    roles = directory.roles_of(user_id, None)
+    sees_all = bool(roles & {"safety_officer", "leadership", "department_head", "deputy"})
+    teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
+    with session_scope(ctx.engine) as s:
+        mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open())
+                         .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
+        held, held_total, overdue_total = [], 0, 0
+        if sees_all or teams:
+            q = select(Report).where(report_is_open(), Report.group_id.is_(None))
+            if not sees_all:
+                q = q.where(Report.team.in_(teams))
+            held_total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            overdue_total = s.execute(select(func.count()).select_from(
+                q.where(Report.overdue.is_(True)).subquery())).scalar_one()
+            held = s.execute(q.order_by(Report.overdue.desc(), Report.level, Report.reported_at)
+                             .limit(LIMIT)).scalars().all()
+    return render(
+        "home", locale,
+        mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
+        held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
+        show_held=bool(sees_all or teams),
+        held_title=i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
+                          overdue=overdue_total, teams=", ".join(teams)),
+    )

@@ -1,0 +1,266 @@
+"""Request latency against a bare Bolt app, a 500-report burst, and memory of `serve`.
+
+    python bench/load.py latency --db sqlite|postgres [-n 300]
+    python bench/load.py burst   --db sqlite|postgres [--reports 500 --places 20 --seconds 60]
+    python bench/load.py memory  --db sqlite|postgres [--big-db sqlite:////tmp/bench1m.db]
+
+Servers run as separate processes (`safeshift serve --http` and bench/bare_bolt.py) on this
+machine; Slack is the recording fake from tests/. `--db postgres` uses SAFESHIFT_BENCH_PG and
+empties its schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from tests.conftest import ORG_YAML, SECRET, TOKEN, sign  # noqa: E402
+from tests.fakeslack import FakeSlack  # noqa: E402
+from tests.test_processes import free_port  # noqa: E402
+
+PG = os.environ.get("SAFESHIFT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, int(round(p / 100 * (len(v) - 1)))))] * 1000 if v else float("nan")
+
+
+def db_url(kind: str) -> str:
+    if kind == "postgres":
+        from storage.db import make_engine
+
+        engine = make_engine(PG)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        return PG
+    return f"sqlite:///{tempfile.mkdtemp()}/load.db"
+
+
+def start(cmd, env, port):
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/events", timeout=1)
+        except urllib.error.HTTPError:
+            return proc  # it answers (405/404): up
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{cmd} did not start")
+
+
+def safeshift(fake: FakeSlack, url: str, extra_org: str = "", **env_extra):
+    org = Path(tempfile.mkdtemp()) / "org.yaml"
+    org.write_text(ORG_YAML + extra_org, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_"))}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": url,
+                "SLACK_API_URL": fake.url, "SAFESHIFT_CONFIG": str(org), "SAFESHIFT_LOG_LEVEL": "ERROR"})
+    env.update(env_extra)
+    port = free_port()
+    proc = start([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                 env, port)
+    return proc, port
+
+
+def bare(fake: FakeSlack):
+    env = dict(os.environ, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.url)
+    port = free_port()
+    return start([sys.executable, str(ROOT / "bench" / "bare_bolt.py"), str(port)], env, port), port
+
+
+def post(port: int, body: str, ctype: str, ts: int | None = None) -> tuple[int, float, str]:
+    headers = {"Content-Type": ctype, **sign(body, ts)}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body.encode(), headers=headers)
+    t0 = time.time()
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        raw = resp.read().decode()
+        return resp.status, t0, raw
+
+
+def slash_body(i: int) -> str:
+    return urllib.parse.urlencode({"command": "/hazard", "text": f"loose cable {i}", "user_id": "U0AGENT1",
+                                   "channel_id": "C0TEAMA", "team_id": "T1", "trigger_id": f"trig-{i}"})
+
+
+def view_body(i: int, user: str = "U0AGENT1", place: str | None = None) -> str:
+    state = {"level": {"value": {"type": "radio_buttons", "selected_option": {"value": "2"}}},
+             "category": {"value": {"type": "static_select", "selected_option": {"value": "electrical"}}},
+             "description": {"value": {"type": "plain_text_input", "value": f"exposed cord {i}"}},
+             "location": {"value": {"type": "plain_text_input", "value": place or f"desk {i}"}}}
+    payload = {"type": "view_submission", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1",
+               "view": {"id": f"VB{i:06d}-{time.time_ns()}", "type": "modal", "callback_id": "hazard_report",
+                        "private_metadata": "{}", "state": {"values": state}}}
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def latency(kind: str, n: int) -> dict:
+    fake = FakeSlack()
+    out = {}
+    for name in ("bare Bolt", "SafeShift"):
+        if name == "SafeShift":
+            proc, port = safeshift(fake, db_url(kind), SAFESHIFT_CHANNEL_INTERVAL="0")
+        else:
+            proc, port = bare(fake)
+        try:
+            for i in range(20):  # warm up
+                post(port, slash_body(10_000 + i), "application/x-www-form-urlencoded", int(time.time()) - i - 1)
+            answer, to_open = [], []
+            for i in range(n):
+                fake.calls.clear()
+                status, t0, _ = post(port, slash_body(i), "application/x-www-form-urlencoded")
+                t1 = time.time()
+                assert status == 200
+                opened = [c.at for c in fake.calls if c.method == "views.open"]
+                answer.append(t1 - t0)
+                to_open.append(opened[0] - t0)
+            sub_answer, sub_card = [], []
+            for i in range(n):
+                fake.calls.clear()
+                status, t0, _ = post(port, view_body(i), "application/x-www-form-urlencoded")
+                t1 = time.time()
+                assert status == 200
+                sub_answer.append(t1 - t0)
+                if name == "SafeShift":
+                    deadline = time.time() + 10
+                    while time.time() < deadline:
+                        cards = [c.at for c in fake.calls if c.method == "chat.postMessage"
+                                 and c.params.get("channel") == "C0SAFETY" and c.params.get("blocks")]
+                        if cards:
+                            sub_card.append(cards[0] - t0)
+                            break
+                        time.sleep(0.001)
+            out[name] = {
+                "slash→HTTP answer p50/p99 ms": (pct(answer, 50), pct(answer, 99)),
+                "slash→views.open p50/p99 ms": (pct(to_open, 50), pct(to_open, 99)),
+                "submission→HTTP answer (record + queued card) p50/p99 ms": (pct(sub_answer, 50), pct(sub_answer, 99)),
+                "submission→card at Slack p50/p99 ms": (pct(sub_card, 50), pct(sub_card, 99)) if sub_card else None,
+                "rss_mb": psutil.Process(proc.pid).memory_info().rss / 2**20,
+            }
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    fake.close()
+    return {"db": kind, "n": n, **out}
+
+
+def burst(kind: str, reports: int, places: int, seconds: float, group: bool = True) -> dict:
+    fake = FakeSlack()
+    extra = "" if group else "policy:\n  hazard: {group_window: null}\n"
+    url = db_url(kind)
+    proc, port = safeshift(fake, url, extra)  # default pacing: ~1 post/s/channel after a burst of 4
+    users = [f"U0AGENT{k}" for k in (1, 2, 3)]
+    answers: list[float] = []
+    lock = threading.Lock()
+    t_start = time.time()
+
+    def client(k: int):
+        for i in range(k, reports, 4):
+            target = t_start + i * seconds / reports
+            time.sleep(max(0.0, target - time.time()))
+            status, t0, _ = post(port, view_body(i, users[i % 3], f"floor {i % places}"),
+                                 "application/x-www-form-urlencoded", int(time.time()) - (i % 50))
+            with lock:
+                answers.append(time.time() - t0)
+            assert status == 200
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    submitted = time.time() - t_start
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*), count(DISTINCT number) FROM report")).one()
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        with engine.connect() as conn:
+            pending = conn.execute(text("SELECT count(*) FROM outbox WHERE status IN ('pending','sending')")).scalar()
+        if pending == 0:
+            break
+        time.sleep(0.5)
+    done = time.time() - t_start
+    posts = sorted(c.at for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel") == "C0SAFETY")
+    worst_second = max((sum(1 for q in posts if p <= q < p + 1) for p in posts), default=0)
+    rate_limited = [c for c in fake.calls if c.status == 429]
+    proc.terminate()
+    proc.wait(timeout=10)
+    engine.dispose()
+    fake.close()
+    return {"db": kind, "grouping": group, "reports": reports, "places": places, "submitted_in_s": round(submitted, 1),
+            "stored": stored[0], "distinct_numbers": stored[1], "answer_p50_ms": pct(answers, 50),
+            "answer_p99_ms": pct(answers, 99), "all_delivered_after_s": round(done, 1),
+            "posts_to_safety_channel": len(posts), "most_posts_in_any_1s": worst_second,
+            "dms": len([c for c in fake.calls if c.method == "chat.postMessage" and c.params["channel"].startswith("U")]),
+            "updates": len([c for c in fake.calls if c.method == "chat.update"]), "429s": len(rate_limited)}
+
+
+def memory(kind: str, big_db: str | None) -> dict:
+    fake = FakeSlack()
+    out = {"db": kind}
+    for label, url in (("empty", db_url(kind)), ("1M reports", big_db)):
+        if url is None:
+            continue
+        t0 = time.time()
+        proc, port = safeshift(fake, url)
+        started = time.time() - t0
+        time.sleep(3)
+        idle = psutil.Process(proc.pid).memory_info().rss / 2**20
+        for i in range(50):
+            post(port, view_body(i), "application/x-www-form-urlencoded", int(time.time()) - i)
+        for i in range(20):
+            body = json.dumps({"type": "event_callback", "event_id": f"EvM{i}", "team_id": "T1",
+                               "event": {"type": "app_home_opened", "user": "U0OFFICER", "tab": "home"}})
+            post(port, body, "application/json", int(time.time()) - 100 - i)
+        time.sleep(2)
+        busy = psutil.Process(proc.pid).memory_info().rss / 2**20
+        proc.terminate()
+        proc.wait(timeout=10)
+        out[label] = {"start_s": round(started, 1), "rss_idle_mb": round(idle, 1),
+                      "rss_after_50_reports_20_home_tabs_mb": round(busy, 1)}
+    fake.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["latency", "burst", "memory"])
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("-n", type=int, default=300)
+    ap.add_argument("--reports", type=int, default=500)
+    ap.add_argument("--places", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--no-grouping", action="store_true")
+    ap.add_argument("--big-db", default=None)
+    a = ap.parse_args()
+    if a.what == "latency":
+        print(json.dumps(latency(a.db, a.n), ensure_ascii=False, indent=1))
+    elif a.what == "burst":
+        print(json.dumps(burst(a.db, a.reports, a.places, a.seconds, not a.no_grouping), indent=1))
+    else:
+        print(json.dumps(memory(a.db, a.big_db), indent=1))
+
+
+if __name__ == "__main__":
+    main()

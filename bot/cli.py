@@ -9,6 +9,8 @@ import signal
 import sys
 import threading
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.policy import ConfigError, load_org
 from bot.settings import SettingsError, load_settings
 
@@ -148,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (SettingsError, ConfigError) as exc:
         return _fail(str(exc))
+    except DBAPIError as exc:  # the database named by DATABASE_URL cannot be reached or used
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() \
+            else type(exc).__name__
+        return _fail(f"DATABASE_URL: cannot use the database: {reason}")
 
 
 if __name__ == "__main__":

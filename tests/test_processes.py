@@ -157,3 +157,11 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def test_an_unreachable_database_is_one_line_naming_database_url(base_env):
+    env = dict(base_env, DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nope")
+    r = run_cli(["serve", "--http", "--port", str(free_port())], env)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("safeshift: error: DATABASE_URL")

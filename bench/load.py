@@ -167,7 +167,7 @@ def burst(kind: str, reports: int, places: int, seconds: float, group: bool = Tr
     extra = "" if group else "policy:\n  hazard: {group_window: null}\n"
     url = db_url(kind)
     proc, port = safeshift(fake, url, extra)  # default pacing: ~1 post/s/channel after a burst of 4
-    users = [f"U0AGENT{k}" for k in (1, 2, 3)]
+    users = [f"U0B{k:05d}" for k in range(reports)]  # everyone reports once: 500 different people
     answers: list[float] = []
     lock = threading.Lock()
     t_start = time.time()
@@ -176,7 +176,7 @@ def burst(kind: str, reports: int, places: int, seconds: float, group: bool = Tr
         for i in range(k, reports, 4):
             target = t_start + i * seconds / reports
             time.sleep(max(0.0, target - time.time()))
-            status, t0, _ = post(port, view_body(i, users[i % 3], f"floor {i % places}"),
+            status, t0, _ = post(port, view_body(i, users[i], f"floor {i % places}"),
                                  "application/x-www-form-urlencoded", int(time.time()) - (i % 50))
             with lock:
                 answers.append(time.time() - t0)

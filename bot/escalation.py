@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 
 from sqlalchemy import func, select, update
 
@@ -21,6 +20,7 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import enqueue
 from bot.present import card_payload, level_name, mentions
+from bot.worker import Worker
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert, buffer_mark, buffer_rollback, session_scope
 from storage.models import AuditEvent, Report, Timer, UserPref
@@ -65,15 +65,15 @@ def _still_relevant(report: Report, purpose: str) -> bool:
     return report.status == "open" if purpose == "acknowledge" else True
 
 
-class Sweeper:
+class Sweeper(Worker):
     """Fires due timers. `run_once()` is the whole engine; the thread only calls it on time."""
 
+    name = "sweeper"
+
     def __init__(self, ctx, batch: int = 200):
+        super().__init__(ctx.clock)
         self.ctx = ctx
         self.batch = batch
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._locales: dict[str, str] = {}
 
     def run_once(self) -> int:
@@ -170,37 +170,10 @@ class Sweeper:
             after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
                    "late": timer.late, "due": timer.due_at.isoformat()}))
 
-    # -- the thread -----------------------------------------------------------------------
-    def next_due_in(self) -> float:
+    # -- the thread (bot.worker.Worker) ----------------------------------------------------
+    def busy(self, done: int) -> bool:
+        return done >= self.batch
+
+    def next_due(self):
         with session_scope(self.ctx.engine) as s:
-            nxt = s.execute(select(func.min(Timer.fire_at)).where(Timer.status == "pending")).scalar()
-        if nxt is None:
-            return 1.0
-        return max(0.0, min(1.0, (nxt - self.ctx.clock.now()).total_seconds()))
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once() >= self.batch
-                wait = 0.0 if busy else self.next_due_in()
-            except Exception:  # noqa: BLE001 - keep sweeping when the database comes back
-                log.exception("sweeper round failed; retrying")
-                wait = 1.0
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="safeshift-sweeper", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+            return s.execute(select(func.min(Timer.fire_at)).where(Timer.status == "pending")).scalar()

@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 import random
 import socket
-import threading
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -27,6 +26,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
+from bot.worker import Worker
 from storage.db import buffer_insert, session_scope
 from storage.models import OutboxMessage, SlackMessage
 
@@ -95,21 +95,19 @@ class ChannelPacer:
         b.updated = now
 
 
-class Sender:
+class Sender(Worker):
+    name = "sender"
+
     def __init__(self, engine: Engine, client: WebClient, clock, *, max_attempts: int = 50,
-                 channel_interval: float = 1.0, batch: int = 50, name: str = "sender"):
+                 channel_interval: float = 1.0, batch: int = 50):
+        super().__init__(clock)
         self.engine = engine
         self.client = client
-        self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
         self.pacer = ChannelPacer(interval=channel_interval)
-        self.name = name
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- claiming -------------------------------------------------------------------------
     def _claim(self) -> list[OutboxMessage]:
@@ -283,40 +281,10 @@ class Sender:
                      uncertain=row.uncertain or uncertain,
                      next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
 
-    # -- the thread -----------------------------------------------------------------------
-    def wake(self) -> None:
-        self._wake.set()
-
-    def next_due_in(self) -> float:
+    # -- the thread (bot.worker.Worker) ----------------------------------------------------
+    def next_due(self):
         with session_scope(self.engine) as s:
-            nxt = s.execute(
+            return s.execute(
                 select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending")
                 .order_by(OutboxMessage.next_attempt_at).limit(1)
             ).scalar()
-        if nxt is None:
-            return 1.0
-        return max(0.0, min(1.0, (nxt - self.clock.now()).total_seconds()))
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-                wait = 0.0 if busy else self.next_due_in()
-            except Exception:  # noqa: BLE001 - the database may be away for a moment
-                log.exception("outbox sender round failed; retrying")
-                wait = 1.0
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name=f"safeshift-{self.name}", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None

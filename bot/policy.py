@@ -46,6 +46,17 @@ def _duration(v: Any) -> Duration:
 DurationField = Annotated[Duration, BeforeValidator(_duration)]
 
 
+def _hhmm(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 24 * 60:
+        v = f"{v // 60:02d}:{v % 60:02d}"  # YAML 1.1 reads an unquoted 08:30 as the number 510
+    if not isinstance(v, str) or not _HHMM_RE.match(v):
+        raise ValueError(f"not a time of day HH:MM: {v!r}")
+    return v
+
+
+HHMM = Annotated[str, BeforeValidator(_hhmm)]
+
+
 def _user_id(v: Any) -> str:
     if not isinstance(v, str) or not _USER_RE.match(v):
         raise ValueError(f"not a Slack user ID: {v!r} (like U0123ABC)")
@@ -134,16 +145,10 @@ class Escalation(_Strict):
 
 
 class WorkingHours(_Strict):
-    start: str = "08:00"
-    end: str = "22:00"
+    start: HHMM = "08:00"
+    end: HHMM = "22:00"
     days: Literal["every_day", "working_days"] = "every_day"
 
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM_RE.match(str(v)):
-            raise ValueError(f"not a time of day HH:MM: {v!r}")
-        return v
 
     @model_validator(mode="after")
     def _span(self) -> "WorkingHours":
@@ -154,27 +159,15 @@ class WorkingHours(_Strict):
 
 class Weekly(_Strict):
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    time: str = "09:00"
+    time: HHMM = "09:00"
 
-    @field_validator("time")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM_RE.match(str(v)):
-            raise ValueError(f"not a time of day HH:MM: {v!r}")
-        return v
 
 
 class Schedule(_Strict):
-    daily_digest: str = "08:30"
+    daily_digest: HHMM = "08:30"
     weekly_summary: Weekly = Weekly()
     response_target: DurationField = parse_duration("30m")
 
-    @field_validator("daily_digest")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM_RE.match(str(v)):
-            raise ValueError(f"not a time of day HH:MM: {v!r}")
-        return v
 
 
 class Retention(_Strict):
@@ -182,14 +175,8 @@ class Retention(_Strict):
     reports: DurationField | None = None
     delivered_messages: DurationField = parse_duration("30d")
     processed_events: DurationField = parse_duration("7d")
-    purge_at: str = "03:30"
+    purge_at: HHMM = "03:30"
 
-    @field_validator("purge_at")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not _HHMM_RE.match(str(v)):
-            raise ValueError(f"not a time of day HH:MM: {v!r}")
-        return v
 
     @field_validator("operation_log", "reports", "delivered_messages", "processed_events")
     @classmethod

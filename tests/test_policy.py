@@ -98,3 +98,11 @@ def test_working_days_follow_the_mainland_calendar():
 
 def test_fixture_org_is_valid():
     assert parse_org(ORG_YAML).teams[0].name == "Hotline A"
+
+
+def test_unquoted_times_mean_what_they_say():
+    org = parse_org("channels: {safety: C0123}\npolicy:\n  schedule: {daily_digest: 08:30, weekly_summary: {time: 9:05}}\n")
+    assert org.policy.schedule.daily_digest == "08:30"
+    assert org.policy.schedule.weekly_summary.time == "09:05"
+    with pytest.raises(ConfigError, match="HH:MM"):
+        parse_org("channels: {safety: C0123}\npolicy:\n  schedule: {daily_digest: '25:00'}\n")

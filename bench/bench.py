@@ -195,8 +195,20 @@ def bench_digest(kind: str, items: int) -> tuple[dict, object]:
         t0 = time.perf_counter()
         digest.weekly_payloads(ctx, now)
         weekly.append(time.perf_counter() - t0)
+    from bot.home import home_view
+
+    home = {}
+    for who in ("U0OFFICER", "U0SUPA", "U00001"):  # whole department; one team; an agent
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            home_view(ctx, who, "zh-CN")
+            times.append(time.perf_counter() - t0)
+        home[who] = statistics.median(times)
     return ({"db": kind, "items": items, "load_seconds": load, "digest_all_channels_median": statistics.median(runs),
-             "digest_max": max(runs), "channels": len(payloads), "weekly_median": statistics.median(weekly)}, engine)
+             "digest_max": max(runs), "channels": len(payloads), "weekly_median": statistics.median(weekly),
+             "home_officer": home["U0OFFICER"], "home_supervisor": home["U0SUPA"], "home_agent": home["U00001"]},
+            engine)
 
 
 def main() -> None:

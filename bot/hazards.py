@@ -168,7 +168,7 @@ def create_hazard(ctx: Context, *, source_key: str, reporter_id: str, data: Repo
             if existing is not None:
                 return Created(existing, False, responders)
             seq = next_sequence(s, numbering.prefix, year)
-            lead = _group_lead(ctx, s, data.location, now)
+            lead = _group_lead(ctx, s, data, now)
             report = Report(
                 kind="hazard", number=f"{numbering.prefix}-{year}-{seq:0{numbering.digits}d}", year=year, seq=seq,
                 source_key=source_key, category=data.category, level=data.level, location=data.location,
@@ -237,14 +237,18 @@ def _queue_new_report_messages(ctx: Context, s, report: Report, responders: list
             ordering_key=key, report_id=report.id)
 
 
-def _group_lead(ctx: Context, s, location: str, now: dt.datetime) -> Report | None:
-    """The open report of the same place from the grouping window, if any (its row locked)."""
+def _group_lead(ctx: Context, s, data: ReportInput, now: dt.datetime) -> Report | None:
+    """The open report of the same place, level and category from the grouping window, if any (row locked).
+
+    Same level matters: a level-1 report must never inherit a level-3 lead's slower deadlines.
+    """
     window = ctx.org.policy.hazard.group_window
-    place = location.strip().lower()
+    place = data.location.strip().lower()
     if window is None or not place:
         return None
     return s.execute(
         select(Report).where(Report.group_id.is_(None), report_is_open(),
+                             Report.level == data.level, Report.category == data.category,
                              func.lower(func.trim(Report.location)) == place,
                              Report.reported_at >= now - window.timedelta)
         .order_by(Report.reported_at).limit(1).with_for_update()

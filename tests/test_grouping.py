@@ -17,7 +17,7 @@ def test_a_burst_of_one_place_makes_one_card_and_follows_its_lead(bot):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: bot.report(users[i % 3], level=1, category="fire", description=f"fire alarm {i}",
                                            location="floor 3 east "), range(30)))
-    bot.report("U0AGENT2", location="canteen")  # another place: a card of its own
+    bot.report("U0AGENT2", level=1, category="fire", location="canteen")  # another place: a card of its own
     bot.drain(timeout=30)
     with session_scope(bot.ctx.engine) as s:
         reports = s.execute(select(Report).order_by(Report.id)).scalars().all()
@@ -61,3 +61,13 @@ def test_superseded_card_updates_are_coalesced(bot):
     bot.drain(timeout=30)
     updates = fake.of("chat.update")
     assert len(updates) <= 3  # ten changes, most of them superseded before delivery
+
+
+def test_a_more_urgent_report_of_the_same_place_is_never_grouped_under_a_lesser_one(bot):
+    bot.report("U0AGENT1", level=3, category="equipment", description="flickering light", location="Room 5")
+    bot.report("U0AGENT2", level=1, category="fire", description="smoke from the light", location="room 5")
+    bot.report("U0AGENT3", level=3, category="equipment", description="light again", location="room 5")
+    with session_scope(bot.ctx.engine) as s:
+        reports = s.execute(select(Report).order_by(Report.id)).scalars().all()
+    assert reports[1].group_id is None  # the level-1 report has its own card and 30-minute ladder
+    assert reports[2].group_id == reports[0].id

@@ -145,12 +145,6 @@ class Sender(Worker):
             done += 1
         return done
 
-    def drain(self, max_rounds: int = 100) -> None:
-        """Deliver until nothing is immediately due (tests and the CLI use it)."""
-        for _ in range(max_rounds):
-            if not self.run_once():
-                return
-
     def _finish(self, row_id: int, **values) -> None:
         with session_scope(self.engine) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
@@ -161,8 +155,8 @@ class Sender(Worker):
                 OutboxMessage.target_key == row.target_key, OutboxMessage.method == "chat.update",
                 OutboxMessage.id > row.id, OutboxMessage.status == "pending").limit(1)).first() is not None
 
-    def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict] | None:
-        """Fill channel/ts/thread_ts from the target message. None: the row must wait or fall back."""
+    def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict]:
+        """The call to make: channel/ts/thread_ts filled from the target message, or a fallback without it."""
         method, payload = row.method, dict(row.payload)
         if not row.target_key:
             return method, payload
@@ -224,7 +218,9 @@ class Sender(Worker):
         with session_scope(self.engine) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
                 status="sent", sent_at=sent_at, lease_until=None, last_error=""))
-            key = row.message_key if method in POSTS else None
+            # An update that had to become the first post of its message now is that message.
+            key = (row.message_key or (row.target_key if row.method == "chat.update" else None)) \
+                if method in POSTS else None
             if key and response.get("ts"):
                 if s.get(SlackMessage, key) is None:
                     s.add(SlackMessage(key=key, channel=response.get("channel") or channel, ts=response["ts"],

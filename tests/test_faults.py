@@ -211,3 +211,20 @@ def test_sigkill_mid_work_loses_nothing_posts_nothing_twice_and_escalations_resu
     finally:
         proc.kill()
         proc.wait(timeout=5)
+
+
+def test_a_card_whose_post_failed_for_good_is_posted_once_by_its_next_update(bot):
+    bot.fake.script("chat.postMessage", Scripted(status=200, body={"ok": False, "error": "channel_not_found"}))
+    bot.report("U0AGENT1", location="desk 40")
+    bot.drain()
+    with session_scope(bot.ctx.engine) as s:
+        number = s.execute(select(Report.number)).scalar_one()
+    bot.click("U0SUPA", "hazard_ack", number)
+    bot.drain()
+    bot.click("U0SUPA", "hazard_resolve", number)
+    from bot import hazards
+
+    hazards.resolve(bot.ctx, number, "U0SUPA", "fixed")
+    bot.drain()
+    assert stored_cards(bot.fake) == {number: 1}  # the acknowledge update posted it; the resolve update edited it
+    assert len(bot.fake.of("chat.update")) == 1

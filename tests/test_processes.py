@@ -165,3 +165,24 @@ def test_an_unreachable_database_is_one_line_naming_database_url(base_env):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("safeshift: error: DATABASE_URL")
+
+
+def test_the_scheduler_process_alone_posts_a_due_digest_once(base_env, fake_slack, tmp_path):
+    tz = ZoneInfo("Asia/Shanghai")
+    digest_at = (dt.datetime.now(tz) - dt.timedelta(minutes=3)).strftime("%H:%M")
+    org = tmp_path / "sched.yaml"
+    org.write_text(ORG_YAML + f'policy:\n  schedule: {{daily_digest: "{digest_at}"}}\n', encoding="utf-8")
+    env = dict(base_env, SAFESHIFT_CONFIG=str(org), SLACK_API_URL=fake_slack.url)
+    procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        fake_slack.wait_for(lambda c: "安全日报" in str(c.params.get("text")) and c.params.get("channel") == "C0TEAMB",
+                            timeout=30)
+        time.sleep(2)
+        digests = [c for c in fake_slack.of("chat.postMessage") if "安全日报" in c.params.get("text", "")]
+        assert sorted(c.params["channel"] for c in digests) == ["C0SAFETY", "C0TEAMA", "C0TEAMB"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            assert proc.wait(timeout=15) == 0  # SIGTERM stops it cleanly

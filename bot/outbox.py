@@ -9,7 +9,8 @@ delivered by a sender that survives Slack being down.
 - Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several
   processes share the work and a crashed sender's rows are picked up again.
 - Posts to one channel are paced with a token bucket (Slack allows about one
-  message per second per channel, with short bursts).
+  message per second per channel, with short bursts); edits share one bucket for the
+  workspace (Tier 3), so that in a burst a newer edit supersedes a waiting one.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ METADATA_TYPE = "safeshift_outbox"  # every post carries its outbox id, so an un
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
                     "team_added_to_org"}
 POSTS = {"chat.postMessage"}
+
+
+def _pace_bucket(method: str, channel: str) -> str | None:
+    """Posts are limited per channel (~1/s); edits per workspace (Tier 3, ~50/min): one bucket each."""
+    if method in POSTS:
+        return channel
+    if method == "chat.update":
+        return "chat.update"  # while an edit waits here, a newer edit of the same message supersedes it
+    return None
 
 
 def _surely_not_sent(exc: Exception) -> bool:
@@ -187,8 +197,9 @@ class Sender(Worker):
             return
         method, payload = self._resolve_target(row)
         channel = payload.get("channel", "")
-        if method in POSTS:
-            wait = self.pacer.wait_for(channel, now.timestamp())
+        bucket = _pace_bucket(method, channel)
+        if bucket:
+            wait = self.pacer.wait_for(bucket, now.timestamp())
             if wait > 0:
                 self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
                              next_attempt_at=now + dt.timedelta(seconds=wait))
@@ -209,8 +220,8 @@ class Sender(Worker):
         except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off
             self._retry_later(row, f"{type(exc).__name__}: {exc}", None, uncertain=not _surely_not_sent(exc))
             return
-        if method in POSTS:
-            self.pacer.take(channel, now.timestamp())
+        if bucket:
+            self.pacer.take(bucket, now.timestamp())
         self._mark_sent(row, method, response, channel)
 
     def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:

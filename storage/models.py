@@ -65,6 +65,9 @@ class Report(SQLModel, table=True):
               postgresql_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_report_reporter_status", "reporter_id", "status"),
         Index("ix_report_team_reported", "team", "reported_at"),
+        # Only grouped reports: `group_id IS NULL` (nearly every row) must not look selective to a planner.
+        Index("ix_report_group_id", "group_id", sqlite_where=text("group_id IS NOT NULL"),
+              postgresql_where=text("group_id IS NOT NULL")),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(default="hazard", max_length=16)
@@ -94,7 +97,7 @@ class Report(SQLModel, table=True):
     version: int = Field(default=1)
     # A report of the same place within the policy's grouping window joins the first one (its lead):
     # no card of its own; it follows the lead's acknowledgement and resolution.
-    group_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
+    group_id: Optional[int] = Field(default=None, foreign_key="report.id")
 
 
 # The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.

@@ -21,11 +21,13 @@ def upgrade() -> None:
         # SQLite adds a nullable column with REFERENCES in place; batch mode would copy the whole
         # table (minutes for a million reports).
         op.execute("ALTER TABLE report ADD COLUMN group_id INTEGER REFERENCES report (id)")
-        op.create_index('ix_report_group_id', 'report', ['group_id'], unique=False)
+        op.create_index('ix_report_group_id', 'report', ['group_id'], unique=False,
+                        sqlite_where=sa.text("group_id IS NOT NULL"))
         return
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('group_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_report_group_id'), ['group_id'], unique=False)
+        batch_op.create_index('ix_report_group_id', ['group_id'], unique=False,
+                              postgresql_where=sa.text("group_id IS NOT NULL"))
         batch_op.create_foreign_key('fk_report_group_id', 'report', ['group_id'], ['id'])
 
 

@@ -1,0 +1,36 @@
+"""The migrations build exactly the schema the models describe, on this run's engine."""
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+import storage.models  # noqa: F401
+from storage.db import next_sequence, session_scope
+from storage.models import AuditEvent
+
+
+def test_migrations_match_the_models(engine):
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def test_timestamps_come_back_aware_utc_and_naive_ones_are_refused(engine):
+    moment = dt.datetime(2026, 3, 29, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with session_scope(engine) as s:
+        s.add(AuditEvent(at=moment, actor="U1", action="x"))
+    with session_scope(engine) as s:
+        got = s.exec(select(AuditEvent)).one().at
+    assert got == moment and got.tzinfo is not None and got.utcoffset() == dt.timedelta(0)
+    with pytest.raises(Exception, match="naive"):
+        with session_scope(engine) as s:
+            s.add(AuditEvent(at=dt.datetime(2026, 1, 1), actor="U1", action="x"))
+
+
+def test_sequences_count_per_name_and_year(engine):
+    with session_scope(engine) as s:
+        assert [next_sequence(s, "HZ", 2026) for _ in range(3)] == [1, 2, 3]
+        assert next_sequence(s, "HZ", 2027) == 1
+        assert next_sequence(s, "EV", 2026) == 1

@@ -321,9 +321,11 @@ def acknowledge(ctx: Context, number: str, user_id: str) -> Outcome:
             s.add(AuditEvent(at=now, actor=user_id, action="refused_acknowledge", note=report.number))
             return Outcome(False, i18n.t(locale, "ack.refused", number=report.number,
                                          roles=roles_text(locale, ctx.directory.permitted_roles("acknowledge"))), report)
-        # Lock the row so two clicks at once cannot both acknowledge. A grouped report answers through its lead.
+        # Lock the row so two clicks at once cannot both acknowledge, and read it afresh under the lock
+        # (populate_existing: the identity map would hand back the copy loaded above). A grouped
+        # report answers through its lead.
         report = s.execute(select(Report).where(Report.id == (report.group_id or report.id))
-                           .with_for_update()).scalar_one()
+                           .with_for_update().execution_options(populate_existing=True)).scalar_one()
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         if report.status != "open":
@@ -388,7 +390,8 @@ def resolve(ctx: Context, number: str, user_id: str, note: str) -> Outcome:
         return check
     now = ctx.clock.now()
     with session_scope(ctx.engine) as s:
-        report = s.execute(select(Report).where(Report.id == check.report.id).with_for_update()).scalar_one()
+        report = s.execute(select(Report).where(Report.id == check.report.id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "resolve.already", number=report.number,
                                          who=mention(report.resolved_by),

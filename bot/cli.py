@@ -53,12 +53,13 @@ def cmd_serve(args) -> int:
 def cmd_scheduler(args) -> int:
     from bot.app import Runtime
 
-    settings, org = _load()
-    runtime = Runtime(settings, org, with_scheduler=True)
-    runtime.start_background()
+    # Handlers first: a SIGTERM that arrives during start-up still means a clean stop.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    settings, org = _load()
+    runtime = Runtime(settings, org, with_scheduler=True)
+    runtime.start_background()
     logging.getLogger("safeshift").info("SafeShift scheduler running (sweeper, outbox sender, cron jobs)")
     stop.wait()
     runtime.stop()

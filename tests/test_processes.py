@@ -185,4 +185,5 @@ def test_the_scheduler_process_alone_posts_a_due_digest_once(base_env, fake_slac
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            assert proc.wait(timeout=15) == 0  # SIGTERM stops it cleanly
+            code = proc.wait(timeout=15)
+            assert code == 0, proc.stderr.read()[-3000:]  # SIGTERM stops it cleanly

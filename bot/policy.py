@@ -75,6 +75,10 @@ Target = Literal[PERSON_TARGETS + CHANNEL_TARGETS]  # type: ignore[valid-type]
 PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone")]  # type: ignore[valid-type]
 
 
+# Every policy value comes from policy_default.yaml (merged with the organisation's overrides):
+# the models below validate, they carry no defaults of their own.
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
 
@@ -110,7 +114,7 @@ class HazardPolicy(_Strict):
     location_max: int = Field(ge=10, le=500)
     suggestion_max: int = Field(ge=20, le=2900)
     max_photos: int = Field(ge=0, le=10)
-    group_window: DurationField | None = None
+    group_window: DurationField | None
     categories: dict[str, Localized] = Field(min_length=1)
     levels: dict[int, Level] = Field(min_length=1)
 
@@ -145,9 +149,9 @@ class Escalation(_Strict):
 
 
 class WorkingHours(_Strict):
-    start: HHMM = "08:00"
-    end: HHMM = "22:00"
-    days: Literal["every_day", "working_days"] = "every_day"
+    start: HHMM
+    end: HHMM
+    days: Literal["every_day", "working_days"]
 
 
     @model_validator(mode="after")
@@ -158,24 +162,24 @@ class WorkingHours(_Strict):
 
 
 class Weekly(_Strict):
-    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    time: HHMM = "09:00"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    time: HHMM
 
 
 
 class Schedule(_Strict):
-    daily_digest: HHMM = "08:30"
-    weekly_summary: Weekly = Weekly()
-    response_target: DurationField = parse_duration("30m")
+    daily_digest: HHMM
+    weekly_summary: Weekly
+    response_target: DurationField
 
 
 
 class Retention(_Strict):
-    operation_log: DurationField = parse_duration("180d")
-    reports: DurationField | None = None
-    delivered_messages: DurationField = parse_duration("30d")
-    processed_events: DurationField = parse_duration("7d")
-    purge_at: HHMM = "03:30"
+    operation_log: DurationField
+    reports: DurationField | None
+    delivered_messages: DurationField
+    processed_events: DurationField
+    purge_at: HHMM
 
 
     @field_validator("operation_log", "reports", "delivered_messages", "processed_events")
@@ -193,7 +197,7 @@ class Policy(_Strict):
     escalation: Escalation
     working_hours: WorkingHours
     schedule: Schedule
-    retention: Retention = Retention()
+    retention: Retention
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

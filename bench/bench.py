@@ -17,7 +17,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -150,9 +149,6 @@ def bench_delay_under_load(kind: str, items: int, engine=None) -> dict:
     now = dt.datetime.now(UTC)
     with session_scope(engine) as s:
         have = s.execute(text("SELECT count(*) FROM report")).scalar_one()
-        if have < items:
-            pass
-    with session_scope(engine) as s:
         ids = [r for (r,) in s.execute(select(Report.id).where(Report.status == "open").limit(200)).all()]
     start = now + dt.timedelta(seconds=2)
     moments = [start + dt.timedelta(milliseconds=50 * k) for k in range(len(ids))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ def _fail(message: str) -> "int":
     return 2
 
 
-def _load(need_slack: bool = True):
+def _load():
     settings = load_settings()
     org = load_org(settings.config_path)
     return settings, org
@@ -89,6 +90,8 @@ def cmd_digest(args) -> int:
     from bot.context import Context
     from storage.db import make_engine, upgrade
 
+    if not args.dry_run:
+        return _fail("only --dry-run is supported here; the scheduler posts digests")
     settings, org = _load()
     engine = make_engine(settings.DATABASE_URL)
     upgrade(engine)
@@ -97,10 +100,6 @@ def cmd_digest(args) -> int:
         return _fail(f"no team named {args.team!r} in {settings.config_path}")
     payloads = digest.weekly_payloads(ctx, ctx.clock.now(), team=args.team) if args.weekly else \
         digest.daily_payloads(ctx, ctx.clock.now(), team=args.team)
-    import json
-
-    if not args.dry_run:
-        return _fail("only --dry-run is supported here; the scheduler posts digests")
     for p in payloads:
         print(f"# to {p['channel']}")
         print(p["text"])

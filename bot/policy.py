@@ -107,6 +107,13 @@ class Level(_Strict):
     responders: list[Target] = Field(min_length=1)
     notify: list[Target] = []
     ignore_working_hours: bool = False
+    urgent: bool = False
+
+
+class RateLimit(_Strict):
+    max: int = Field(ge=1, le=10_000)
+    window: DurationField
+    exempt_levels: list[int] = []
 
 
 class HazardPolicy(_Strict):
@@ -115,6 +122,7 @@ class HazardPolicy(_Strict):
     suggestion_max: int = Field(ge=20, le=2900)
     max_photos: int = Field(ge=0, le=10)
     group_window: DurationField | None
+    rate_limit: RateLimit | None
     categories: dict[str, Localized] = Field(min_length=1)
     levels: dict[int, Level] = Field(min_length=1)
 

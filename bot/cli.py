@@ -9,11 +9,18 @@ import os
 import signal
 import sys
 import threading
+from importlib import metadata
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.policy import ConfigError, load_org
 from bot.settings import SettingsError, load_settings
+
+log = logging.getLogger("safeshift")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Their DEBUG lines carry whole Slack requests and responses, i.e. what people typed: never below INFO.
+_BODY_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3", "websocket")
 
 
 def _fail(message: str) -> "int":
@@ -21,33 +28,86 @@ def _fail(message: str) -> "int":
     return 2
 
 
-def _load():
+def version() -> str:
+    try:
+        return metadata.version("safeshift")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def configure_logging(level: str) -> None:
+    """SAFESHIFT_LOG_LEVEL (already validated) on the root logger; Slack's libraries stay at INFO or above."""
+    logging.basicConfig(format=LOG_FORMAT)  # no-op when the host (a test runner) has set handlers up
+    numeric = logging.getLevelName(level)
+    logging.getLogger().setLevel(numeric)
+    for name in _BODY_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+
+
+def _settings():
     settings = load_settings()
+    configure_logging(settings.SAFESHIFT_LOG_LEVEL)
+    return settings
+
+
+def _load():
+    settings = _settings()
     org = load_org(settings.config_path)
     return settings, org
+
+
+def _interrupt_on_sigterm() -> dict:
+    """SIGTERM (containers, systemd) stops like Ctrl-C: KeyboardInterrupt in the main thread.
+
+    Only the first signal does; a second one while stopping takes the default action (ends the process).
+    Returns the previous handlers.
+    """
+    def handler(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        log.info("SafeShift received %s", signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
 def cmd_serve(args) -> int:
     from bot.app import Runtime
 
-    settings, org = _load()
-    runtime = Runtime(settings, org, with_scheduler=not args.no_scheduler)
-    runtime.start_background()
-    use_http = args.http or not settings.SLACK_APP_TOKEN
-    logging.getLogger("safeshift").info("SafeShift serving (%s)", "HTTP" if use_http else "Socket Mode")
+    previous = _interrupt_on_sigterm()  # before start-up: an early SIGTERM still means a clean stop
+    runtime = socket_mode = None
     try:
+        settings, org = _load()
+        runtime = Runtime(settings, org, with_scheduler=not args.no_scheduler)
+        runtime.start_background()
+        use_http = args.http or not settings.SLACK_APP_TOKEN
+        log.info("SafeShift serving (%s)", "HTTP" if use_http else "Socket Mode")
         if use_http:
             from waitress import serve
 
             port = args.port or int(os.environ.get("PORT", "3000"))
+            # waitress catches the KeyboardInterrupt itself, stops its threads and returns
             serve(runtime.wsgi(), host=args.host, port=port, threads=args.threads,
                   max_request_body_size=1024 * 1024, ident="safeshift", clear_untrusted_proxy_headers=True)
         else:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            SocketModeHandler(runtime.app, settings.SLACK_APP_TOKEN).start()
+            socket_mode = SocketModeHandler(runtime.app, settings.SLACK_APP_TOKEN)
+            socket_mode.start()
+    except KeyboardInterrupt:
+        pass
     finally:
-        runtime.stop()
+        if socket_mode is not None:
+            try:
+                socket_mode.close()
+            except Exception:  # noqa: BLE001 - stopping anyway
+                log.warning("closing the Socket Mode connection failed", exc_info=True)
+        if runtime is not None:
+            log.info("SafeShift stopping")
+            runtime.stop()
+            log.info("SafeShift stopped")
+        for sig, old in previous.items():
+            signal.signal(sig, old)
     return 0
 
 
@@ -61,16 +121,18 @@ def cmd_scheduler(args) -> int:
     settings, org = _load()
     runtime = Runtime(settings, org, with_scheduler=True)
     runtime.start_background()
-    logging.getLogger("safeshift").info("SafeShift scheduler running (sweeper, outbox sender, cron jobs)")
+    log.info("SafeShift scheduler running (sweeper, outbox sender, cron jobs)")
     stop.wait()
+    log.info("SafeShift stopping")
     runtime.stop()
+    log.info("SafeShift stopped")
     return 0
 
 
 def cmd_db(args) -> int:
     from storage.db import make_engine, upgrade
 
-    settings = load_settings()
+    settings = _settings()
     if args.action == "upgrade":
         upgrade(make_engine(settings.DATABASE_URL))
         print("database is at the newest schema")
@@ -91,7 +153,8 @@ def cmd_digest(args) -> int:
     from storage.db import make_engine, upgrade
 
     if not args.dry_run:
-        return _fail("only --dry-run is supported here; the scheduler posts digests")
+        return _fail("`safeshift digest` only shows what would be posted: add --dry-run. Posting is the "
+                     "scheduler's job (`safeshift serve` or `safeshift scheduler`, at the time set in the policy)")
     settings, org = _load()
     engine = make_engine(settings.DATABASE_URL)
     upgrade(engine)
@@ -116,26 +179,29 @@ def cmd_check(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeshift", description="SafeShift: the safety responsibility system in Slack")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}",
+                   help="print the installed version and exit")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
     s.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
-    s.add_argument("--host", default="0.0.0.0")
+    s.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default 0.0.0.0: all)")
     s.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
     s.add_argument("--no-scheduler", action="store_true", help="leave cron jobs to a separate `safeshift scheduler`")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser("scheduler", help="run only the scheduler, sweeper and outbox sender")
     s.set_defaults(func=cmd_scheduler)
     s = sub.add_parser("db", help="database maintenance")
-    s.add_argument("action", choices=["upgrade"])
+    s.add_argument("action", choices=["upgrade"], help="upgrade: apply the migrations up to the newest schema")
     s.set_defaults(func=cmd_db)
     s = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     s.add_argument("--http-url", default=None, help="public base URL for HTTP mode (omit for Socket Mode)")
     s.set_defaults(func=cmd_manifest)
     s = sub.add_parser("digest", help="show the daily digest (or --weekly summary) that would be posted")
-    s.add_argument("--dry-run", action="store_true")
-    s.add_argument("--team", default=None)
-    s.add_argument("--weekly", action="store_true")
+    s.add_argument("--dry-run", action="store_true",
+                   help="print what would be posted now, post nothing (required: the scheduler does the posting)")
+    s.add_argument("--team", default=None, help="only this team's digest (its name in the organisation file)")
+    s.add_argument("--weekly", action="store_true", help="the weekly summary instead of the daily digest")
     s.set_defaults(func=cmd_digest)
     s = sub.add_parser("check", help="validate settings and the organisation file")
     s.set_defaults(func=cmd_check)
@@ -143,8 +209,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("SAFESHIFT_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,12 +1,15 @@
 """Process settings, read from the environment and an optional `.env` file.
 
 The names are a public contract (README, black-box checks): SLACK_BOT_TOKEN,
-SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, SAFESHIFT_CONFIG.
-A missing or wrong value stops start-up with one line that names the setting.
+SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, SAFESHIFT_CONFIG,
+SAFESHIFT_SEND_TIMEOUT, SAFESHIFT_MAX_SEND_ATTEMPTS, SAFESHIFT_CHANNEL_INTERVAL, SAFESHIFT_LOG_LEVEL.
+A missing or wrong value (a placeholder copied from `.env.example` included) stops start-up
+with one line that names the setting.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -14,6 +17,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Slack tokens are `xoxb-`/`xapp-` followed by dash-separated letters and digits only.
+_TOKEN_BODY = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+# Words of the examples in `.env.example` and the docs: a value made of them was never replaced.
+_PLACEHOLDER_WORDS = {"your", "example", "placeholder", "changeme", "replace", "paste", "xxx", "xxxx"}
+
+
+def _is_placeholder(v: str) -> bool:
+    return any(mark in v for mark in ("…", "...", "<", ">")) or \
+        bool(_PLACEHOLDER_WORDS & set(re.split(r"[-_\s]+", v.strip().lower())))
+
+
+def _token(v: str, prefix: str, what: str, instead: str) -> str:
+    v = v.strip()
+    if _is_placeholder(v):
+        raise ValueError(f"is a placeholder ({v!r}): set {what} {instead}")
+    if not v.startswith(prefix) or not _TOKEN_BODY.fullmatch(v[len(prefix):]):
+        raise ValueError(f"is not a valid {what}: {prefix} followed by letters, digits and dashes only")
+    return v
 
 
 class SettingsError(Exception):
@@ -33,22 +56,43 @@ class Settings(BaseSettings):
     SAFESHIFT_SEND_TIMEOUT: float = Field(default=10.0, gt=0)
     SAFESHIFT_MAX_SEND_ATTEMPTS: int = Field(default=50, ge=1)
     SAFESHIFT_CHANNEL_INTERVAL: float = Field(default=1.0, ge=0)
+    # Level of the process's log (DEBUG, INFO, WARNING, ERROR, CRITICAL; any case).
+    SAFESHIFT_LOG_LEVEL: str = "INFO"
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
     def _bot_token(cls, v: str) -> str:
-        if not v.startswith("xoxb-"):
+        if not v.strip().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
-        return v
+        return _token(v, "xoxb-", "Bot User OAuth Token (xoxb-…)",
+                      "from your Slack app's OAuth & Permissions page (environment or .env)")
+
+    @field_validator("SLACK_SIGNING_SECRET")
+    @classmethod
+    def _signing_secret(cls, v: str) -> str:
+        if _is_placeholder(v):
+            raise ValueError(f"is a placeholder ({v!r}): set the app's Signing Secret "
+                             "from its Basic Information page (environment or .env)")
+        return v.strip()
 
     @field_validator("SLACK_APP_TOKEN")
     @classmethod
     def _app_token(cls, v: str | None) -> str | None:
-        if v in (None, ""):
+        if v is None or not v.strip():
             return None
-        if not v.startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
-        return v
+        if not v.strip().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (leave it unset for HTTP)")
+        return _token(v, "xapp-", "app-level token (xapp-…)",
+                      "to use Socket Mode, or leave it unset (commented out in .env) to serve HTTP")
+
+    @field_validator("SAFESHIFT_LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        level = v.strip().upper()
+        level = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)} (not {v!r})")
+        return level
 
     @field_validator("SLACK_API_URL")
     @classmethod

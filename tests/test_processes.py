@@ -1,10 +1,15 @@
-"""Real `safeshift` processes: start-up contracts, and two `serve` processes sharing one database."""
+"""Real `safeshift` processes: start-up contracts, and two `serve` processes sharing one database.
+
+Every process runs in the test's own temporary folder (never the checkout, where a developer's
+`.env` would leak in) with the checkout on PYTHONPATH and every setting passed explicitly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import ORG_YAML, SECRET, TOKEN, sign
+from tests.conftest import ORG_YAML, ROOT, SECRET, TOKEN, sign
 from tests.slackschema import manifest_errors
 
 FAST = """
@@ -45,11 +50,21 @@ def run_cli(args, env, timeout=60):
                           timeout=timeout)
 
 
+@pytest.fixture(autouse=True)
+def _outside_the_checkout(tmp_path, monkeypatch):
+    """Processes start in an empty folder: a `.env` in the checkout must not change what they see."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
 @pytest.fixture
 def base_env(tmp_path, db_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": db_url,
-                "SLACK_API_URL": "http://127.0.0.1:9/api/", "SAFESHIFT_LOG_LEVEL": "WARNING"})
+                "SLACK_API_URL": "http://127.0.0.1:9/api/", "SAFESHIFT_LOG_LEVEL": "WARNING",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])})
     org = tmp_path / "org.yaml"
     org.write_text(ORG_YAML, encoding="utf-8")
     env["SAFESHIFT_CONFIG"] = str(org)
@@ -187,3 +202,74 @@ def test_the_scheduler_process_alone_posts_a_due_digest_once(base_env, fake_slac
         for proc in procs:
             code = proc.wait(timeout=15)
             assert code == 0, proc.stderr.read()[-3000:]  # SIGTERM stops it cleanly
+
+
+def _serve(env, port):
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _stop(proc, sig=signal.SIGTERM, timeout=10):
+    """Send `sig`; the exit code and stderr once it has ended (killed after `timeout` seconds)."""
+    proc.send_signal(sig)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"no exit within {timeout} s of {sig.name}: {proc.stderr.read()[-3000:]}") from None
+    return code, proc.stderr.read()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_stops_cleanly_on_sigterm_as_on_ctrl_c(base_env, sig):
+    port = free_port()
+    proc = _serve(dict(base_env, SAFESHIFT_LOG_LEVEL="INFO"), port)
+    try:
+        _wait_healthy(port, proc)
+        t0 = time.monotonic()
+        code, err = _stop(proc, sig)
+        assert code == 0, err[-3000:]
+        assert time.monotonic() - t0 < 10
+        assert "SafeShift stopping" in err and "SafeShift stopped" in err  # runtime.stop() ran
+        assert "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_filled_in_copy_of_env_example_serves_http_at_its_log_level(base_env):
+    """README: `cp .env.example .env`, put the two secrets in, `safeshift serve`."""
+    env = {k: v for k, v in base_env.items() if not k.startswith(("SLACK_", "SAFESHIFT_LOG_LEVEL"))}
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    text = text.replace("xoxb-your-bot-token", TOKEN).replace("your-signing-secret", SECRET)
+    with open(".env", "w", encoding="utf-8") as f:  # in the process's working folder (a temp dir)
+        f.write(text + "SLACK_API_URL=http://127.0.0.1:9/api/\nSAFESHIFT_LOG_LEVEL=error\n")
+    port = free_port()
+    proc = _serve(env, port)
+    try:
+        _wait_healthy(port, proc)  # HTTP, not Socket Mode: SLACK_APP_TOKEN is left unset
+        code, err = _stop(proc)
+        assert code == 0, err[-3000:]
+        assert " INFO " not in err and " WARNING " not in err, err[-3000:]  # the level from .env
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("line,name", [
+    ("", "SLACK_BOT_TOKEN"),  # .env.example as it is: placeholders
+    ("SLACK_BOT_TOKEN=xoxb-1-2-abc\nSLACK_SIGNING_SECRET=abc\nSLACK_APP_TOKEN=xapp-your-app-token\n",
+     "SLACK_APP_TOKEN"),
+    ("SLACK_BOT_TOKEN=xoxb-1-2-abc\nSLACK_SIGNING_SECRET=abc\nSAFESHIFT_LOG_LEVEL=chatty\n", "SAFESHIFT_LOG_LEVEL"),
+], ids=["env-example-as-is", "app-token-placeholder", "unknown-log-level"])
+def test_placeholders_and_a_bad_log_level_stop_start_up_with_one_line(base_env, line, name):
+    env = {k: v for k, v in base_env.items() if not k.startswith(("SLACK_", "SAFESHIFT_LOG_LEVEL"))}
+    with open(".env", "w", encoding="utf-8") as f:
+        f.write((ROOT / ".env.example").read_text(encoding="utf-8") + line)
+    r = run_cli(["serve"], env, timeout=30)
+    assert r.returncode == 2, r.stderr[-3000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"safeshift: error: {name} "), r.stderr[-3000:]

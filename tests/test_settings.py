@@ -1,6 +1,7 @@
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.conftest import ROOT
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
@@ -46,3 +47,55 @@ def test_a_missing_or_wrong_setting_is_named_in_one_line(kw, name, monkeypatch):
         settings(**kw)
     msg = str(err.value)
     assert msg.startswith(name) and "\n" not in msg
+
+
+@pytest.mark.parametrize("kw,name", [
+    ({"SLACK_BOT_TOKEN": "xoxb-your-bot-token"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_BOT_TOKEN": "xoxb-…"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_BOT_TOKEN": "xoxb-12 34"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_BOT_TOKEN": "xoxb-"}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_APP_TOKEN": "xapp-your-app-token"}, "SLACK_APP_TOKEN"),
+    ({"SLACK_APP_TOKEN": "xapp-<token>"}, "SLACK_APP_TOKEN"),
+    ({"SLACK_APP_TOKEN": "xapp-1-A0123/456"}, "SLACK_APP_TOKEN"),
+    ({"SLACK_SIGNING_SECRET": "your-signing-secret"}, "SLACK_SIGNING_SECRET"),
+    ({"SAFESHIFT_LOG_LEVEL": "chatty"}, "SAFESHIFT_LOG_LEVEL"),
+    ({"SAFESHIFT_LOG_LEVEL": ""}, "SAFESHIFT_LOG_LEVEL"),
+])
+def test_placeholders_malformed_tokens_and_unknown_log_levels_are_named(kw, name, monkeypatch):
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    with pytest.raises(SettingsError) as err:
+        settings(**kw)
+    msg = str(err.value)
+    assert msg.startswith(name + " ") and "\n" not in msg
+
+
+def test_real_looking_tokens_pass():
+    s = settings(SLACK_BOT_TOKEN="xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx",
+                 SLACK_APP_TOKEN="xapp-1-A0123ABCDEF-1234567890123-0123456789abcdef", SLACK_SIGNING_SECRET="8f7e6d5c")
+    assert s.SLACK_APP_TOKEN.startswith("xapp-1-") and s.SLACK_BOT_TOKEN.startswith("xoxb-1234")
+    assert settings(SLACK_APP_TOKEN="  ").SLACK_APP_TOKEN is None  # blank means unset: HTTP
+
+
+@pytest.mark.parametrize("given,level", [("debug", "DEBUG"), ("Info", "INFO"), ("warn", "WARNING"),
+                                         (" ERROR ", "ERROR"), ("critical", "CRITICAL")])
+def test_log_level_is_a_setting(given, level, monkeypatch):
+    monkeypatch.delenv("SAFESHIFT_LOG_LEVEL", raising=False)
+    assert settings().SAFESHIFT_LOG_LEVEL == "INFO"
+    assert settings(SAFESHIFT_LOG_LEVEL=given).SAFESHIFT_LOG_LEVEL == level
+
+
+def test_env_example_copied_as_it_is(monkeypatch, tmp_path):
+    """`cp .env.example .env`: the placeholders are refused by name; filled in, it means HTTP (no app token)."""
+    for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SAFESHIFT_LOG_LEVEL"):
+        monkeypatch.delenv(k, raising=False)
+    example = ROOT / ".env.example"
+    with pytest.raises(SettingsError) as err:
+        load_settings(_env_file=example)
+    assert str(err.value).startswith("SLACK_BOT_TOKEN is a placeholder")
+    filled = tmp_path / ".env"
+    filled.write_text(example.read_text(encoding="utf-8").replace("xoxb-your-bot-token", "xoxb-1-2-abc")
+                      .replace("your-signing-secret", "0a1b2c3d"), encoding="utf-8")
+    s = load_settings(_env_file=filled)
+    assert s.SLACK_APP_TOKEN is None and s.SAFESHIFT_LOG_LEVEL == "INFO"
+    filled.write_text(filled.read_text(encoding="utf-8") + "SAFESHIFT_LOG_LEVEL=debug\n", encoding="utf-8")
+    assert load_settings(_env_file=filled).SAFESHIFT_LOG_LEVEL == "DEBUG"

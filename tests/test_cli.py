@@ -1,0 +1,92 @@
+"""The `safeshift` command in-process: --version, help texts, digest without --dry-run, logging from settings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from importlib import metadata
+
+import pytest
+
+from bot import cli
+from tests.conftest import ORG_YAML, SECRET, TOKEN
+
+SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL",
+                 "SAFESHIFT_CONFIG", "SAFESHIFT_LOG_LEVEL")
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """An empty working folder and no SafeShift settings in the environment (a checkout's .env stays out)."""
+    monkeypatch.chdir(tmp_path)
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    loggers = {name: logging.getLogger(name).level for name in ("", *cli._BODY_LOGGERS)}
+    yield tmp_path
+    for name, level in loggers.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def one_error_line(capsys) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("safeshift: error: ")
+    return lines[0]
+
+
+def test_version_is_the_installed_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"safeshift {metadata.version('safeshift')}"
+
+
+def _all_actions(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                for sub_action in _all_actions(sub):
+                    yield f"{name} {sub_action[0]}", sub_action[1]
+        else:
+            yield "/".join(action.option_strings) or action.dest, action
+
+
+def test_every_option_and_command_has_help_text():
+    parser = cli.build_parser()
+    missing = [name for name, action in _all_actions(parser) if not (action.help or "").strip()]
+    assert missing == []
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert all((c.help or "").strip() for c in commands._choices_actions)
+
+
+def test_digest_without_dry_run_explains_itself(workdir, capsys):
+    assert cli.main(["digest"]) == 2
+    line = one_error_line(capsys)
+    assert "--dry-run" in line and "what would be posted" in line and "scheduler" in line
+
+
+def test_an_unknown_log_level_stops_with_one_line(workdir, capsys, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SAFESHIFT_LOG_LEVEL", "verbose")
+    assert cli.main(["check"]) == 2
+    assert one_error_line(capsys).startswith("safeshift: error: SAFESHIFT_LOG_LEVEL ")
+
+
+def test_log_level_from_env_file_configures_logging(workdir, capsys):
+    (workdir / "org.yaml").write_text(ORG_YAML, encoding="utf-8")
+    (workdir / ".env").write_text(f"SLACK_BOT_TOKEN={TOKEN}\nSLACK_SIGNING_SECRET={SECRET}\n"
+                                  f"SAFESHIFT_CONFIG=org.yaml\nSAFESHIFT_LOG_LEVEL=debug\n", encoding="utf-8")
+    assert cli.main(["check"]) == 0, capsys.readouterr().err
+    assert logging.getLogger().level == logging.DEBUG
+    assert logging.getLogger("safeshift").getEffectiveLevel() == logging.DEBUG
+    # Slack's libraries log whole request bodies (what people typed) at DEBUG: they stay at INFO.
+    assert logging.getLogger("slack_sdk").getEffectiveLevel() == logging.INFO
+    assert logging.getLogger("slack_bolt").getEffectiveLevel() == logging.INFO
+
+
+def test_a_placeholder_token_in_env_file_is_one_line(workdir, capsys):
+    (workdir / ".env").write_text("SLACK_BOT_TOKEN=xoxb-your-bot-token\nSLACK_SIGNING_SECRET=your-signing-secret\n",
+                                  encoding="utf-8")
+    assert cli.main(["check"]) == 2
+    assert one_error_line(capsys).startswith("safeshift: error: SLACK_BOT_TOKEN is a placeholder")

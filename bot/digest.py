@@ -179,8 +179,10 @@ def weekly_payloads(ctx, now: dt.datetime, team: str | None = None, session=None
     tz = org.tz
     start, end = c["start"].astimezone(tz).strftime("%Y-%m-%d"), now.astimezone(tz).strftime("%Y-%m-%d")
     none = i18n.t(locale, "weekly.none")
-    cats = Mrkdwn(" · ".join(f"{i18n.escape_mrkdwn(category_name(org, k, locale))} {n}" for k, n in c["by_category"])) or none
-    lvls = Mrkdwn(" · ".join(f"{i18n.escape_mrkdwn(level_name(org, k, locale))} {n}" for k, n in c["by_level"])) or none
+    cats = Mrkdwn(" · ".join(i18n.t(locale, "weekly.part", name=category_name(org, k, locale), n=n)
+                             for k, n in c["by_category"])) or none
+    lvls = Mrkdwn(" · ".join(i18n.t(locale, "weekly.part", name=level_name(org, k, locale), n=n)
+                             for k, n in c["by_level"])) or none
     recurring = [i18n.t(locale, "weekly.recurring_line", location=mask(loc)[:80], n=n) for loc, n in c["recurring"]]
     slow = [i18n.t(locale, "weekly.slowest_line", number=r.number, level=level_name(org, r.level, locale),
                    took=fmt_minutes(locale, (r.acknowledged_at - r.reported_at).total_seconds())) for r in c["slowest"]]

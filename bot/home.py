@@ -45,5 +45,5 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
         held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
         show_held=bool(sees_all or teams),
         held_title=i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
-                          overdue=overdue_total, teams=", ".join(teams)),
+                          overdue=overdue_total, teams=i18n.join_list(locale, teams, "and")),
     )

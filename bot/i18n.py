@@ -4,11 +4,22 @@
 escaped for mrkdwn (`& < >`), so `<!channel>` typed by a user shows as text and
 pings nobody. Values that are already safe mrkdwn (a mention we build ourselves)
 are wrapped in `Mrkdwn`. `tp()` renders for plain_text surfaces (no escaping needed).
+
+Chinese in mrkdwn: Slack renders `*bold*` / `_italic_` only when the marker's outer side
+is a boundary (space, start or end of line, ASCII punctuation); a marker touching a Chinese
+character or full-width punctuation (`只需填写*等级*和`, `*HZ-2026-00001*（`) shows raw
+asterisks. `space_markers()` fixes that for every message: `t()` applies it to its output
+and `render()` to every mrkdwn text object, so no catalog entry or template needs a hand edit.
+It inserts an ordinary space, not U+200B: a space is the boundary Slack documents and
+that is known to work in every client (a zero-width space is not reliably a boundary, and
+an invisible character would also ride along into copied numbers and break search).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +50,83 @@ def mention(user_id: str | None) -> Mrkdwn:
 
 def channel_link(channel_id: str) -> Mrkdwn:
     return Mrkdwn(f"<#{escape_mrkdwn(channel_id)}>")
+
+
+# --------------------------------------------------------------------------- markers next to Chinese
+# Spans where `*` and `_` are not markers: code blocks, inline code, <links|mentions>, :emoji_codes:.
+_PROTECTED = re.compile(r"```.*?```|`[^`\n]+`|<[^<>\n]*>|:[a-z0-9][a-z0-9_+'\-]*:", re.DOTALL)
+
+
+def is_wide(ch: str) -> bool:
+    """A Chinese (CJK) character or full-width punctuation: East Asian width Wide or Fullwidth."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def marker_pairs(text: str) -> list[tuple[int, int]]:
+    """(open, close) indexes of the `*bold*` and `_italic_` pairs in mrkdwn `text`.
+
+    A real pair: the opening marker is followed by a non-space and is not glued to an ASCII
+    word on its left (so `snake_case`, `3*4`, `a_b` are no markers); the closing one, on the
+    same line, follows a non-space and is not glued to an ASCII word on its right. Markers in
+    code, `<links|mentions>` and `:emoji_codes:` do not count. Pairs are taken left to right,
+    as Slack reads them.
+    """
+    if "*" not in text and "_" not in text:
+        return []
+    n = len(text)
+    protected = bytearray(n)
+    for m in _PROTECTED.finditer(text):
+        protected[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    pairs = []
+    i = 0
+    while i < n:
+        ch = text[i]
+        if (ch in "*_" and not protected[i] and i + 1 < n and not text[i + 1].isspace() and text[i + 1] != ch
+                and not (i > 0 and (_word(text[i - 1]) or text[i - 1] == ch))):
+            j = i + 2
+            close = None
+            while j < n and text[j] != "\n":
+                if (text[j] == ch and not protected[j] and not text[j - 1].isspace()
+                        and not (j + 1 < n and (_word(text[j + 1]) or text[j + 1] == ch))):
+                    close = j
+                    break
+                j += 1
+            if close is not None:
+                pairs.append((i, close))
+                i = close + 1
+                continue
+        i += 1
+    return pairs
+
+
+def space_markers(text: str) -> str:
+    """Put a space between a marker pair and Chinese or full-width punctuation outside it.
+
+    `只需填写*等级*和` -> `只需填写 *等级* 和`; `*HZ-1*（` -> `*HZ-1* （`. Only the outside
+    is touched, only for real pairs (see `marker_pairs`); idempotent.
+    """
+    if not text:
+        return text
+    cuts = []
+    for i, j in marker_pairs(text):
+        if i > 0 and is_wide(text[i - 1]):
+            cuts.append(i)
+        if j + 1 < len(text) and is_wide(text[j + 1]):
+            cuts.append(j + 1)
+    if not cuts:
+        return text
+    out, last = [], 0
+    for c in cuts:
+        out.append(text[last:c])
+        out.append(" ")
+        last = c
+    out.append(text[last:])
+    result = "".join(out)
+    return Mrkdwn(result) if isinstance(text, Mrkdwn) else result
 
 
 def _flatten(prefix: str, node: dict, out: dict) -> None:
@@ -80,7 +168,7 @@ def normalise_locale(locale: str | None) -> str:
 
 
 def t(locale: str, key: str, **values) -> Mrkdwn:
-    return Mrkdwn(_compiled("m", normalise_locale(locale), key).render(**values))
+    return Mrkdwn(space_markers(_compiled("m", normalise_locale(locale), key).render(**values)))
 
 
 def tp(locale: str, key: str, **values) -> str:
@@ -88,23 +176,52 @@ def tp(locale: str, key: str, **values) -> str:
 
 
 def fmt_minutes(locale: str, seconds: float) -> str:
-    """A span as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
+    """A span as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h; 45秒, 12分钟, 3小时5分钟, 2天4小时.
+
+    The units and the gap between parts come from the catalogs (`units.*`): Chinese puts no
+    space between a number and its unit, nor between the parts.
+    """
     seconds = max(0, int(round(seconds)))
-    zh = normalise_locale(locale) == "zh-CN"
+
+    def unit(name: str, n: int) -> str:
+        return tp(locale, f"units.{name}", n=n)
+
     if seconds < 60:
-        return f"{seconds} 秒" if zh else f"{seconds} s"
+        return unit("seconds", seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} 分钟" if zh else f"{minutes} min"
+        return unit("minutes", minutes)
     hours, minutes = divmod(minutes, 60)
+    gap = tp(locale, "units.gap")
     if hours < 24:
-        if zh:
-            return f"{hours} 小时" + (f" {minutes} 分钟" if minutes else "")
-        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+        return unit("hours", hours) + (gap + unit("minutes", minutes) if minutes else "")
     days, hours = divmod(hours, 24)
-    if zh:
-        return f"{days} 天" + (f" {hours} 小时" if hours else "")
-    return f"{days} d" + (f" {hours} h" if hours else "")
+    return unit("days", days) + (gap + unit("hours", hours) if hours else "")
+
+
+def join_list(locale: str, items, conj: str = "or") -> str:
+    """A list as a sentence says it: A、B、C或D / A, B, C or D (`conj`: "or" or "and").
+
+    The separator and the conjunction come from the catalogs (`list.*`). When every item is
+    `Mrkdwn` (mentions), the result is `Mrkdwn` too; otherwise it is plain text, escaped
+    wherever it is inserted.
+    """
+    if conj not in ("or", "and"):
+        raise ValueError(f"conj must be 'or' or 'and', not {conj!r}")
+    items = [x for x in items if x is not None and str(x) != ""]
+    if not items:
+        out = ""
+    elif len(items) == 1:
+        out = str(items[0])
+    else:
+        word = tp(locale, f"list.{conj}")
+        last, before = str(items[-1]), str(items[-2])
+        if word and is_wide(word[0]):  # 和 / 或 keeps a space from a number, @mention or Latin name
+            word = ("" if is_wide(before[-1]) else " ") + word + ("" if is_wide(last[0]) else " ")
+        out = tp(locale, "list.sep").join(str(x) for x in items[:-1]) + word + last
+    if items and all(isinstance(x, Mrkdwn) for x in items):
+        return Mrkdwn(out)
+    return out
 
 
 def fmt_time(moment: dt.datetime | None, tz) -> str:

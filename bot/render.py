@@ -4,6 +4,10 @@ Templates are JSON with every `{{ expression }}` JSON-encoded by the environment
 `finalize`, so no value can break the structure. Lists end with a `null` and
 optional keys may be `null`: `_clean` drops both, which keeps the templates free
 of comma bookkeeping.
+
+After rendering, `space_mrkdwn` runs `i18n.space_markers` over every mrkdwn text object
+(and any top-level `text` fallback), so a `*bold*` built in a template (`"*" ~ t(...) ~ "*"`)
+or in code never touches Chinese from outside, whatever the catalog says.
 """
 
 from __future__ import annotations
@@ -65,6 +69,33 @@ def _clean(node: Any) -> Any:
     return node
 
 
+# Slack's limits for mrkdwn text: section fields 2000, every other text object 3000.
+_FIELD_LIMIT, _TEXT_LIMIT = 2000, 3000
+
+
+def _spaced(text: str, limit: int) -> str:
+    out = i18n.space_markers(text)
+    if len(out) > limit >= len(text):  # the spaces must not push a text over Slack's limit
+        out = truncate(out, limit)
+    return out
+
+
+def space_mrkdwn(node: Any, _limit: int = _TEXT_LIMIT) -> Any:
+    """`i18n.space_markers` on every `{"type": "mrkdwn", "text": ...}` and on `text` fallbacks, in place."""
+    if isinstance(node, list):
+        for item in node:
+            space_mrkdwn(item, _limit)
+    elif isinstance(node, dict):
+        kind = node.get("type")
+        text = node.get("text")
+        if isinstance(text, str) and (kind == "mrkdwn" or (kind is None and ("blocks" in node or "channel" in node))):
+            node["text"] = _spaced(text, _limit)
+        for key, value in node.items():
+            if isinstance(value, (list, dict)):
+                space_mrkdwn(value, _FIELD_LIMIT if key == "fields" else _TEXT_LIMIT)
+    return node
+
+
 def render(name: str, locale: str, **context: Any) -> Any:
     locale = i18n.normalise_locale(locale)
     template = _env().get_template(f"{name}.json.j2")
@@ -75,12 +106,13 @@ def render(name: str, locale: str, **context: Any) -> Any:
         **context,
     )
     try:
-        return _clean(json.loads(text))
+        tree = _clean(json.loads(text))
     except json.JSONDecodeError as exc:  # a template bug, never user input
         raise RuntimeError(f"template {name} produced invalid JSON: {exc}\n{text}") from None
+    return space_mrkdwn(tree)
 
 
 def text_blocks(text: str) -> list[dict]:
     """A mrkdwn message as a single section (long text split over sections)."""
     chunks = [text[i : i + 2900] for i in range(0, len(text), 2900)] or [" "]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks[:45]]
+    return space_mrkdwn([{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks[:45]])

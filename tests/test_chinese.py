@@ -1,0 +1,354 @@
+"""Chinese that reads like the responsibility system itself (issue #14, shared/GLOSSARY.md).
+
+Every catalog entry and every template is rendered in both languages with realistic values, and
+the result must not have: a `*`/`_` marker touching Chinese or full-width punctuation from outside
+(Slack then shows raw asterisks), a bracket inside a bracket of the same kind (（一级（重大））), a
+term the glossary says to avoid, a space between a number and a Chinese unit, or "。 " between
+sentences.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot import i18n
+from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
+from bot.render import _env as template_env
+from bot.render import render, space_mrkdwn, text_blocks
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted(p.name[: -len(".json.j2")] for p in (ROOT / "bot" / "templates").glob("*.json.j2"))
+LOCALES = ("zh-CN", "en")
+
+# The glossary's "avoid" column (shared/GLOSSARY.md), as it applies to the bot's zh-CN text.
+AVOID_ZH = {
+    "确认": "acknowledge is 响应 (确认 is sign-off or verification in the document)",
+    "解决": "resolve is 处理",
+    "关闭": "resolve is 处理 (关闭隐患项 is after verification, which the bot does not do)",
+    "较大": "level 2 is 中等 (较大 is the legal accident grade)",
+    "逾期": "overdue is 超时 (response) / 超期 (processing)",
+    "升级通报": "escalation is 升级督办",
+    "进展": "progress is 进度",
+    "外露": "exposed is 裸露",
+    "每周隐患汇总": "the weekly summary is 隐患周报",
+}
+AVOID_EN = {"serious": "level 2 is moderate"}
+LEVELS = {
+    "zh-CN": {1: "一级（重大）", 2: "二级（中等）", 3: "三级（一般）"},
+    "en": {1: "Level 1 (major)", 2: "Level 2 (moderate)", 3: "Level 3 (general)"},
+}
+CATEGORIES = {
+    "zh-CN": ["用电安全", "消防安全", "设备故障", "信息安全", "客户冲突", "其他"],
+    "en": ["Electrical", "Fire safety", "Equipment fault", "Information security", "Customer conflict", "Other"],
+}
+CN_UNITS = "秒|分钟|小时|天|个|张|项|条|次|份|人"
+
+_PROTECTED = re.compile(r"```.*?```|`[^`\n]+`|<[^<>\n]*>|:[a-z0-9][a-z0-9_+'\-]*:", re.DOTALL)
+_WIDE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u3000-\u303f]")
+
+
+# --------------------------------------------------------------------------- the checks
+def touching_markers(text: str) -> list[str]:
+    """`*` or `_` with non-space on both sides and Chinese / full-width punctuation on one of them.
+
+    Independent of `i18n.space_markers` on purpose (a plain character test, not its pair parser).
+    """
+    plain = _PROTECTED.sub(lambda m: "x" * len(m.group()), text)
+    bad = []
+    for m in re.finditer(r"[*_]", plain):
+        i = m.start()
+        before = plain[i - 1] if i else " "
+        after = plain[i + 1] if i + 1 < len(plain) else " "
+        if before.isspace() or after.isspace():
+            continue
+        if _WIDE.match(before) or _WIDE.match(after):
+            bad.append(plain[max(0, i - 8): i + 9])
+    return bad
+
+
+def nested_brackets(text: str) -> list[str]:
+    bad = []
+    for opening, closing in ("（）", "【】", "()"):
+        depth = 0
+        for i, ch in enumerate(text):
+            if ch == opening:
+                depth += 1
+                if depth > 1:
+                    bad.append(text[max(0, i - 12): i + 12])
+            elif ch == closing:
+                depth = max(0, depth - 1)
+    return bad
+
+
+def avoided_terms(text: str, locale: str) -> list[str]:
+    if locale == "en":
+        return [f"{term}: {why}" for term, why in AVOID_EN.items() if re.search(rf"\b{term}\b", text, re.I)]
+    bad = [f"{term}: {why}" for term, why in AVOID_ZH.items() if term in text]
+    if "报告" in text.replace("整改报告", ""):
+        bad.append("报告: the item is 隐患 / 隐患项; a person's act is 上报")
+    return bad
+
+
+def spacing(text: str, locale: str) -> list[str]:
+    if locale != "zh-CN":
+        return []
+    bad = [m.group() for m in re.finditer(rf"\d\s+(?:{CN_UNITS})", text)]
+    bad += [m.group() for m in re.finditer(r"[。！？；，] +(?![*_\s])", text)]
+    return bad
+
+
+def problems(text: str, locale: str, mrkdwn: bool = True) -> list[str]:
+    out = [f"bracket in bracket: {x!r}" for x in nested_brackets(text)]
+    out += [f"avoid {x}" for x in avoided_terms(text, locale)]
+    out += [f"spacing: {x!r}" for x in spacing(text, locale)]
+    if mrkdwn:
+        out += [f"marker touches CJK: {x!r}" for x in touching_markers(text)]
+    return out
+
+
+def texts(node, mrkdwn: bool = True):
+    """(text, is_mrkdwn) of every text object and fallback in a rendered structure."""
+    if isinstance(node, list):
+        for item in node:
+            yield from texts(item)
+    elif isinstance(node, dict):
+        if isinstance(node.get("text"), str):
+            yield node["text"], node.get("type") != "plain_text"
+        for key, value in node.items():
+            if isinstance(value, (list, dict)):
+                yield from texts(value)
+
+
+def check_tree(tree, locale: str, where: str) -> list[str]:
+    return [f"{where}: {p} in {text!r}" for text, md in texts(tree) for p in problems(text, locale, md)]
+
+
+# --------------------------------------------------------------------------- realistic values
+def policy() -> dict:
+    return yaml.safe_load((ROOT / "bot" / "policy_default.yaml").read_text(encoding="utf-8"))
+
+
+def samples(locale: str) -> dict:
+    zh = locale == "zh-CN"
+    pol = policy()["hazard"]
+    level = pol["levels"][2]["name"][locale]
+    people = Mrkdwn(f"{mention('U0SUPA')} {mention('U0OFFICER')}")
+    values = dict(
+        number="HZ-2026-00042", lead="HZ-2026-00041", example="HZ-2026-00042",
+        level=level, category=pol["categories"]["fire"][locale], name=pol["categories"]["fire"][locale],
+        location="第3排12号工位" if zh else "row 3, desk 12",
+        description="工位下电源线裸露" if zh else "exposed power cord under the desk",
+        note="已更换电源线并固定" if zh else "cord replaced and taped down",
+        text="已更换电源线并固定" if zh else "cord replaced and taped down",
+        who=mention("U0SUPA"), reporter=mention("U0AGENT1"), mentions=people, responders=people, holders=people,
+        when="2026-11-28 14:30", due="2026-11-28 14:30", respond="2026-11-28 14:30", resolve="2026-11-29 14:00",
+        took=fmt_minutes(locale, 1830), late_by=fmt_minutes(locale, 11100), age=fmt_minutes(locale, 190000),
+        median=fmt_minutes(locale, 720), worst=fmt_minutes(locale, 6600), target=fmt_minutes(locale, 1800),
+        window=fmt_minutes(locale, 600),
+        n=3, max=2000, step=2, new=4, open=3, overdue=1, opened=12, closed=9, open_now=3, breached=1,
+        status=i18n.tp(locale, "status.open") + " · " + i18n.tp(locale, "status.overdue"),
+        what=i18n.tp(locale, "escalation.what_acknowledge"),
+        roles=join_list(locale, [i18n.tp(locale, f"roles.{r}") for r in
+                                 ("team_supervisors", "safety_officer", "leadership")]),
+        icon=Mrkdwn(":warning:"), channel=channel_link("C0SAFETY"),
+        link=i18n.t(locale, "escalation.link", channel=channel_link("C0SAFETY")),
+        late=True, unknown=True, teams=join_list(locale, ["热线A组", "热线B组"] if zh else ["Hotline A", "Hotline B"], "and"),
+        team="热线A组" if zh else "Hotline A", date="2026-11-28", start="2026-11-21", end="2026-11-28",
+        numbers=i18n.tp(locale, "list.sep").join(["HZ-2026-00043", "HZ-2026-00044"]),
+        url="https://files.example/F1", zone="Asia/Shanghai",
+    )
+    values["parts"] = Mrkdwn(" · ".join(
+        i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
+        for k in (1, 2)))
+    return values
+
+
+_env = SandboxedEnvironment()
+
+
+def variables(locale: str, key: str) -> set[str]:
+    return meta.find_undeclared_variables(_env.parse(i18n.catalog(locale)[key]))
+
+
+def render_key(locale: str, key: str, **override) -> str:
+    values = samples(locale)
+    values.update(override)
+    missing = variables(locale, key) - set(values)
+    assert not missing, f"{key}: no sample value for {missing} (add one to samples())"
+    return i18n.t(locale, key, **{k: values[k] for k in variables(locale, key)})
+
+
+def template_context(name: str, locale: str) -> dict:
+    v = samples(locale)
+    pol = policy()["hazard"]
+    t = lambda key, **kw: render_key(locale, key, **kw)  # noqa: E731
+    levels = [{"value": str(k), "name": lv["name"][locale], "hint": lv["hint"][locale]} for k, lv in pol["levels"].items()]
+    categories = [{"value": k, "label": c[locale]} for k, c in pol["categories"].items()]
+    line = t("home.line", status=i18n.tp(locale, "status.acknowledged"), what=v["description"])
+    contexts = {
+        "confirm_view": dict(number=v["number"], body=Mrkdwn(t("confirm.body") + "\n" + t("confirm.grouped"))),
+        "digest": dict(title=i18n.tp(locale, "digest.team_title", team=v["team"], date=v["date"]), counts=t("digest.counts"),
+                       open_line=t("digest.open_by_level"), overdue_lines=Mrkdwn(t("digest.overdue_line") + "\n" + t("digest.more")),
+                       new_lines=t("digest.new_line"), tta_line=t("digest.tta"), checks_line=t("digest.checks_none")),
+        "hazard_card": dict(number=v["number"], level=v["level"], level_n=2, category=v["category"], location=v["location"],
+                            description=v["description"], suggestion=v["note"], reporter=v["reporter"],
+                            reported_at=v["when"], respond_by=v["due"], resolve_by=v["resolve"], status=v["status"],
+                            responders=v["responders"], unknown_reporter=True, photos=[
+                                {"n": 1, "id": "F1", "url": v["url"], "image": True},
+                                {"n": 2, "id": "F2", "url": v["url"], "image": False}],
+                            zone=v["zone"], acked_line=t("card.acked_line"), resolved_line=t("card.resolved_line"),
+                            overdue_line=t("card.overdue_line"), grouped_line=t("card.grouped"),
+                            show_ack=True, show_resolve=True, value=v["number"]),
+        "hazard_modal": dict(private_metadata="{}", levels=levels, categories=categories, initial_category=categories[1],
+                             description=v["description"], description_max=2000, location_max=200, suggestion_max=1000,
+                             max_photos=5),
+        "home": dict(mine=line, held=Mrkdwn(line + "\n" + line), show_held=True, held_title=t("home.held_team")),
+        "resolve_modal": dict(private_metadata="{}", summary=t("commands.status_title"), note_max=1000),
+        "status": dict(title=t("commands.status_title"), due=Mrkdwn(t("commands.status_due") + "\n" + t("commands.status_joined")),
+                       description=v["description"], timeline=Mrkdwn("\n".join(
+                           t(f"timeline.{k}") for k in ("reported", "grouped", "acknowledged_with_group", "escalated",
+                                                        "overdue", "separated", "acknowledged", "comment", "resolved")))),
+        "weekly": dict(title=i18n.tp(locale, "weekly.title", start=v["start"], end=v["end"]), opened_closed=t("weekly.opened_closed"),
+                       by_level=t("weekly.by_level", parts=Mrkdwn(t("weekly.part") + " · " + t("weekly.part"))),
+                       by_category=t("weekly.by_category", parts=t("weekly.part")),
+                       recurring=Mrkdwn("*" + i18n.tp(locale, "weekly.recurring_title").strip("*") + "*\n" + t("weekly.recurring_line")),
+                       slowest=Mrkdwn("*" + i18n.tp(locale, "weekly.slowest_title").strip("*") + "*\n" + t("weekly.slowest_line"))),
+        "group_thread": dict(header=t("thread.grouped"), more=t("timeline.more"),
+                             members=[{"number": v["number"], "line": t("thread.member_line"), "open": True}],
+                             ids=SimpleNamespace(SEPARATE_ACTION="hazard_separate")),
+    }
+    assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
+    context = contexts[name]
+    # variables a template has gained since: a sample value when there is one, else left out (None)
+    source = (ROOT / "bot" / "templates" / f"{name}.json.j2").read_text(encoding="utf-8")
+    for var in meta.find_undeclared_variables(template_env().parse(source)) - {"t", "tp", "locale"} - set(context):
+        context[var] = v.get(var)
+    if "ids" in context and context["ids"] is None:
+        context["ids"] = SimpleNamespace(SEPARATE_ACTION="hazard_separate")
+    return context
+
+
+# --------------------------------------------------------------------------- every entry, every template
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_catalog_entry_reads_like_the_document(locale):
+    bad = []
+    for key in sorted(i18n.catalog(locale)):
+        for late in (True, False):
+            text = render_key(locale, key, late=late, unknown=late, breached=int(late))
+            bad += [f"{key}: {p} in {text!r}" for p in problems(text, locale)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_template_reads_like_the_document(name, locale):
+    tree = render(name, locale, **template_context(name, locale))
+    bad = check_tree(tree, locale, name)
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_policy_names_are_the_glossary_names(locale):
+    pol = policy()["hazard"]
+    assert {k: lv["name"][locale] for k, lv in pol["levels"].items()} == LEVELS[locale]
+    assert [c[locale] for c in pol["categories"].values()] == CATEGORIES[locale]
+    for lv in pol["levels"].values():
+        assert not problems(lv["hint"][locale], locale, mrkdwn=False), lv["hint"][locale]
+        assert len(lv["hint"][locale]) <= 75  # a radio button's description
+
+
+def test_markers_never_touch_chinese_in_what_we_send():
+    # the catalogs may write *等级*和 (they should not), the output never does
+    assert i18n.space_markers("只需填写*等级*和*隐患描述*，其余") == "只需填写 *等级* 和 *隐患描述* ，其余"
+    assert i18n.space_markers("*HZ-2026-00001*（一级）") == "*HZ-2026-00001* （一级）"
+    assert i18n.space_markers("。_补发_\n") == "。 _补发_\n"
+    # built in a template or in code: render() and text_blocks() space every mrkdwn object
+    tree = space_mrkdwn([{"type": "section", "text": {"type": "mrkdwn", "text": "见*HZ-1*。"},
+                          "fields": [{"type": "mrkdwn", "text": "请*尽快*处理"}]},
+                         {"type": "header", "text": {"type": "plain_text", "text": "见*HZ-1*。"}}])
+    assert tree[0]["text"]["text"] == "见 *HZ-1* 。" and tree[0]["fields"][0]["text"] == "请 *尽快* 处理"
+    assert tree[1]["text"]["text"] == "见*HZ-1*。"  # plain text shows no markers: left alone
+    assert text_blocks("状态*已响应*。")[0]["text"]["text"] == "状态 *已响应* 。"
+
+
+@pytest.mark.parametrize("text", [
+    "<https://a_b.example/x_y|链接_甲_>中", "中:busts_in_silhouette:中", "<@U_1>和<#C_2>", "`代码*甲*`中",
+    "```\n中*甲*中\n```", "snake_case和a_b", "3*4=12，5*6", "中*", "中_", "**", "* 中 *", "中* 甲 *中",
+])
+def test_markers_that_are_not_markers_are_left_alone(text):
+    assert i18n.space_markers(text) == text
+
+
+def test_marker_spacing_is_idempotent_and_keeps_mrkdwn():
+    once = i18n.space_markers(i18n.Mrkdwn("中*甲*中_乙_中"))
+    assert once == "中 *甲* 中 _乙_ 中" and isinstance(once, i18n.Mrkdwn)
+    assert i18n.space_markers(once) == once
+    assert i18n.t("zh-CN", "modal.intro").startswith("*等级、类别和隐患描述* ")
+
+
+def test_durations_and_lists_are_written_the_chinese_way():
+    assert fmt_minutes("zh-CN", 45) == "45秒"
+    assert fmt_minutes("zh-CN", 1800) == "30分钟"
+    assert fmt_minutes("zh-CN", 3 * 3600 + 300) == "3小时5分钟"
+    assert fmt_minutes("zh-CN", 2 * 86400 + 4 * 3600) == "2天4小时"
+    assert fmt_minutes("en", 3 * 3600 + 300) == "3 h 5 min"
+    assert fmt_minutes("en", 86400) == "1 d"
+    assert join_list("zh-CN", ["业务主管", "安全专员", "副组长", "部门负责人"]) == "业务主管、安全专员、副组长或部门负责人"
+    assert join_list("zh-CN", ["安保部", "法务部"], "and") == "安保部和法务部"
+    assert join_list("en", ["A", "B", "C"]) == "A, B or C"
+    assert join_list("en", ["A"]) == "A" and join_list("en", []) == ""
+    joined = join_list("zh-CN", [mention("U1"), mention("U2")], "and")
+    assert joined == "<@U1> 和 <@U2>" and isinstance(joined, Mrkdwn)  # spaces around @mentions
+    assert join_list("zh-CN", ["HZ-2026-00001", "HZ-2026-00002", "HZ-2026-00003"], "and") == \
+        "HZ-2026-00001、HZ-2026-00002 和 HZ-2026-00003"
+    assert join_list("zh-CN", ["热线A组", "Hotline B"], "and") == "热线A组和 Hotline B"
+    assert not isinstance(join_list("zh-CN", ["<!channel>", mention("U2")]), Mrkdwn)  # user text stays escapable
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_words_the_issue_asks_for(locale):
+    zh = locale == "zh-CN"
+    # refusals say the action did not take effect
+    for key in ("ack.refused", "ack.already", "ack.resolved_already", "resolve.refused", "resolve.already",
+                "separate.refused", "separate.not_joined"):
+        text = render_key(locale, key)
+        assert ("本次操作未生效" in text) if zh else ("Nothing was changed" in text), key
+    # reminders and escalations end with what to do
+    for key in ("escalation.thread", "escalation.dm", "escalation.channel", "card.overdue_line",
+                "dm.joined_responders", "thread.notify"):
+        text = render_key(locale, key, late=False)
+        if zh:  # the last clause asks for something: 请尽快响应 / 请督促… / 请在…点“单独处理”
+            assert "请" in [c for c in re.split(r"[。，；]", text) if c.strip()][-1], (key, text)
+        else:
+            assert re.search(r"\bplease\b", [c for c in text.split(". ") if c.strip()][-1], re.I), (key, text)
+    # the push notification is one natural line naming the responders
+    fallback = render_key(locale, "card.fallback")
+    assert "\n" not in fallback and "<@U0SUPA>" in fallback and "HZ-2026-00042" in fallback
+    # the modal names the fields that are really required
+    intro = i18n.t(locale, "modal.intro").lower()
+    for field in (("等级", "类别", "隐患描述") if zh else ("level", "category", "what you saw")):
+        assert field in intro
+    # shown inline in the modal: at most 150 characters
+    assert len(render_key(locale, "errors.rate_limited", n=10)) <= 150
+    # one name per step: the button, the state and the card say the same word
+    if zh:
+        assert (i18n.tp(locale, "button.acknowledge"), i18n.tp(locale, "status.acknowledged")) == ("响应", "已响应")
+        assert (i18n.tp(locale, "button.resolve"), i18n.tp(locale, "status.resolved")) == ("处理", "已处理")
+        assert i18n.tp(locale, "status.open") == "待响应"
+
+
+def test_the_checks_catch_what_the_issue_reports():
+    assert touching_markers("只需填写*等级*和") and touching_markers("*HZ-2026-00001*（")
+    assert not touching_markers("只需填写 *等级* 和") and not touching_markers(":busts_in_silhouette: 中")
+    assert nested_brackets("*HZ*（一级（重大））") and not nested_brackets("*HZ* 【一级（重大）】")
+    assert avoided_terms("已确认", "zh-CN") and avoided_terms("二级（较大）", "zh-CN")
+    assert avoided_terms("你的报告", "zh-CN") and not avoided_terms("整改报告", "zh-CN")
+    assert spacing("30 分钟", "zh-CN") and spacing("已上报。 请", "zh-CN") and not spacing("30分钟。请", "zh-CN")

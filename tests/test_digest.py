@@ -92,8 +92,8 @@ def test_digest_content_matches_seeded_data(engine, zone):
     for p in payloads:
         assert not block_errors(p["blocks"]) and p["text"]
     head = json.dumps(payloads[0]["blocks"], ensure_ascii=False)
-    assert "新增 *4* · 未关闭 *3* · 超时" in head
-    assert "中位数 1 小时" in head and "最长 1 小时 50 分钟" in head  # median of 10 and 110 min = 60 min
+    assert "*新增4项* · *未处理3项* · *超时或超期" in head
+    assert "中位数1小时" in head and "最长1小时50分钟" in head  # median of 10 and 110 min = 60 min
 
 
 def test_weekly_summary(engine):

@@ -74,12 +74,12 @@ def test_acknowledge_stops_it_resolution_restarts_it_resolve_ends_it(fast_bot):
     bot, fake = fast_bot, fast_bot.fake
     bot.report("U0AGENT1", level=2)
     r = _report_number(bot)
-    fake.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and "尚未确认" in c.params.get("text", ""), timeout=10)
+    fake.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and "尚未响应" in c.params.get("text", ""), timeout=10)
     bot.click("U0SUPA", "hazard_ack", r.number)
     # the acknowledge ladder stops: no deputy/head notices about acknowledgement afterwards
     # the resolution ladder starts: resolve deadline = reported + 3 s
     fake.wait_for(lambda c: c.params.get("channel") == "U0HEAD" and "尚未处理" in c.params.get("text", ""), timeout=10)
-    ack_head = [c for c in notices(fake, "U0HEAD") if "尚未确认" in c.params["text"]]
+    ack_head = [c for c in notices(fake, "U0HEAD") if "尚未响应" in c.params["text"]]
     assert ack_head == []
     bot.click("U0SUPA", "hazard_resolve", r.number)
     opened = fake.wait_for(lambda c: c.method == "views.open" and c.params["view"]["callback_id"] == "hazard_resolve")
@@ -101,7 +101,7 @@ def test_catch_up_after_the_bot_was_down(db_url, fake_slack):
     bot.drain()
     stop_bot(bot)  # down before the first rung
     time.sleep(9.5)  # all three rungs fall due meanwhile, the last one more than 5 s before restart
-    assert not [c for c in fake_slack.calls if "尚未确认" in str(c.params.get("text"))]
+    assert not [c for c in fake_slack.calls if "尚未响应" in str(c.params.get("text"))]
     bot = start_bot(db_url, fake_slack, org_from(FAST))
     try:
         fake_slack.wait_for(lambda c: c.params.get("channel") == "C0LEAD", timeout=10)
@@ -111,7 +111,7 @@ def test_catch_up_after_the_bot_was_down(db_url, fake_slack):
         assert "<@U0SUPA>" in texts[0] and "<@U0DEPUTY>" in texts[1] and "<@U0HEAD>" in texts[2]
         assert all("补发" in t for t in texts)
         for user in ("U0SUPA", "U0DEPUTY", "U0OFFICER", "U0HEAD"):
-            assert len([c for c in notices(fake_slack, user) if "尚未确认" in c.params["text"]]) == 1
+            assert len([c for c in notices(fake_slack, user) if "尚未响应" in c.params["text"]]) == 1
     finally:
         stop_bot(bot)
 
@@ -126,6 +126,6 @@ def test_slack_failing_while_a_rung_fires_delivers_it_once_after_recovery(fast_b
     assert failed
     fake.down = False
     fake.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and c.status == 200
-                  and "尚未确认" in c.params.get("text", ""), timeout=15)
+                  and "尚未响应" in c.params.get("text", ""), timeout=15)
     bot.drain(timeout=20)
-    assert len([c for c in notices(fake, "U0SUPA") if "尚未确认" in c.params["text"]]) == 1
+    assert len([c for c in notices(fake, "U0SUPA") if "尚未响应" in c.params["text"]]) == 1

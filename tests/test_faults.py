@@ -192,10 +192,10 @@ def test_sigkill_mid_work_loses_nothing_posts_nothing_twice_and_escalations_resu
         _wait_healthy(port, proc)
         # rung 0 (responders by DM) of every report is due 8 s after its report
         deadline = submitted + 8
-        fake_slack.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and "尚未确认" in str(c.params.get("text")),
+        fake_slack.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and "尚未响应" in str(c.params.get("text")),
                             timeout=30)
         first_dm = min(c.at for c in fake_slack.calls if c.params.get("channel") == "U0SUPA"
-                       and "尚未确认" in str(c.params.get("text")))
+                       and "尚未响应" in str(c.params.get("text")))
         assert first_dm - deadline < 5  # on time, although the process died meanwhile
         time.sleep(10)  # leases of the killed process expire; its rows are looked up and not re-posted
         from storage.db import make_engine
@@ -206,7 +206,7 @@ def test_sigkill_mid_work_loses_nothing_posts_nothing_twice_and_escalations_resu
         engine.dispose()
         assert len(numbers) == 5
         assert stored_cards(fake_slack) == {n: 1 for n in numbers}
-        reminders = [m for m in fake_slack.messages.get("D0SUPA", []) if "尚未确认" in (m.get("text") or "")]
+        reminders = [m for m in fake_slack.messages.get("D0SUPA", []) if "尚未响应" in (m.get("text") or "")]
         assert len(reminders) == 5
     finally:
         proc.kill()

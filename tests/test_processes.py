@@ -159,7 +159,7 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
                  and "thread_ts" not in c.params and "hazard_ack" in json.dumps(c.params["blocks"])]
         assert len(cards) == 1
         for user in ("U0SUPA", "U0DEPUTY", "U0OFFICER", "U0HEAD"):
-            assert len([c for c in posts if c.params["channel"] == user and "尚未确认" in c.params["text"]]) == 1, user
+            assert len([c for c in posts if c.params["channel"] == user and "尚未响应" in c.params["text"]]) == 1, user
         assert len([c for c in posts if c.params["channel"] == "C0LEAD"]) == 1
         digests = [c for c in posts if "安全日报" in c.params.get("text", "")]
         assert sorted(c.params["channel"] for c in digests) == ["C0SAFETY", "C0TEAMA", "C0TEAMB"]

@@ -69,7 +69,7 @@ def test_every_action_against_every_role(ctx, role):
     assert outcome.ok is may_ack
     assert state(ctx, r.id) == ("acknowledged" if may_ack else "open")
     if not may_ack:
-        assert "Nothing was changed" in outcome.message or "未做任何更改" in outcome.message
+        assert "Nothing was changed" in outcome.message or "本次操作未生效" in outcome.message
     outcome = hazards.resolve(ctx, r.number, user, "done")
     assert outcome.ok is may_resolve
     assert (state(ctx, r.id) == "resolved") is may_resolve

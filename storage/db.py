@@ -20,7 +20,27 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 742_001  # pg_advisory_lock key: one replica migrates at a time
 
 
+def _hide_row_values(context) -> None:
+    """PostgreSQL's DETAIL line quotes the failing row or key (`Failing row contains (…)`): what people typed.
+
+    Keep the first line (what failed, which column or constraint) and any HINT; drop the rest, so no
+    exception message, log line or traceback carries user text. `exc.diag` still holds the full detail.
+    """
+    orig = context.original_exception
+    message = str(orig)
+    lines = message.splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if line.startswith("HINT:")] if lines else []
+    if len(kept) < len(lines):
+        hidden = "\n".join(kept + ["DETAIL:  (hidden: it may quote user data)"])
+        orig.args = (hidden,)
+        wrapped = context.sqlalchemy_exception  # its message was made from the original text
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(message, hidden), *wrapped.args[1:])
+
+
 def make_engine(url: str, **kwargs) -> Engine:
+    # No statement parameters (what people typed) in exception messages, logs or tracebacks.
+    kwargs.setdefault("hide_parameters", True)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -48,8 +68,10 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     # A database that does not answer must fail fast: Slack wants its answer within 3 s.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=2,
-                         connect_args={"connect_timeout": 2}, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=2,
+                           connect_args={"connect_timeout": 2}, **kwargs)
+    event.listen(engine, "handle_error", _hide_row_values)
+    return engine
 
 
 _BUFFER = "safeshift_buffered_rows"

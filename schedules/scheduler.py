@@ -5,7 +5,8 @@ each run first inserts `(job, scheduled time)` into `job_run` in the same
 transaction that queues its messages, so a restart or a second process never
 repeats it (APScheduler's own job stores cannot be shared between processes).
 A run missed while the bot was down is made up once at start if it is recent
-enough (`CATCH_UP`).
+enough (`CATCH_UP`), and only if it was due after the installation (`installed_at`):
+the first start of a new installation posts no digest for a run before it existed.
 """
 
 from __future__ import annotations
@@ -17,18 +18,22 @@ import socket
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import digest, retention
 from bot.outbox import enqueue
 from storage.db import session_scope
-from storage.models import JobRun
+from storage.models import AuditEvent, JobRun, Report
 
 log = logging.getLogger("safeshift.scheduler")
 
 CATCH_UP = {"daily_digest": dt.timedelta(hours=6), "weekly_summary": dt.timedelta(hours=12),
             "purge": dt.timedelta(hours=20)}
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+# The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
+INSTALLED = "installed"
+INSTALLED_KEY = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def triggers(org) -> dict[str, CronTrigger]:
@@ -98,13 +103,44 @@ def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
     return True
 
 
+def installed_at(ctx, now: dt.datetime) -> dt.datetime:
+    """When this installation began, recorded once (the first call of any process wins).
+
+    A database already in use (an upgrade from a version without the record) dates from its earliest
+    trace: a report, an audit event or a job run. An empty one is new: now.
+    """
+    with session_scope(ctx.engine) as s:
+        row = s.get(JobRun, (INSTALLED, INSTALLED_KEY))
+        if row is not None:
+            return row.started_at
+        traces = [s.execute(select(func.min(Report.reported_at))).scalar(),
+                  s.execute(select(func.min(AuditEvent.at))).scalar(),
+                  s.execute(select(func.min(JobRun.started_at)).where(JobRun.job != INSTALLED)).scalar()]
+    moment = min([t for t in traces if t is not None] + [now])
+    try:
+        with session_scope(ctx.engine) as s:
+            s.add(JobRun(job=INSTALLED, scheduled_for=INSTALLED_KEY, started_at=moment, finished_at=moment,
+                         runner=RUNNER))
+    except IntegrityError:  # another process recorded it first: theirs stands
+        pass
+    with session_scope(ctx.engine) as s:
+        return s.get(JobRun, (INSTALLED, INSTALLED_KEY)).started_at
+
+
 def catch_up(ctx, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime]]:
-    """Make up the latest missed run of each job, if recent enough."""
+    """Make up the latest missed run of each job, if recent enough and due after the installation."""
     now = now or ctx.clock.now()
+    since = installed_at(ctx, now)
     done = []
     for job, trigger in triggers(ctx.org).items():
         prev = previous_fire_time(trigger, now)
-        if prev is not None and now - prev <= CATCH_UP[job] and run_job(ctx, job, prev):
+        if prev is None or now - prev > CATCH_UP[job]:
+            continue
+        if prev < since:
+            log.info("%s of %s not made up: due before this installation (%s)", job, prev.isoformat(),
+                     since.isoformat())
+            continue
+        if run_job(ctx, job, prev):
             done.append((job, prev))
     return done
 

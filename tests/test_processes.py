@@ -103,6 +103,45 @@ def test_db_upgrade_and_digest_dry_run(base_env):
     assert r.returncode == 2 and "Nobody" in r.stderr
 
 
+def _installed_yesterday(env) -> None:
+    """Migrate, and date the installation a day back, so a digest due minutes ago is made up at start."""
+    from schedules.scheduler import INSTALLED, INSTALLED_KEY
+    from storage.db import make_engine, session_scope
+    from storage.models import JobRun
+
+    assert run_cli(["db", "upgrade"], env).returncode == 0
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        with session_scope(engine) as s:
+            yesterday = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+            s.add(JobRun(job=INSTALLED, scheduled_for=INSTALLED_KEY, started_at=yesterday, finished_at=yesterday))
+    finally:
+        engine.dispose()
+
+
+def _wait_installed(db_url, proc, timeout=30):
+    from schedules.scheduler import INSTALLED, INSTALLED_KEY
+    from storage.db import make_engine, session_scope
+    from storage.models import JobRun
+
+    engine = make_engine(db_url)
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(f"exited: {proc.stderr.read()[-3000:]}")
+            try:
+                with session_scope(engine) as s:
+                    if s.get(JobRun, (INSTALLED, INSTALLED_KEY)) is not None:
+                        return
+            except Exception:  # noqa: BLE001 - not migrated yet
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the installation was not recorded")
+    finally:
+        engine.dispose()
+
+
 def _wait_healthy(port, proc, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -138,7 +177,7 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
     org = tmp_path / "fast.yaml"
     org.write_text(ORG_YAML + FAST % digest_at, encoding="utf-8")
     env = dict(base_env, SAFESHIFT_CONFIG=str(org), SLACK_API_URL=fake_slack.url)
-    assert run_cli(["db", "upgrade"], env).returncode == 0
+    _installed_yesterday(env)
     ports = [free_port(), free_port()]
     procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port",
                                str(p)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -182,12 +221,33 @@ def test_an_unreachable_database_is_one_line_naming_database_url(base_env):
     assert len(lines) == 1 and lines[0].startswith("safeshift: error: DATABASE_URL")
 
 
+def test_a_new_installation_posts_no_digest_due_before_it(base_env, fake_slack, tmp_path):
+    tz = ZoneInfo("Asia/Shanghai")
+    digest_at = (dt.datetime.now(tz) - dt.timedelta(minutes=3)).strftime("%H:%M")
+    org = tmp_path / "sched.yaml"
+    org.write_text(ORG_YAML + f'policy:\n  schedule: {{daily_digest: "{digest_at}"}}\n', encoding="utf-8")
+    env = dict(base_env, SAFESHIFT_CONFIG=str(org), SLACK_API_URL=fake_slack.url, SAFESHIFT_LOG_LEVEL="INFO")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_installed(env["DATABASE_URL"], proc)  # catch-up runs at start, in the same call
+        code, err = _stop(proc)
+        assert code == 0, err[-3000:]
+        assert "not made up: due before this installation" in err, err[-3000:]
+        assert not [c for c in fake_slack.of("chat.postMessage") if "安全日报" in c.params.get("text", "")]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_the_scheduler_process_alone_posts_a_due_digest_once(base_env, fake_slack, tmp_path):
     tz = ZoneInfo("Asia/Shanghai")
     digest_at = (dt.datetime.now(tz) - dt.timedelta(minutes=3)).strftime("%H:%M")
     org = tmp_path / "sched.yaml"
     org.write_text(ORG_YAML + f'policy:\n  schedule: {{daily_digest: "{digest_at}"}}\n', encoding="utf-8")
     env = dict(base_env, SAFESHIFT_CONFIG=str(org), SLACK_API_URL=fake_slack.url)
+    _installed_yesterday(env)
     procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     try:

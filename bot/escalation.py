@@ -18,37 +18,39 @@ from sqlalchemy import func, select, update
 from bot import i18n
 from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
-from bot.outbox import enqueue
-from bot.present import card_payload, level_name, mentions
+from bot.outbox import URGENT
+from bot.prefs import locales_of
+from bot.reports.kinds import deadline, kind_of_report, still_relevant
 from bot.worker import Worker
 from bot.working_hours import next_working_moment
-from storage.db import buffer_insert, buffer_mark, buffer_rollback, session_scope
-from storage.models import AuditEvent, Report, Timer, UserPref
-from storage.queries import group_members
+from storage.db import buffer_insert, buffer_mark, buffer_rollback, read_scope, session_scope
+from storage.models import AuditEvent, Report, Timer
 
 log = logging.getLogger("safeshift.escalation")
 
-LATE_AFTER = dt.timedelta(seconds=5)  # on time means within 5 s of the moment; later notices say they are late
+# On time means within 5 s of the moment (the sweeper wakes at least every second); a later notice
+# says it is late. Not policy: it describes the bot, not the responsibility system.
+LATE_AFTER = dt.timedelta(seconds=5)
 ICONS = {-1: ":alarm_clock:", 0: ":bell:", 1: ":warning:"}
-
-
-def _deadline(report: Report, purpose: str) -> dt.datetime:
-    return report.respond_due_at if purpose == "acknowledge" else report.resolve_due_at
+LOCATION_IN_NOTICE = 200
 
 
 def start_ladder(ctx, s, report: Report, purpose: str, now: dt.datetime) -> None:
-    """Write the timers guarding `purpose` (acknowledge | resolve) of `report`."""
+    """Write the timers guarding `purpose` (acknowledge | resolve) of `report` (Core inserts, one statement)."""
     org = ctx.org
-    level = org.policy.level(report.level)
-    rungs = getattr(org.policy.escalation, purpose)
-    deadline = _deadline(report, purpose)
-    cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.report_id == report.id, Timer.purpose == purpose))
-             .scalar() or 0) + 1
-    s.add(Timer(report_id=report.id, purpose=purpose, step=-1, cycle=cycle, due_at=deadline, fire_at=deadline))
-    for step, rung in enumerate(rungs):
-        due = deadline + rung.after.timedelta
+    k = kind_of_report(org, report)
+    level = k.level(report.level)
+    due_at = deadline(report, purpose)
+    cycle = 1
+    if report.version > 1 or purpose != "acknowledge":  # a brand-new report has no timers: skip the query
+        cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.report_id == report.id,
+                                                               Timer.purpose == purpose)).scalar() or 0) + 1
+    row = dict(report_id=report.id, purpose=purpose, cycle=cycle, status="pending", fired_at=None, late=False)
+    buffer_insert(s, Timer.__table__, dict(row, step=-1, due_at=due_at, fire_at=due_at))
+    for step, rung in enumerate(k.ladder(purpose)):
+        due = due_at + rung.after.timedelta
         fire = due if level.ignore_working_hours else next_working_moment(org, due)
-        s.add(Timer(report_id=report.id, purpose=purpose, step=step, cycle=cycle, due_at=due, fire_at=fire))
+        buffer_insert(s, Timer.__table__, dict(row, step=step, due_at=due, fire_at=fire))
 
 
 def stop_ladder(s, report_id: int, purpose: str | None, now: dt.datetime) -> int:
@@ -57,12 +59,6 @@ def stop_ladder(s, report_id: int, purpose: str | None, now: dt.datetime) -> int
     if purpose:
         stmt = stmt.where(Timer.purpose == purpose)
     return s.execute(stmt.values(status="cancelled", fired_at=now)).rowcount or 0
-
-
-def _still_relevant(report: Report, purpose: str) -> bool:
-    if report.status == "resolved":
-        return False
-    return report.status == "open" if purpose == "acknowledge" else True
 
 
 class Sweeper(Worker):
@@ -74,7 +70,6 @@ class Sweeper(Worker):
         super().__init__(ctx.clock)
         self.ctx = ctx
         self.batch = batch
-        self._locales: dict[str, str] = {}
 
     def run_once(self) -> int:
         ctx = self.ctx
@@ -91,13 +86,12 @@ class Sweeper(Worker):
             # One query for the batch's reports and one for language choices: no per-row round trips.
             reports = {r.id: r for r in s.execute(
                 select(Report).where(Report.id.in_({t.report_id for t in timers}))).scalars()}
-            self._locales = dict(s.execute(select(UserPref.user_id, UserPref.locale)).all())
-            rungs = {p: len(getattr(ctx.org.policy.escalation, p)) for p in ("acknowledge", "resolve")}
             with s.no_autoflush:
                 for timer in timers:
                     report = reports.get(timer.report_id)
-                    if (report is None or not _still_relevant(report, timer.purpose)
-                            or timer.step >= rungs.get(timer.purpose, 0)):  # the policy lost that rung
+                    if (report is None or not still_relevant(report, timer.purpose)
+                            or timer.step >= len(kind_of_report(ctx.org, report).ladder(timer.purpose))):
+                        # answered, grouped, or a rung the policy no longer has
                         timer.status, timer.fired_at = "cancelled", now
                         continue
                     timer.late = (now - timer.fire_at) > LATE_AFTER
@@ -117,54 +111,51 @@ class Sweeper(Worker):
 
     def _fire(self, s, report: Report, timer: Timer, now: dt.datetime) -> None:
         ctx = self.ctx
+        from bot.present import level_name, mentions
+        from bot.reports import notices
+
         org = ctx.org
-        key = f"report:{report.id}"
-        card = f"report:{report.id}:card"
         if timer.step == -1:
             report.overdue = True
             report.version += 1
-            s.add(AuditEvent(at=now, actor="system", action="overdue", report_id=report.id,
-                             after={"purpose": timer.purpose, "due": timer.due_at.isoformat(), "late": timer.late}))
-            enqueue(s, now, "chat.update", card_payload(org, report, org.channels.safety, now,
-                                                        grouped=group_members(s, report.id)),
-                    ordering_key=key, target_key=card, report_id=report.id)
+            buffer_insert(s, AuditEvent.__table__, dict(
+                at=now, actor="system", action="overdue", report_id=report.id, before=None, note="",
+                after={"purpose": timer.purpose, "due": timer.due_at.isoformat(), "late": timer.late}))
+            notices.update_card(ctx, s, report, now)
             return
-        rung = getattr(org.policy.escalation, timer.purpose)[timer.step]
-        level = org.policy.level(report.level)
+        k = kind_of_report(org, report)
+        rung = k.ladder(timer.purpose)[timer.step]
+        level = k.level(report.level)
         people = ctx.directory.resolve_people(list(rung.notify), report.team, report.reporter_id,
                                               responders=list(level.responders))
         if "responders" in rung.notify and not people:
             people = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
         channels = ctx.directory.resolve_channels(list(rung.notify), report.team)
-        deadline = _deadline(report, timer.purpose)
+        due_at = deadline(report, timer.purpose)
         icon = ICONS.get(min(timer.step, 1), ":warning:")
-        common = dict(number=report.number, due=fmt_time(deadline, org.tz), late=timer.late, icon=i18n.Mrkdwn(icon),
-                      location=mask(report.location)[:200] or "—")
+        common = dict(number=report.number, due=fmt_time(due_at, org.tz), late=timer.late, icon=i18n.Mrkdwn(icon),
+                      location=mask(report.location)[:LOCATION_IN_NOTICE] or "—")
 
         def words(locale: str) -> dict:
-            return dict(common, level=level_name(org, report.level, locale),
+            return dict(common, level=level_name(org, report, locale),
                         what=i18n.tp(locale, f"escalation.what_{timer.purpose}"),
-                        late_by=fmt_minutes(locale, (now - deadline).total_seconds()),
+                        late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
                         link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
 
+        # Escalations are urgent whatever the level: someone is already late.
         if "thread" in rung.via:
-            enqueue(s, now, "chat.postMessage",
-                    {"channel": org.channels.safety,
-                     "text": i18n.t(org.locale, "escalation.thread", mentions=mentions(people), **words(org.locale))},
-                    ordering_key=key, target_key=card, report_id=report.id)
+            notices.thread_line(ctx, s, report, now, i18n.t(org.locale, "escalation.thread", mentions=mentions(people),
+                                                            **words(org.locale)), priority=URGENT)
         if "dm" in rung.via:
+            langs = locales_of(s, org, people)  # only the people told, not the whole table
             for user in people:
-                loc = self._locales.get(user) or org.user_locales.get(user) or org.locale
-                enqueue(s, now, "chat.postMessage",
-                        {"channel": user, "text": i18n.t(loc, "escalation.dm", **words(loc))},
-                        ordering_key=key, report_id=report.id)
+                notices.direct(ctx, s, report, now, user, i18n.t(langs[user], "escalation.dm", **words(langs[user])),
+                               priority=URGENT)
         if "channel" in rung.via:
             holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id))
             for channel in channels:
-                enqueue(s, now, "chat.postMessage",
-                        {"channel": channel,
-                         "text": i18n.t(org.locale, "escalation.channel", holders=holders, **words(org.locale))},
-                        ordering_key=key, report_id=report.id)
+                notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, "escalation.channel", holders=holders,
+                                                                    **words(org.locale)), priority=URGENT)
         buffer_insert(s, AuditEvent.__table__, dict(
             at=now, actor="system", action="escalated", report_id=report.id, note="", before=None,
             after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
@@ -175,5 +166,5 @@ class Sweeper(Worker):
         return done >= self.batch
 
     def next_due(self):
-        with session_scope(self.ctx.engine) as s:
+        with read_scope(self.ctx.engine) as s:
             return s.execute(select(func.min(Timer.fire_at)).where(Timer.status == "pending")).scalar()

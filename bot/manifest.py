@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from handlers.ids import COMMAND
+from bot.ids import COMMAND
 
 BOT_SCOPES = [
     "commands",          # /hazard

@@ -37,6 +37,9 @@ METADATA_TYPE = "safeshift_outbox"  # every post carries its outbox id, so an un
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
                     "team_added_to_org"}
 POSTS = {"chat.postMessage"}
+# Priorities: the sender takes due rows in this order (rows of one ordering_key still go in id order).
+URGENT, ROUTINE, BULK = 0, 1, 2
+HISTORY_PAGES = 20  # how far back an uncertain post is looked for (200 messages a page)
 
 
 def _pace_bucket(method: str, channel: str) -> str | None:
@@ -61,10 +64,14 @@ def _surely_not_sent(exc: Exception) -> bool:
 
 def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_key: str,
             message_key: str | None = None, target_key: str | None = None, dedupe_key: str | None = None,
-            report_id: int | None = None, expires_in: dt.timedelta | None = None) -> None:
-    """Queue one Slack call in the caller's transaction; written at its commit, in call order."""
+            report_id: int | None = None, expires_in: dt.timedelta | None = None, priority: int = ROUTINE) -> None:
+    """Queue one Slack call in the caller's transaction; written at its commit, in call order.
+
+    `priority`: URGENT (cards and notices of urgent levels, escalations, answers to a person),
+    ROUTINE, or BULK (digests, the Home tab): due rows go out in that order.
+    """
     buffer_insert(session, OutboxMessage.__table__, dict(
-        created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key,
+        created_at=now, method=method, payload=payload, ordering_key=ordering_key, message_key=message_key, priority=priority,
         target_key=target_key, dedupe_key=dedupe_key, next_attempt_at=now, report_id=report_id,
         expires_at=(now + expires_in) if expires_in else None, status="pending", attempts=0, last_error="",
         lease_until=None, sent_at=None, uncertain=False,
@@ -79,25 +86,45 @@ class _Bucket:
 
 @dataclass
 class ChannelPacer:
-    """Token bucket per channel: `burst` posts at once, then one per `interval` seconds."""
+    """Token bucket per channel: `burst` posts at once, then one per `interval` seconds.
+
+    A row that has to wait reserves the channel's next token for its priority: until it has been
+    sent (or the reservation lapses, e.g. another process sent it), less urgent rows of that channel
+    wait behind it, so a level-1 card never queues behind a flood of routine ones.
+    """
 
     interval: float = 1.0
     burst: int = 4
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _reserved: dict[str, tuple[int, float]] = field(default_factory=dict)  # channel -> (priority, until)
 
-    def wait_for(self, channel: str, now: float) -> float:
-        """Seconds until a post to `channel` may go (0 means now)."""
+    def wait_for(self, channel: str, now: float, priority: int = ROUTINE) -> float:
+        """Seconds until a post of `priority` to `channel` may go (0 means now)."""
         if self.interval <= 0:
             return 0.0
         b = self._buckets.get(channel)
-        if b is None:
-            return 0.0
-        tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval)
-        return 0.0 if tokens >= 1 else (1 - tokens) * self.interval
+        wait = 0.0
+        if b is not None:
+            tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval)
+            wait = 0.0 if tokens >= 1 else (1 - tokens) * self.interval
+        held = self._reserved.get(channel)
+        if held is not None:
+            held_priority, until = held
+            if until <= now:
+                del self._reserved[channel]
+                held = None
+            elif held_priority < priority:  # a more urgent row is waiting for this channel: it goes first
+                return max(wait, until - now, 0.05)
+        if wait > 0 and (held is None or priority <= held[0]):
+            self._reserved[channel] = (priority, now + wait + 2 * self.interval)
+        return wait
 
-    def take(self, channel: str, now: float) -> None:
+    def take(self, channel: str, now: float, priority: int = ROUTINE) -> None:
         if self.interval <= 0:
             return
+        held = self._reserved.get(channel)
+        if held is not None and held[0] >= priority:
+            del self._reserved[channel]
         b = self._buckets.get(channel)
         if b is None:
             b = self._buckets[channel] = _Bucket(tokens=self.burst, updated=now)
@@ -116,24 +143,31 @@ class Sender(Worker):
         self.max_attempts = max_attempts
         self.batch = batch
         self.pacer = ChannelPacer(interval=channel_interval)
+        self.rounds = 0  # claim rounds so far: a test of "never spins" counts them
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
 
     # -- claiming -------------------------------------------------------------------------
-    def _claim(self) -> list[OutboxMessage]:
-        now = self.clock.now()
+    @staticmethod
+    def _blocked():
+        """A row waits while an earlier row of its ordering_key is still to be delivered."""
         earlier = aliased(OutboxMessage)
-        blocked = exists().where(
+        return exists().where(
             and_(earlier.ordering_key == OutboxMessage.ordering_key, earlier.id < OutboxMessage.id,
                  earlier.status.in_(("pending", "sending")))
         )
+
+    def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        self.rounds += 1
         claimable = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
         )
         with session_scope(self.engine) as s:
             rows = s.execute(
-                select(OutboxMessage).where(claimable, ~blocked).order_by(OutboxMessage.id)
+                select(OutboxMessage).where(claimable, ~self._blocked())
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
                 .limit(self.batch).with_for_update(skip_locked=True)
             ).scalars().all()
             for row in rows:
@@ -199,7 +233,7 @@ class Sender(Worker):
         channel = payload.get("channel", "")
         bucket = _pace_bucket(method, channel)
         if bucket:
-            wait = self.pacer.wait_for(bucket, now.timestamp())
+            wait = self.pacer.wait_for(bucket, now.timestamp(), row.priority)
             if wait > 0:
                 self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
                              next_attempt_at=now + dt.timedelta(seconds=wait))
@@ -221,7 +255,7 @@ class Sender(Worker):
             self._retry_later(row, f"{type(exc).__name__}: {exc}", None, uncertain=not _surely_not_sent(exc))
             return
         if bucket:
-            self.pacer.take(bucket, now.timestamp())
+            self.pacer.take(bucket, now.timestamp(), row.priority)
         self._mark_sent(row, method, response, channel)
 
     def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:
@@ -245,18 +279,25 @@ class Sender(Worker):
                 channel = self.client.conversations_open(users=channel)["channel"]["id"]
             oldest = f"{row.created_at.timestamp() - 60:.6f}"
             kwargs = dict(channel=channel, oldest=oldest, limit=200, include_all_metadata=True)
-            if payload.get("thread_ts"):
-                history = self.client.conversations_replies(ts=payload["thread_ts"], **kwargs)
-            else:
-                history = self.client.conversations_history(**kwargs)
+            cursor = None
+            for _ in range(HISTORY_PAGES):  # a busy channel has more than one page since the row was made
+                if cursor:
+                    kwargs["cursor"] = cursor
+                if payload.get("thread_ts"):
+                    history = self.client.conversations_replies(ts=payload["thread_ts"], **kwargs)
+                else:
+                    history = self.client.conversations_history(**kwargs)
+                for message in history.get("messages") or []:
+                    meta = message.get("metadata") or {}
+                    if meta.get("event_type") == METADATA_TYPE and \
+                            (meta.get("event_payload") or {}).get("outbox_id") == row.id:
+                        return {"ts": message.get("ts"), "channel": channel}
+                cursor = ((history.get("response_metadata") or {}).get("next_cursor") or "").strip()
+                if not cursor:
+                    break
         except Exception as exc:  # noqa: BLE001 - cannot tell: posting again is the lesser evil
-            log.warning("could not check whether outbox row %s was posted: %s", row.id, exc)
+            log.warning("could not check whether outbox row %s was posted: %s", row.id, type(exc).__name__)
             return None
-        for message in history.get("messages") or []:
-            meta = message.get("metadata") or {}
-            if meta.get("event_type") == METADATA_TYPE and \
-                    (meta.get("event_payload") or {}).get("outbox_id") == row.id:
-                return {"ts": message.get("ts"), "channel": channel}
         return None
 
     def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> None:
@@ -290,8 +331,11 @@ class Sender(Worker):
 
     # -- the thread (bot.worker.Worker) ----------------------------------------------------
     def next_due(self):
+        """The next moment a row can be claimed. Rows queued behind an earlier row of their report do not
+        count (they wait for it, not for their own time): counting them made the loop spin while Slack
+        was failing or a channel was paced."""
         with session_scope(self.engine) as s:
             return s.execute(
-                select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending")
+                select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending", ~self._blocked())
                 .order_by(OutboxMessage.next_attempt_at).limit(1)
             ).scalar()

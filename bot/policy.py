@@ -201,7 +201,7 @@ class Retention(_Strict):
 class Policy(_Strict):
     numbering: dict[str, Numbering]
     hazard: HazardPolicy
-    permissions: dict[Literal["acknowledge", "resolve"], list[PermissionRole]]
+    permissions: dict[Literal["acknowledge", "resolve", "separate"], list[PermissionRole]]
     escalation: Escalation
     working_hours: WorkingHours
     schedule: Schedule

@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import i18n
+from bot import i18n, ids
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.masking import mask
-from bot.policy import Organisation
 from bot.render import render
+from bot.reports.kinds import current_deadline, current_step, kind_of_report
 from storage.models import Report
+from storage.queries import group_members, group_reports
 
 IMAGE_TYPES = {"png", "jpg", "jpeg", "gif"}
+# Slack allows 50 blocks a message: a header, this many member lines with their buttons, one "more" line.
+GROUP_LINES = 45
+# How much of a joined report's description its line in the group thread shows (Slack's section limit is
+# 3,000 characters; the whole report is on its status view).
+MEMBER_TEXT = 300
 
 
-def level_name(org: Organisation, level: int, locale: str) -> str:
-    lvl = org.policy.hazard.levels.get(level)
-    return lvl.name.get(locale) if lvl else str(level)
+def level_name(org, report_or_level, locale: str, kind_name: str = "hazard") -> str:
+    from bot.reports.kinds import kind
+
+    if isinstance(report_or_level, int):
+        return kind(org, kind_name).level_name(report_or_level, locale)
+    return kind_of_report(org, report_or_level).level_name(report_or_level.level, locale)
 
 
-def category_name(org: Organisation, category: str, locale: str) -> str:
-    cat = org.policy.hazard.categories.get(category)
-    return cat.get(locale) if cat else category
+def category_name(org, report_or_key, locale: str, kind_name: str = "hazard") -> str:
+    from bot.reports.kinds import kind
+
+    if isinstance(report_or_key, str):
+        return kind(org, kind_name).category_name(report_or_key, locale)
+    return kind_of_report(org, report_or_key).category_name(report_or_key.category, locale)
 
 
 def status_label(report: Report, locale: str) -> str:
@@ -40,30 +52,39 @@ def mentions(users: list[str]) -> Mrkdwn:
     return Mrkdwn(" ".join(mention(u) for u in users)) if users else Mrkdwn(i18n.escape_mrkdwn("—"))
 
 
-def card_payload(org: Organisation, report: Report, channel: str, now: dt.datetime,
-                 grouped: list[tuple] | None = None) -> dict:
+def card_message(ctx, s, report: Report, now: dt.datetime) -> dict:
+    """The card as it stands now (its joined reports read in the caller's transaction)."""
+    responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
+    return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id),
+                        responders=responders)
+
+
+def card_payload(org, report: Report, channel: str, now: dt.datetime,
+                 grouped: list[tuple] | None = None, responders: list[str] | None = None) -> dict:
     """The report's card in the safety channel, in the organisation's language.
 
     `grouped`: (number, reporter, when) of reports of the same place that joined this one.
+    `responders`: who must respond; mentioned in the card itself (and its notification text), so a
+    new report needs one channel post, not a card plus a "please see" reply.
     """
     locale = org.locale
     tz = org.tz
-    level = level_name(org, report.level, locale)
+    kind = kind_of_report(org, report)
+    level = kind.level_name(report.level, locale)
     photos = []
     for n, photo in enumerate(report.photos or [], start=1):
         photos.append({"n": n, "id": photo.get("id"), "url": photo.get("permalink"),
                        "image": str(photo.get("filetype", "")).lower() in IMAGE_TYPES})
     overdue_line = None
-    if report.overdue and report.status != "resolved":
-        what_key = "acknowledge" if report.status == "open" else "resolve"
-        due = report.respond_due_at if report.status == "open" else report.resolve_due_at
-        overdue_line = i18n.t(locale, "card.overdue_line", what=i18n.tp(locale, f"escalation.what_{what_key}"),
-                              due=fmt_time(due, tz))
+    step = current_step(report)
+    if report.overdue and step:
+        overdue_line = i18n.t(locale, "card.overdue_line", what=i18n.tp(locale, f"escalation.what_{step}"),
+                              due=fmt_time(current_deadline(report), tz))
     ctx = dict(
         number=report.number,
         level=level,
         level_n=report.level,
-        category=category_name(org, report.category, locale),
+        category=kind.category_name(report.category, locale),
         location=mask(report.location) or "—",
         description=mask(report.description),
         suggestion=mask(report.suggestion),
@@ -85,11 +106,34 @@ def card_payload(org: Organisation, report: Report, channel: str, now: dt.dateti
         grouped_line=(i18n.t(locale, "card.grouped", n=len(grouped),
                              numbers=", ".join(n for n, _, _ in grouped[-20:]) + (" …" if len(grouped) > 20 else ""))
                       if grouped else None),
+        responders=mentions(responders or []),
+        unknown_reporter=not getattr(report, "reporter_known", True),
         show_ack=report.status == "open",
         show_resolve=report.status != "resolved",
         value=report.number,
     )
     blocks = render("hazard_card", locale, **ctx)
     text = i18n.t(locale, "card.fallback", number=report.number, level=level, location=ctx["location"][:200],
-                  reporter=mention(report.reporter_id), status=ctx["status"])
+                  reporter=mention(report.reporter_id), status=ctx["status"], responders=ctx["responders"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
+def member_line(org, locale: str, r: Report) -> Mrkdwn:
+    """One joined report in its group: its own number, reporter, time, place and words."""
+    return i18n.t(locale, "thread.member_line", number=r.number, who=mention(r.reporter_id),
+                  when=fmt_time(r.reported_at, org.tz), location=mask(r.location)[:200] or "—",
+                  description=mask(r.description)[:MEMBER_TEXT], unknown=not r.reporter_known)
+
+
+def group_message(ctx, s, lead: Report) -> dict:
+    """The group's rolling thread message: every joined report with its own words and a Separate button."""
+    org = ctx.org
+    locale = org.locale
+    total, members = group_reports(s, lead.id, GROUP_LINES)
+    lines = [{"number": r.number, "line": member_line(org, locale, r), "open": r.status != "resolved"}
+             for r in members]
+    header = i18n.t(locale, "thread.grouped", n=total, lead=lead.number)
+    more = i18n.t(locale, "timeline.more", n=total - len(members)) if total > len(members) else None
+    blocks = render("group_thread", locale, header=header, members=lines, more=more, ids=ids)
+    text = "\n".join([header] + [m["line"] for m in lines])
+    return {"channel": org.channels.safety, "text": text[:3900], "blocks": blocks}

@@ -1,14 +1,25 @@
 """Slack listeners. Each reads the payload, calls one use case in `bot/`, and answers.
 
-No SQL and no business rule lives here.
+No SQL and no business rule lives here. Every listener is a plain function of this package;
+`register()` wires them, with the middleware that gives each one our context and the person's
+language, and the error handler that turns storage trouble into a "try again" answer.
 """
 
+from bot import ids
 from handlers import actions, commands, events, guard, views
+from handlers.middleware import attach, storage_errors
 
 
 def register(app, ctx) -> None:
     guard.register(app)
-    commands.register(app, ctx)
-    views.register(app, ctx)
-    actions.register(app, ctx)
-    events.register(app, ctx)
+    app.middleware(attach(ctx))
+    app.error(storage_errors(ctx))
+    app.command(ids.COMMAND)(commands.hazard_command)
+    app.view(ids.REPORT_VIEW)(views.submit_report)
+    app.view(ids.RESOLVE_VIEW)(views.submit_resolution)
+    app.action(ids.ACK_ACTION)(actions.acknowledge)
+    app.action(ids.RESOLVE_ACTION)(actions.resolve)
+    app.action(ids.SEPARATE_ACTION)(actions.separate)
+    app.action(ids.HOME_REPORT_ACTION)(actions.report_from_home)
+    app.event("message")(events.on_message)
+    app.event("app_home_opened")(events.on_home)

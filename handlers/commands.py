@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import hazards, i18n
-from handlers.common import STORAGE_ERRORS
-from handlers.ids import COMMAND
+from bot import forms, i18n
+from bot.prefs import set_user_locale
+from bot.reports import lookups
+from bot.text import clean_text, parse_number
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -16,45 +17,36 @@ SUBCOMMANDS = {
     "mine": "mine", "我的": "mine",
     "lang": "lang", "language": "lang", "语言": "lang",
 }
+LANGUAGES = {"en": "en", "english": "en", "zh": "zh-CN", "zh-cn": "zh-CN", "中文": "zh-CN"}
 
 
-def register(app, ctx) -> None:
-    @app.command(COMMAND)
-    def hazard_command(ack, body, client):
-        user = body.get("user_id", "")
-        text = hazards.clean_text(body.get("text"))
-        word, _, rest = text.partition(" ")
-        sub = SUBCOMMANDS.get(word.lower())
-        if sub is None and hazards.parse_number(ctx, text):
-            sub, rest = "status", text
-        try:
-            locale = hazards.user_locale(ctx, user)
-        except STORAGE_ERRORS:  # words still work without the database
-            locale = ctx.org.locale
-        try:
-            if sub == "help":
-                return ack(response_type="ephemeral", text=i18n.t(locale, "commands.help"))
-            if sub == "status":
-                msg, blocks = hazards.status_message(ctx, rest, user)
-                return ack(response_type="ephemeral", text=msg, blocks=blocks)
-            if sub == "mine":
-                msg, blocks = hazards.mine_message(ctx, user)
-                return ack(response_type="ephemeral", text=msg, blocks=blocks)
-            if sub == "lang":
-                choice = rest.strip().lower()
-                if choice not in ("en", "zh", "zh-cn", "中文", "english"):
-                    return ack(response_type="ephemeral", text=i18n.t(locale, "commands.lang_usage"))
-                new = "en" if choice in ("en", "english") else "zh-CN"
-                hazards.set_user_locale(ctx, user, new)
-                return ack(response_type="ephemeral", text=i18n.t(new, "commands.lang_set"))
-        except STORAGE_ERRORS:
-            log.exception("database unavailable during %s", COMMAND)
-            return ack(response_type="ephemeral", text=i18n.t(locale, "errors.storage_unavailable"))
-        # Anything else is the description of a new report: open the form now (the trigger dies in ~3 s).
-        form = hazards.report_form(ctx, locale, text, {"channel": body.get("channel_id")})
-        try:
-            client.views_open(trigger_id=body.get("trigger_id"), view=form)
-        except Exception:  # noqa: BLE001 - Slack refused or timed out: say so instead of failing silently
-            log.exception("views.open failed")
-            return ack(response_type="ephemeral", text=i18n.t(locale, "errors.generic"))
-        return ack()
+def hazard_command(ack, body, client, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    user = body.get("user_id", "")
+    text = clean_text(body.get("text"))
+    word, _, rest = text.partition(" ")
+    sub = SUBCOMMANDS.get(word.lower())
+    if sub is None and parse_number(text):
+        sub, rest = "status", text
+    if sub == "help":
+        return ack(response_type="ephemeral", text=i18n.t(locale, "commands.help"))
+    if sub == "status":
+        msg, blocks = lookups.status_message(ctx, rest, user, locale)
+        return ack(response_type="ephemeral", text=msg, blocks=blocks)
+    if sub == "mine":
+        msg, blocks = lookups.mine_message(ctx, user, locale)
+        return ack(response_type="ephemeral", text=msg, blocks=blocks)
+    if sub == "lang":
+        new = LANGUAGES.get(rest.strip().lower())
+        if new is None:
+            return ack(response_type="ephemeral", text=i18n.t(locale, "commands.lang_usage"))
+        set_user_locale(ctx, user, new)
+        return ack(response_type="ephemeral", text=i18n.t(new, "commands.lang_set"))
+    # Anything else is the description of a new report: open the form now (the trigger dies in ~3 s).
+    form = forms.report_form(ctx, locale, text, {"channel": body.get("channel_id")})
+    try:
+        client.views_open(trigger_id=body.get("trigger_id"), view=form)
+    except Exception:  # noqa: BLE001 - Slack refused or timed out: say so instead of failing silently
+        log.exception("views.open failed")
+        return ack(response_type="ephemeral", text=i18n.t(locale, "errors.generic"))
+    return ack()

@@ -82,6 +82,9 @@ class Report(SQLModel, table=True):
     suggestion: str = Field(default="", sa_type=Text)
     photos: list = Field(default_factory=list, sa_type=JSON)
     reporter_id: str = Field(max_length=32)
+    # False: the reporter is not in the organisation file. Accepted (safety first), marked on the card,
+    # and never the lead of a group that people of the organisation join.
+    reporter_known: bool = Field(default=True)
     team: Optional[str] = Field(default=None, max_length=80)
     origin_channel: Optional[str] = Field(default=None, max_length=32)
     status: str = Field(default="open", max_length=16)  # open | acknowledged | resolved
@@ -140,6 +143,9 @@ class OutboxMessage(SQLModel, table=True):
     message_key: Optional[str] = Field(default=None, max_length=96)  # a post: remember its ts under this key
     target_key: Optional[str] = Field(default=None, max_length=96)  # an update / thread reply: the message it targets
     dedupe_key: Optional[str] = Field(default=None, max_length=128)
+    # 0 urgent (cards and notices of urgent levels, escalations), 1 routine, 2 bulk (digests, edits, Home):
+    # the sender takes due rows in this order; rows of one ordering_key still go in id order.
+    priority: int = Field(default=1)
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
     attempts: int = Field(default=0)
     next_attempt_at: dt.datetime = ts_column(nullable=False)

@@ -133,7 +133,12 @@ class FakeSlack:
                 msgs = [m for m in self.messages.get(params.get("channel", ""), []) if float(m["ts"]) >= oldest]
             if method == "conversations.replies":
                 msgs = [m for m in msgs if m.get("thread_ts") == params.get("ts")]
-            return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+            msgs = list(reversed(msgs))  # newest first, in pages of `limit` like Slack's cursor pagination
+            limit = int(params.get("limit") or 100)
+            start = int(params.get("cursor") or 0)
+            page, rest = msgs[start:start + limit], msgs[start + limit:]
+            return {"ok": True, "messages": page, "has_more": bool(rest),
+                    "response_metadata": {"next_cursor": str(start + limit) if rest else ""}}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":

@@ -14,7 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import hazards
+from bot import forms, prefs  # noqa: F401
+
+from bot.reports import create, lookups, transitions  # noqa: F401
+
+from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.present import card_payload
@@ -54,11 +58,11 @@ def test_any_form_values_give_errors_or_a_safe_report(engine, level, category, d
     ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(T0))
     values = {"level": level, "category": category, "description": description, "location": location,
               "suggestion": suggestion, "photos": photos}
-    data, errors = hazards.validate_report(ctx, "en", values)
+    data, errors = create.validate_report(kind(ctx.org), "en", values)
     if errors:
         assert data is None and all(isinstance(v, str) and 0 < len(v) <= 150 for v in errors.values())
         return
-    created = hazards.create_hazard(ctx, source_key=f"P{next(_keys)}", reporter_id="U0AGENT1", data=data)
+    created = create.create_report(ctx, "hazard", source_key=f"P{next(_keys)}", reporter_id="U0AGENT1", data=data)
     payload = card_payload(ctx.org, created.report, "C0SAFETY", T0)
     assert not block_errors(payload["blocks"]), block_errors(payload["blocks"])[:2]
     _no_broadcast(payload)
@@ -75,7 +79,7 @@ def test_any_form_values_give_errors_or_a_safe_report(engine, level, category, d
 @given(text=nasty)
 def test_any_status_or_command_text_is_answered(engine, text):
     ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(T0))
-    msg, blocks = hazards.status_message(ctx, text, "U0AGENT1")
+    msg, blocks = lookups.status_message(ctx, text, "U0AGENT1", ctx.org.locale)
     assert msg
     _no_broadcast(msg)
     if blocks is not None:

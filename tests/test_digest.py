@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import digest, hazards
+from bot import digest
+
+from bot.reports import create, transitions
+
+from bot.reports.kinds import kind
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.escalation import Sweeper
@@ -53,19 +57,19 @@ def seed(engine, zone="Asia/Shanghai"):
 
     def report(key, level, user, when, location="desk 12", category="electrical"):
         clock.set(when)
-        data, _ = hazards.validate_report(ctx, "en", {"level": str(level), "category": category,
+        data, _ = create.validate_report(kind(ctx.org), "en", {"level": str(level), "category": category,
                                                       "description": f"d {key}", "location": location})
-        return hazards.create_hazard(ctx, source_key=key, reporter_id=user, data=data).report
+        return create.create_report(ctx, "hazard", source_key=key, reporter_id=user, data=data).report
 
     a = report("a", 2, "U0AGENT1", dt.datetime(2026, 11, 27, 9, 0, tzinfo=tz))
     b = report("b", 3, "U0AGENT3", dt.datetime(2026, 11, 27, 10, 0, tzinfo=tz), location="Desk 12 ")
     c = report("c", 1, "U0AGENT1", dt.datetime(2026, 11, 27, 11, 0, tzinfo=tz), category="fire")
     clock.set(dt.datetime(2026, 11, 27, 9, 10, tzinfo=tz))
-    hazards.acknowledge(ctx, a.number, "U0SUPA")            # 10 min
+    transitions.acknowledge(ctx, a.number, "U0SUPA")            # 10 min
     clock.set(dt.datetime(2026, 11, 27, 11, 50, tzinfo=tz))
-    hazards.acknowledge(ctx, b.number, "U0SUPB")            # 110 min
+    transitions.acknowledge(ctx, b.number, "U0SUPB")            # 110 min
     clock.set(dt.datetime(2026, 11, 27, 12, 0, tzinfo=tz))
-    hazards.resolve(ctx, b.number, "U0SUPB", "fixed")
+    transitions.resolve(ctx, b.number, "U0SUPB", "fixed")
     Sweeper(ctx).run_once()                                  # c is overdue (level 1, 30 min)
     d = report("d", 2, "U0AGENT2", dt.datetime(2026, 11, 28, 7, 0, tzinfo=tz))
     clock.set(dt.datetime(2026, 11, 28, 8, 30, tzinfo=tz))

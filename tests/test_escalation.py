@@ -7,7 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot import hazards
+from bot import forms, prefs  # noqa: F401
+
+from bot.reports import create, lookups, transitions  # noqa: F401
+
+from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.escalation import Sweeper
@@ -27,10 +31,10 @@ def make(engine, extra_policy: str = "", clock=None):
 
 
 def new_report(ctx, level=2, user="U0AGENT1", key="V1"):
-    data, errors = hazards.validate_report(ctx, "en", {"level": str(level), "category": "fire",
+    data, errors = create.validate_report(kind(ctx.org), "en", {"level": str(level), "category": "fire",
                                                        "description": "smoke near UPS", "location": f"server room {key}"})
     assert not errors
-    return hazards.create_hazard(ctx, source_key=key, reporter_id=user, data=data).report
+    return create.create_report(ctx, "hazard", source_key=key, reporter_id=user, data=data).report
 
 
 def outbox(ctx, since_id=0):
@@ -94,7 +98,7 @@ def test_acknowledge_stops_the_ladder_and_starts_the_resolution_one(engine):
     clock.set(T0 + dt.timedelta(minutes=31))
     sweeper.run_once()  # overdue + rung 0 of acknowledge
     clock.set(T0 + dt.timedelta(minutes=40))
-    assert hazards.acknowledge(ctx, r.number, "U0SUPA").ok
+    assert transitions.acknowledge(ctx, r.number, "U0SUPA").ok
     with session_scope(ctx.engine) as s:
         rep = s.get(Report, r.id)
         assert rep.overdue is False
@@ -111,7 +115,7 @@ def test_acknowledge_stops_the_ladder_and_starts_the_resolution_one(engine):
 def test_resolve_ends_every_ladder(engine):
     ctx, sweeper = make(engine)
     r = new_report(ctx, level=1)
-    assert hazards.resolve(ctx, r.number, "U0OFFICER", "extinguisher moved back").ok
+    assert transitions.resolve(ctx, r.number, "U0OFFICER", "extinguisher moved back").ok
     ctx.clock.set(T0 + dt.timedelta(days=3))
     assert sweeper.run_once() == 0
     assert escalations(ctx) == []
@@ -167,7 +171,7 @@ escalation:
 def test_who_may_acknowledge(engine, who, ok):
     ctx, _ = make(engine)
     r = new_report(ctx)
-    outcome = hazards.acknowledge(ctx, r.number, who)
+    outcome = transitions.acknowledge(ctx, r.number, who)
     assert outcome.ok is ok
     with session_scope(ctx.engine) as s:
         assert (s.get(Report, r.id).status == "acknowledged") is ok

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot import hazards, i18n
+from bot import forms, i18n
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.present import card_payload
@@ -64,8 +64,8 @@ def test_card_is_valid_block_kit_in_every_state(locale, state):
 def test_forms_and_answers_are_valid(locale, engine):
     org = org_from()
     ctx = Context(org=org, engine=engine, clock=FrozenClock(NOW))
-    form = hazards.report_form(ctx, locale, NASTY, {"channel": "C1"})
+    form = forms.report_form(ctx, locale, NASTY, {"channel": "C1"})
     assert not view_errors(form), view_errors(form)[:3]
     report = _report()
-    assert not view_errors(hazards.resolve_form(ctx, report, locale))
-    assert not view_errors(hazards.confirmation_view(ctx, report, ["U0SUPA"], locale))
+    assert not view_errors(forms.resolve_form(ctx, report, locale))
+    assert not view_errors(forms.confirmation_view(ctx, report, ["U0SUPA"], locale))

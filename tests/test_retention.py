@@ -2,7 +2,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from bot import hazards
+from bot import forms, prefs  # noqa: F401
+
+from bot.reports import create, lookups, transitions  # noqa: F401
+
+from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.retention import purge
@@ -19,8 +23,8 @@ def ctx_for(engine, policy=""):
 
 
 def report(ctx, key):
-    data, _ = hazards.validate_report(ctx, "en", {"level": "3", "category": "equipment", "description": "headset"})
-    return hazards.create_hazard(ctx, source_key=key, reporter_id="U0AGENT1", data=data).report
+    data, _ = create.validate_report(kind(ctx.org), "en", {"level": "3", "category": "equipment", "description": "headset"})
+    return create.create_report(ctx, "hazard", source_key=key, reporter_id="U0AGENT1", data=data).report
 
 
 def count(engine, *where):
@@ -31,8 +35,8 @@ def count(engine, *where):
 def test_operation_log_keeps_180_days_and_report_history_stays(engine):
     ctx = ctx_for(engine)
     r = report(ctx, "a")
-    hazards.acknowledge(ctx, r.number, "U0AGENT2")  # refused: an operation-log entry
-    hazards.set_user_locale(ctx, "U0AGENT2", "en")
+    transitions.acknowledge(ctx, r.number, "U0AGENT2")  # refused: an operation-log entry
+    prefs.set_user_locale(ctx, "U0AGENT2", "en")
     assert count(engine, AuditEvent.report_id.is_(None)) == 2
     ctx.clock.set(T0 + dt.timedelta(days=179))
     purge(ctx)
@@ -48,7 +52,7 @@ def test_reports_go_when_the_policy_says(engine):
     ctx = ctx_for(engine, "retention: {reports: 365d}")
     r = report(ctx, "b")
     keep = report(ctx, "c")
-    hazards.resolve(ctx, r.number, "U0SUPA", "fixed")
+    transitions.resolve(ctx, r.number, "U0SUPA", "fixed")
     ctx.clock.set(T0 + dt.timedelta(days=366))
     assert purge(ctx)["reports"] == 1
     with session_scope(engine) as s:

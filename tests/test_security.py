@@ -8,7 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot import hazards
+from bot import forms, prefs  # noqa: F401
+
+from bot.reports import create, lookups, transitions  # noqa: F401
+
+from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
 from storage.db import session_scope
@@ -49,10 +53,10 @@ def ctx(engine):
 
 
 def new_report(ctx, description="smoke near the UPS"):
-    data, errors = hazards.validate_report(ctx, "en", {"level": "2", "category": "fire", "description": description,
+    data, errors = create.validate_report(kind(ctx.org), "en", {"level": "2", "category": "fire", "description": description,
                                                        "location": "server room"})
     assert not errors
-    return hazards.create_hazard(ctx, source_key=f"V{description[:20]}", reporter_id="U0AGENT1", data=data).report
+    return create.create_report(ctx, "hazard", source_key=f"V{description[:20]}", reporter_id="U0AGENT1", data=data).report
 
 
 def state(ctx, report_id):
@@ -65,24 +69,24 @@ def test_every_action_against_every_role(ctx, role):
     user = ROLES[role]
     may_ack, may_resolve, may_see = EXPECTED[role]
     r = new_report(ctx)
-    outcome = hazards.acknowledge(ctx, r.number, user)
+    outcome = transitions.acknowledge(ctx, r.number, user)
     assert outcome.ok is may_ack
     assert state(ctx, r.id) == ("acknowledged" if may_ack else "open")
     if not may_ack:
         assert "Nothing was changed" in outcome.message or "本次操作未生效" in outcome.message
-    outcome = hazards.resolve(ctx, r.number, user, "done")
+    outcome = transitions.resolve(ctx, r.number, user, "done")
     assert outcome.ok is may_resolve
     assert (state(ctx, r.id) == "resolved") is may_resolve
-    text, blocks = hazards.status_message(ctx, r.number, user)
+    text, blocks = lookups.status_message(ctx, r.number, user, ctx.org.locale)
     assert (blocks is not None) is may_see
     # the reporter always sees their own report
-    assert hazards.status_message(ctx, r.number, "U0AGENT1")[1] is not None
+    assert lookups.status_message(ctx, r.number, "U0AGENT1", ctx.org.locale)[1] is not None
 
 
 def test_every_refusal_is_in_the_operation_log_with_the_person(ctx):
     r = new_report(ctx)
-    hazards.acknowledge(ctx, r.number, "U0STRANGER")
-    hazards.resolve(ctx, r.number, "U0SUPB", "not mine")
+    transitions.acknowledge(ctx, r.number, "U0STRANGER")
+    transitions.resolve(ctx, r.number, "U0SUPB", "not mine")
     with session_scope(ctx.engine) as s:
         rows = s.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.note)
                          .where(AuditEvent.report_id.is_(None))).all()

@@ -1,0 +1,49 @@
+"""Modals: the report form, the resolution form and the confirmation the reporter sees."""
+
+from __future__ import annotations
+
+import json
+
+from bot import i18n, ids
+from bot.i18n import Mrkdwn, fmt_time
+from bot.present import category_name, level_name, mentions, status_label
+from bot.render import render
+from bot.reports.kinds import kind
+from bot.text import clean_text
+
+METADATA_MAX = 3000  # Slack's private_metadata limit
+
+
+def report_form(ctx, locale: str, description: str = "", private_metadata: dict | None = None,
+                kind_name: str = "hazard") -> dict:
+    k = kind(ctx.org, kind_name)
+    pol = k.section
+    levels = [{"value": str(n), "name": lv.name.get(locale), "hint": lv.hint.get(locale)}
+              for n, lv in sorted(pol.levels.items())]
+    categories = [{"value": key, "label": v.get(locale)} for key, v in pol.categories.items()]
+    return render(
+        "hazard_modal", locale, levels=levels, categories=categories, initial_category=None,
+        description=clean_text(description)[: pol.description_max], description_max=pol.description_max,
+        location_max=pol.location_max, suggestion_max=pol.suggestion_max, max_photos=pol.max_photos,
+        private_metadata=json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX], ids=ids,
+    )
+
+
+def resolve_form(ctx, report, locale: str) -> dict:
+    summary = i18n.t(locale, "commands.status_title", number=report.number,
+                     level=level_name(ctx.org, report, locale),
+                     category=category_name(ctx.org, report, locale), status=status_label(report, locale))
+    return render("resolve_modal", locale, summary=summary, note_max=kind(ctx.org, report.kind).section.suggestion_max,
+                  private_metadata=json.dumps({"number": report.number}), ids=ids)
+
+
+def confirmation_text(ctx, report, responders: list[str], locale: str, key: str = "confirm.body") -> Mrkdwn:
+    return i18n.t(locale, key, number=report.number, level=level_name(ctx.org, report, locale),
+                  responders=mentions(responders), due=fmt_time(report.respond_due_at, ctx.org.tz))
+
+
+def confirmation_view(ctx, report, responders: list[str], locale: str, lead_number: str | None = None) -> dict:
+    body = confirmation_text(ctx, report, responders, locale)
+    if lead_number:
+        body = Mrkdwn(body + "\n" + i18n.t(locale, "confirm.grouped", lead=lead_number))
+    return render("confirm_view", locale, number=report.number, body=body)

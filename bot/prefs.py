@@ -1,0 +1,50 @@
+"""People's preferences: the language each person reads SafeShift in.
+
+The fallback order lives here and only here: the person's own choice (`/hazard lang`), then the
+organisation file's `user_locales`, then the organisation's language.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import read_scope, session_scope
+from storage.models import AuditEvent, UserPref
+
+
+def _fallback(org, user_id: str | None) -> str:
+    if user_id and user_id in org.user_locales:
+        return org.user_locales[user_id]
+    return org.locale
+
+
+def user_locale(ctx, user_id: str | None, session=None) -> str:
+    """The language `user_id` reads. Pass `session` when already inside a transaction."""
+    if not user_id:
+        return ctx.org.locale
+    if session is not None:
+        pref = session.get(UserPref, user_id)
+    else:
+        with read_scope(ctx.engine) as s:
+            pref = s.get(UserPref, user_id)
+    return pref.locale if pref else _fallback(ctx.org, user_id)
+
+
+def locales_of(session, org, users) -> dict[str, str]:
+    """{user: language} for several people in one query (only those people's rows are read)."""
+    users = sorted({u for u in users if u})
+    chosen = dict(session.execute(select(UserPref.user_id, UserPref.locale)
+                                  .where(UserPref.user_id.in_(users))).all()) if users else {}
+    return {u: chosen.get(u) or _fallback(org, u) for u in users}
+
+
+def set_user_locale(ctx, user_id: str, locale: str) -> None:
+    with session_scope(ctx.engine) as s:
+        pref = s.get(UserPref, user_id)
+        before = pref.locale if pref else None
+        if pref is None:
+            s.add(UserPref(user_id=user_id, locale=locale))
+        else:
+            pref.locale = locale
+        s.add(AuditEvent(at=ctx.clock.now(), actor=user_id, action="set_locale", before={"locale": before},
+                         after={"locale": locale}))

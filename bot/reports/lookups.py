@@ -1,0 +1,126 @@
+"""Read-only answers about reports: status with timeline, a person's open reports.
+
+These never take a write lock (`read_scope`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot import i18n, ids
+from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
+from bot.masking import mask
+from bot.present import category_name, level_name, member_line, mentions, status_label
+from bot.render import render
+from bot.reports.kinds import kind
+from bot.text import clean_text, parse_number
+from storage.db import read_scope
+from storage.models import AuditEvent, Report
+from storage.queries import group_reports
+
+TIMELINE_LINES = 25  # newest entries shown by /hazard status (Slack's 3,000-character section holds ~25)
+MEMBER_LINES = 20  # joined reports listed on a lead's status
+MINE_LINES = 20
+TEXT_IN_LINE = 300  # user text repeated in one timeline line
+WHAT_IN_LIST = 80  # description shown in a list line
+
+
+def find_report(s, number_or_id: str | int) -> Report | None:
+    if isinstance(number_or_id, int):
+        return s.get(Report, number_or_id)
+    return s.execute(select(Report).where(Report.number == str(number_or_id).strip().upper()[:32])
+                     ).scalar_one_or_none()
+
+
+def example_number(ctx, kind_name: str = "hazard") -> str:
+    return kind(ctx.org, kind_name).number(ctx.org.local(ctx.clock.now()).year, 42)
+
+
+def status_message(ctx, text: str, asker: str, locale: str) -> tuple[str, list[dict] | None]:
+    """(text, blocks) for `/hazard status NUMBER`."""
+    number = parse_number(text)
+    if not clean_text(text):
+        return i18n.t(locale, "commands.status_usage"), None
+    if number is None:
+        return i18n.t(locale, "errors.bad_number", text=clean_text(text)[:60], example=example_number(ctx)), None
+    with read_scope(ctx.engine) as s:
+        report = find_report(s, number)
+        if report is None:
+            return i18n.t(locale, "errors.not_found_number", number=number), None
+        if report.reporter_id != asker and not ctx.directory.is_known(asker):
+            return i18n.t(locale, "commands.status_forbidden"), None
+        total = s.execute(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.report_id == report.id)).scalar_one()
+        events = s.execute(select(AuditEvent).where(AuditEvent.report_id == report.id)
+                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(TIMELINE_LINES)).scalars().all()
+        lead = s.get(Report, report.group_id) if report.group_id else None
+        n_members, members = group_reports(s, report.id, MEMBER_LINES) if lead is None else (0, [])
+    lines = [timeline_line(ctx, locale, e) for e in reversed(events)]
+    if total > len(events):
+        lines.insert(0, i18n.t(locale, "timeline.more", n=total - len(events)))
+    title = i18n.t(locale, "commands.status_title", number=report.number, level=level_name(ctx.org, report, locale),
+                   category=category_name(ctx.org, report, locale), status=status_label(report, locale))
+    due = i18n.t(locale, "commands.status_due", respond=fmt_time(report.respond_due_at, ctx.org.tz),
+                 resolve=fmt_time(report.resolve_due_at, ctx.org.tz))
+    member_text = None
+    if members:
+        member_text = Mrkdwn("\n".join([i18n.t(locale, "thread.grouped", n=n_members, lead=report.number)]
+                                       + [member_line(ctx.org, locale, m) for m in members]))
+    blocks = render("status", locale, title=title, due=due, description=mask(report.description),
+                    location=mask(report.location), reporter=mention(report.reporter_id),
+                    joined=i18n.t(locale, "commands.status_joined", lead=lead.number) if lead else None,
+                    separate=report.number if lead and report.status != "resolved" else None,
+                    members=member_text, timeline=Mrkdwn("\n".join(lines)), ids=ids)
+    return title, blocks
+
+
+def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
+    when = fmt_time(e.at, ctx.org.tz)
+    who = mention(e.actor) if e.actor != "system" else "SafeShift"
+    after = e.after or {}
+    group = after.get("via_group")
+    if e.action == "reported":
+        if after.get("grouped_with"):
+            return Mrkdwn(i18n.t(locale, "timeline.reported", when=when, who=who) + "\n"
+                          + i18n.t(locale, "timeline.grouped", when=when, lead=after["grouped_with"]))
+        return i18n.t(locale, "timeline.reported", when=when, who=who)
+    if e.action == "acknowledged":
+        if group:
+            return i18n.t(locale, "timeline.acknowledged_with_group", when=when, who=who, lead=group)
+        return i18n.t(locale, "timeline.acknowledged", when=when, who=who, took=fmt_minutes(locale, after.get("seconds", 0)))
+    if e.action == "comment":
+        return i18n.t(locale, "timeline.comment", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE])
+    if e.action == "resolved":
+        if group:
+            return i18n.t(locale, "timeline.resolved_with_group", when=when, who=who, lead=group,
+                          text=mask(e.note)[:TEXT_IN_LINE])
+        return i18n.t(locale, "timeline.resolved", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE])
+    if e.action == "separated":
+        return i18n.t(locale, "timeline.separated", when=when, who=who, lead=after.get("lead", "—"))
+    if e.action == "escalated":
+        return i18n.t(locale, "timeline.escalated", when=when, step=after.get("step", 0) + 1,
+                      who=mentions(after.get("people", [])) if after.get("people") else
+                      Mrkdwn(" ".join(f"<#{c}>" for c in after.get("channels", [])) or "—"))
+    if e.action == "overdue":
+        return i18n.t(locale, "timeline.overdue", when=when,
+                      what=i18n.tp(locale, f"escalation.what_{after.get('purpose', 'acknowledge')}"))
+    return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
+
+
+def mine_message(ctx, asker: str, locale: str, limit: int = MINE_LINES) -> tuple[str, list[dict]]:
+    with read_scope(ctx.engine) as s:
+        q = select(Report).where(Report.reporter_id == asker, Report.status != "resolved")
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        reports = s.execute(q.order_by(Report.reported_at.desc()).limit(limit)).scalars().all()
+    if not reports:
+        text = i18n.t(locale, "commands.mine_empty")
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    title = i18n.t(locale, "commands.mine_title", n=total)
+    lines = [i18n.t(locale, "commands.mine_line", number=r.number, level=level_name(ctx.org, r, locale),
+                    status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
+                    what=mask(r.description)[:WHAT_IN_LIST]) for r in reports]
+    if total > len(reports):
+        lines.append(i18n.t(locale, "commands.mine_more", n=total - len(reports)))
+    body = "\n".join(lines)
+    return title, [{"type": "section", "text": {"type": "mrkdwn", "text": title}},
+                   {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]

@@ -1,0 +1,88 @@
+"""The Slack messages a report becomes, as outbox rows written in the caller's transaction.
+
+Keys: a report's messages share `ordering_key` (delivered in order); its card is remembered under
+`card_key` so updates edit it and thread lines go under it; a group's rolling thread message
+under `group_key`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import i18n
+from bot.outbox import BULK, ROUTINE, URGENT, enqueue
+from bot.present import card_message
+
+EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX
+
+
+def card_key(report_id: int) -> str:
+    return f"report:{report_id}:card"
+
+
+def group_key(lead_id: int) -> str:
+    return f"report:{lead_id}:group"
+
+
+def ordering_key(report_id: int) -> str:
+    return f"report:{report_id}"
+
+
+def priority_of(ctx, report) -> int:
+    """Cards and notices of an urgent level go before routine traffic."""
+    from bot.reports.kinds import kind_of_report
+
+    return URGENT if kind_of_report(ctx.org, report).level(report.level).urgent else ROUTINE
+
+
+def post_card(ctx, s, report, now: dt.datetime) -> None:
+    enqueue(s, now, "chat.postMessage", card_message(ctx, s, report, now), ordering_key=ordering_key(report.id),
+            message_key=card_key(report.id), report_id=report.id, priority=priority_of(ctx, report))
+
+
+def update_card(ctx, s, report, now: dt.datetime) -> None:
+    enqueue(s, now, "chat.update", card_message(ctx, s, report, now), ordering_key=ordering_key(report.id),
+            target_key=card_key(report.id), report_id=report.id, priority=priority_of(ctx, report))
+
+
+def thread_line(ctx, s, report, now: dt.datetime, text: str, blocks: list | None = None,
+                priority: int | None = None) -> None:
+    payload = {"channel": ctx.org.channels.safety, "text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(report.id),
+            target_key=card_key(report.id), report_id=report.id,
+            priority=priority_of(ctx, report) if priority is None else priority)
+
+
+def direct(ctx, s, report, now: dt.datetime, user: str, text: str, priority: int | None = None) -> None:
+    """A DM (or a post to a channel other than the safety channel) about `report`."""
+    enqueue(s, now, "chat.postMessage", {"channel": user, "text": text}, ordering_key=ordering_key(report.id),
+            report_id=report.id, priority=priority_of(ctx, report) if priority is None else priority)
+
+
+def group_thread(ctx, s, lead, now: dt.datetime, payload: dict, first: bool) -> None:
+    """The group's one rolling thread message: posted once under the lead's card, then edited."""
+    if first:
+        enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(lead.id),
+                target_key=card_key(lead.id), message_key=group_key(lead.id), report_id=lead.id)
+    else:
+        enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(lead.id),
+                target_key=group_key(lead.id), report_id=lead.id)
+
+
+def ephemeral(ctx, s, channel: str | None, user_id: str, text: str) -> None:
+    """An answer only `user_id` sees; dropped if Slack cannot take it within a couple of minutes."""
+    if channel:
+        enqueue(s, ctx.clock.now(), "chat.postEphemeral", {"channel": channel, "user": user_id, "text": text},
+                ordering_key=f"ephemeral:{user_id}", expires_in=EPHEMERAL_TTL, priority=URGENT)
+
+
+def home(ctx, s, user_id: str, view: dict) -> None:
+    """The Home tab goes through the outbox like everything else; a stale one is not worth sending."""
+    enqueue(s, ctx.clock.now(), "views.publish", {"user_id": user_id, "view": view}, ordering_key=f"home:{user_id}",
+            expires_in=EPHEMERAL_TTL, priority=BULK)
+
+
+def link(locale: str, ctx) -> i18n.Mrkdwn:
+    return i18n.t(locale, "escalation.link", channel=i18n.channel_link(ctx.org.channels.safety))

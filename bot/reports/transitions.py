@@ -1,0 +1,251 @@
+"""State changes of a report: acknowledge, resolve, separate, a reply in its thread.
+
+Each is one transaction: the record (read afresh under its row lock), the audit entries and the
+outbox rows. Acting on a report of a group acts on its lead, and the permission is checked against
+that same report in every path (button, form, command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot import escalation, i18n
+from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
+from bot.masking import mask
+from bot.present import group_message, roles_text
+from bot.prefs import locales_of, user_locale
+from bot.reports import notices
+from bot.reports.kinds import kind_of_report
+from bot.reports.lookups import find_report
+from bot.text import clean_text
+from storage.db import buffer_insert, session_scope
+from storage.models import AuditEvent, ProcessedEvent, Report, SlackMessage
+
+NOTE_IN_THREAD = 1000  # how much of a resolution note the thread line repeats (the card shows 500, status all)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    message: Mrkdwn | None = None  # what to tell the person who acted (ephemeral), if anything
+    report: Report | None = None
+
+
+def _locked(s, report_id: int) -> Report:
+    # populate_existing: the identity map would otherwise hand back the copy read before the lock.
+    return s.execute(select(Report).where(Report.id == report_id).with_for_update()
+                     .execution_options(populate_existing=True)).scalar_one()
+
+
+def _target(s, number: str) -> tuple[Report | None, Report | None]:
+    """(the report named, the report acted on: its lead when it is part of a group)."""
+    named = find_report(s, number)
+    if named is None:
+        return None, None
+    return named, (s.get(Report, named.group_id) if named.group_id else named)
+
+
+_CATALOG = {"acknowledge": "ack", "resolve": "resolve", "separate": "separate"}
+
+
+def _refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: dt.datetime) -> Outcome:
+    """Refused: the person is told who may, and the attempt goes to the operation log."""
+    s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
+    return Outcome(False, i18n.t(locale, f"{_CATALOG[action]}.refused", number=report.number,
+                                 roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
+
+
+def acknowledge(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        named, target = _target(s, number)
+        if target is None:
+            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+        if not ctx.directory.allowed(user_id, "acknowledge", target.team):
+            return _refuse(ctx, s, locale, "acknowledge", target, user_id, now)
+        report = _locked(s, target.id)  # two clicks at once cannot both acknowledge
+        if report.status == "resolved":
+            return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
+        if report.status != "open":
+            return Outcome(False, i18n.t(locale, "ack.already", number=report.number, who=mention(report.acknowledged_by),
+                                         when=fmt_time(report.acknowledged_at, ctx.org.tz)), report)
+        report.status, report.acknowledged_at, report.acknowledged_by = "acknowledged", now, user_id
+        report.overdue = False
+        report.version += 1
+        took = (now - report.reported_at).total_seconds()
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="acknowledged", report_id=report.id,
+                                                    before={"status": "open"}, note="",
+                                                    after={"status": "acknowledged", "seconds": int(took)}))
+        _carry_group(s, report, now, user_id, "acknowledged", status="acknowledged", acknowledged_at=now,
+                     acknowledged_by=user_id)
+        escalation.stop_ladder(s, report.id, "acknowledge", now)
+        escalation.start_ladder(ctx, s, report, "resolve", now)
+        notices.update_card(ctx, s, report, now)
+        loc = ctx.org.locale
+        notices.thread_line(ctx, s, report, now, i18n.t(loc, "thread.acknowledged", who=mention(user_id),
+                                                         number=report.number, took=fmt_minutes(loc, took)))
+    ctx.wake()
+    return Outcome(True, None, report)
+
+
+def can_resolve(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:
+    """May `user_id` resolve `number` (its lead, in a group)? A refusal is written to the operation log."""
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        named, target = _target(s, number)
+        if target is None:
+            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+        if not ctx.directory.allowed(user_id, "resolve", target.team):
+            return _refuse(ctx, s, locale, "resolve", target, user_id, now)
+        if target.status == "resolved":
+            return _already_resolved(ctx, locale, target)
+        return Outcome(True, None, target)
+
+
+def _already_resolved(ctx, locale: str, report: Report) -> Outcome:
+    return Outcome(False, i18n.t(locale, "resolve.already", number=report.number, who=mention(report.resolved_by),
+                                 when=fmt_time(report.resolved_at, ctx.org.tz)), report)
+
+
+def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = None) -> Outcome:
+    note = clean_text(note)
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        named, target = _target(s, number)
+        if target is None:
+            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+        if not ctx.directory.allowed(user_id, "resolve", target.team):
+            return _refuse(ctx, s, locale, "resolve", target, user_id, now)
+        note_max = kind_of_report(ctx.org, target).section.suggestion_max
+        if not note:
+            return Outcome(False, i18n.t(locale, "resolve.note_empty"), target)
+        if len(note) > note_max:
+            return Outcome(False, i18n.t(locale, "errors.too_long", max=note_max), target)
+        report = _locked(s, target.id)
+        if report.status == "resolved":
+            return _already_resolved(ctx, locale, report)
+        before = {"status": report.status}
+        if report.status == "open":  # resolving answers the report too
+            report.acknowledged_at, report.acknowledged_by = now, user_id
+        report.status, report.resolved_at, report.resolved_by = "resolved", now, user_id
+        report.resolution_note = note
+        report.overdue = False
+        report.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", report_id=report.id,
+                                                    before=before, after={"status": "resolved"}, note=note))
+        members = _carry_group(s, report, now, user_id, "resolved", note=note, status="resolved", resolved_at=now,
+                               resolved_by=user_id, resolution_note=note)
+        escalation.stop_ladder(s, report.id, None, now)
+        notices.update_card(ctx, s, report, now)
+        loc = ctx.org.locale
+        notices.thread_line(ctx, s, report, now, i18n.t(loc, "thread.resolved", who=mention(user_id),
+                                                         number=report.number, note=mask(note)[:NOTE_IN_THREAD]))
+        if members:
+            _tell_member_reporters(ctx, s, report, members, user_id, note, now)
+            notices.group_thread(ctx, s, report, now, group_message(ctx, s, report), first=False)
+    ctx.wake()
+    return Outcome(True, None, report)
+
+
+def _carry_group(s, lead: Report, now: dt.datetime, user_id: str, action: str, note: str = "",
+                 **values) -> list[tuple[int, str, str]]:
+    """Open reports grouped under `lead` follow it, each with its own audit entry naming the group.
+    Returns (id, number, reporter) of those that followed."""
+    members = s.execute(select(Report.id, Report.number, Report.reporter_id)
+                        .where(Report.group_id == lead.id, Report.status != "resolved")).all()
+    if not members:
+        return []
+    s.execute(update(Report).where(Report.id.in_([m[0] for m in members])).values(**values))
+    for member_id, _, _ in members:
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action=action, report_id=member_id,
+                                                    before=None, after={"via_group": lead.number}, note=note))
+    return [tuple(m) for m in members]
+
+
+def _tell_member_reporters(ctx, s, lead: Report, members, user_id: str, note: str, now: dt.datetime) -> None:
+    """Resolving a group resolves reports other people filed: each of them hears it, with the note."""
+    reporters = [reporter for _, _, reporter in members if reporter != user_id]
+    langs = locales_of(s, ctx.org, reporters)
+    for member_id, number, reporter in members:
+        if reporter == user_id:
+            continue
+        loc = langs[reporter]
+        member = s.get(Report, member_id)
+        notices.direct(ctx, s, member, now, reporter, i18n.t(
+            loc, "dm.resolved_with_group", number=number, lead=lead.number, who=mention(user_id),
+            note=mask(note)[:NOTE_IN_THREAD]))
+
+
+def separate(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:
+    """Take a joined report out of its group: its own card, deadlines and ladder; the group card is updated."""
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        member = find_report(s, number)
+        if member is None:
+            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+        if not ctx.directory.allowed(user_id, "separate", member.team):
+            return _refuse(ctx, s, locale, "separate", member, user_id, now)
+        if member.group_id is None:
+            return Outcome(False, i18n.t(locale, "separate.not_joined", number=member.number), member)
+        lead = _locked(s, member.group_id)
+        member = _locked(s, member.id)
+        if member.group_id != lead.id:  # separated by someone else a moment ago
+            return Outcome(False, i18n.t(locale, "separate.not_joined", number=member.number), member)
+        if member.status == "resolved":
+            return Outcome(False, i18n.t(locale, "ack.resolved_already", number=member.number), member)
+        member.group_id = None
+        member.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="separated", report_id=member.id,
+                                                    before={"group": lead.number}, after={"lead": lead.number},
+                                                    note=""))
+        s.flush()
+        loc = ctx.org.locale
+        line = i18n.t(loc, "thread.separated", who=mention(user_id), number=member.number, lead=lead.number)
+        notices.post_card(ctx, s, member, now)
+        notices.thread_line(ctx, s, member, now, line)
+        escalation.start_ladder(ctx, s, member, "acknowledge" if member.status == "open" else "resolve", now)
+        notices.thread_line(ctx, s, lead, now, line)
+        notices.update_card(ctx, s, lead, now)
+        notices.group_thread(ctx, s, lead, now, group_message(ctx, s, lead), first=False)
+    ctx.wake()
+    return Outcome(True, None, member)
+
+
+def record_thread_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str,
+                        user_id: str, text: str) -> bool:
+    """A person's reply in a card's thread joins the report's timeline. False: not ours, or seen already."""
+    now = ctx.clock.now()
+    try:
+        with session_scope(ctx.engine) as s:
+            card = s.execute(select(SlackMessage).where(SlackMessage.channel == channel,
+                                                        SlackMessage.ts == thread_ts)).scalar_one_or_none()
+            if card is None or card.report_id is None or not card.key.endswith(":card"):
+                return False
+            s.add(ProcessedEvent(event_id=event_id or f"{channel}:{ts}", received_at=now))
+            s.flush()
+            buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="comment",
+                                                        report_id=card.report_id, before=None,
+                                                        note=clean_text(text)[:4000], after={"ts": ts}))
+    except IntegrityError:
+        return False
+    return True
+
+
+def ephemeral(ctx, channel: str | None, user_id: str, text: str) -> None:
+    with session_scope(ctx.engine) as s:
+        notices.ephemeral(ctx, s, channel, user_id, text)
+    ctx.wake()
+
+
+def publish_home(ctx, user_id: str, view: dict) -> None:
+    with session_scope(ctx.engine) as s:
+        notices.home(ctx, s, user_id, view)
+    ctx.wake()

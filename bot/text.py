@@ -1,0 +1,48 @@
+"""User text as it may be stored and shown: trimmed, without invisible tricks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width characters and bidirectional embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069):
+# they can hide or reverse what a report says ("Trojan Source"). The zero-width joiner is handled apart.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069\u200e\u200f"), None)
+_ZWJ = "\u200d"
+_NUMBER_RE = re.compile(r"^([A-Z]{1,6})-(\d{4})-(\d{3,10})$")
+
+
+def _emoji_like(ch: str) -> bool:
+    """Part of an emoji sequence: a pictograph, a skin-tone modifier or a variation selector."""
+    if not ch:
+        return False
+    cat = unicodedata.category(ch)
+    return cat in ("So", "Sk") or ch in ("\ufe0f", "\u20e3") or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def _keep_emoji_joiners(s: str) -> str:
+    """Drop zero-width joiners except between two parts of an emoji sequence (👩‍🚒 stays one emoji)."""
+    if _ZWJ not in s:
+        return s
+    out = []
+    for i, ch in enumerate(s):
+        if ch == _ZWJ and not (i > 0 and _emoji_like(s[i - 1]) and i + 1 < len(s) and _emoji_like(s[i + 1])):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def clean_text(value: object) -> str:
+    """Trim; drop invisible and direction-changing characters and controls other than newline and tab."""
+    if value is None:
+        return ""
+    s = _keep_emoji_joiners(str(value).translate(_INVISIBLE))
+    s = "".join(ch for ch in s if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0))
+    return s.strip()
+
+
+def parse_number(text: object) -> str | None:
+    """A report number like HZ-2026-00042 (any case, surrounding space ignored), or None."""
+    candidate = clean_text(text).upper()
+    return candidate if _NUMBER_RE.match(candidate) else None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.policy import parse_org
 from bot.settings import load_settings
@@ -26,6 +27,7 @@ from tests.slackschema import assert_valid_message, assert_valid_view
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
+# A PostgreSQL server to test on: each run creates its own database there (`_pg_database`).
 PG_URL = os.environ.get("SAFESHIFT_TEST_DATABASE_URL")
 
 ORG_YAML = """
@@ -54,6 +56,8 @@ def org_from(extra_policy: str = "", base: str = ORG_YAML, **replace):
 
 
 def _truncate_pg(engine) -> None:
+    """Empty every table of the run's own database (never the database the URL names)."""
+    assert engine.url.database.startswith(PG_DATABASE_PREFIX), engine.url
     with engine.begin() as conn:
         tables = [r[0] for r in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
@@ -61,22 +65,56 @@ def _truncate_pg(engine) -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
 
 
-_pg_ready = False
+PG_DATABASE_PREFIX = "safeshift_test_"
+
+
+def _pg_server_url():
+    url = make_url(PG_URL)
+    return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
+
+
+def _pg_admin_engine():
+    """Autocommit engine on the server of SAFESHIFT_TEST_DATABASE_URL (CREATE/DROP DATABASE need it)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    return create_engine(_pg_server_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool,
+                         connect_args={"connect_timeout": 5})
+
+
+@pytest.fixture(scope="session")
+def _pg_database():
+    """PostgreSQL runs: a database of this run's own (one per xdist worker), migrated once, dropped at the end.
+
+    The database SAFESHIFT_TEST_DATABASE_URL names is only connected to, to create and drop ours:
+    nothing in it is dropped or truncated. A random name keeps simultaneous runs apart.
+    """
+    if not PG_URL:
+        yield None
+        return
+    name = f"{PG_DATABASE_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _pg_server_url().set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:  # WITH (FORCE): a connection a failed test left open does not keep it alive
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    global _pg_ready
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        if not _pg_ready:
-            with engine.begin() as conn:  # a clean schema once per run
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            upgrade(engine)
-            _pg_ready = True
+def db_url(tmp_path, _pg_database) -> str:
+    if _pg_database:
+        engine = make_engine(_pg_database)
         _truncate_pg(engine)
         engine.dispose()
-        return PG_URL
+        return _pg_database
     return f"sqlite:///{tmp_path / 'safeshift.db'}"
 
 

@@ -224,6 +224,16 @@ def join_list(locale: str, items, conj: str = "or") -> str:
     return out
 
 
+def join_sentences(locale: str, *sentences) -> str:
+    """Sentences one after another: no space after 。 in Chinese, one space in English (`list.sentence_gap`).
+
+    Mrkdwn in, Mrkdwn out (all parts must be Mrkdwn for the result to be).
+    """
+    parts = [x for x in sentences if x]
+    out = tp(locale, "list.sentence_gap").join(str(x) for x in parts)
+    return Mrkdwn(out) if parts and all(isinstance(x, Mrkdwn) for x in parts) else out
+
+
 def fmt_time(moment: dt.datetime | None, tz) -> str:
     """A moment in the organisation's zone: 2026-11-28 14:30."""
     if moment is None:

@@ -311,6 +311,11 @@ def test_durations_and_lists_are_written_the_chinese_way():
         "HZ-2026-00001、HZ-2026-00002 和 HZ-2026-00003"
     assert join_list("zh-CN", ["热线A组", "Hotline B"], "and") == "热线A组和 Hotline B"
     assert not isinstance(join_list("zh-CN", ["<!channel>", mention("U2")]), Mrkdwn)  # user text stays escapable
+    zh = i18n.join_sentences("zh-CN", i18n.t("zh-CN", "confirm.dm", number="HZ-2026-00001", level="一级（重大）",
+                                              responders=mention("U1"), due="2026-11-28 14:30"),
+                             i18n.t("zh-CN", "confirm.grouped", lead="HZ-2026-00000"))
+    assert "。同一位置" in zh and isinstance(zh, Mrkdwn) and not spacing(zh, "zh-CN")
+    assert i18n.join_sentences("en", Mrkdwn("One."), Mrkdwn("Two.")) == "One. Two."
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import IntegrityError
 
 import handlers
+from handlers import guard
 from bot.clock import SystemClock
 from bot.context import Context
 from bot.escalation import Sweeper
@@ -91,6 +92,7 @@ class Runtime:
             authorize=_authorizer(settings, self.client),
             process_before_response=True,
             raise_error_for_unhandled_request=False,
+            before_authorize=guard.bolt_guard,  # broken shapes stop before Bolt's authorization reads them
         )
         handlers.register(self.app, self.ctx)
         self.scheduler = None
@@ -114,7 +116,8 @@ class Runtime:
     def wsgi(self):
         bolt = SlackRequestHandler(self.app, path=EVENTS_PATH)
         engine = self.engine
-        verifier = SignatureVerifier(self.settings.SLACK_SIGNING_SECRET)
+        secret = self.settings.SLACK_SIGNING_SECRET
+        verifier = SignatureVerifier(secret)
 
         def application(environ, start_response):
             path = environ.get("PATH_INFO", "")
@@ -143,13 +146,26 @@ class Runtime:
                 try:
                     refused = not (timestamp.isdigit() and signature.startswith("v0=")
                                    and verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
+                except UnicodeDecodeError:  # signed bytes that are not UTF-8: the SDK cannot read them, check bytes
+                    refused = not guard.signed_bytes_valid(secret, body, timestamp, signature, verifier.clock.now())
                 except (TypeError, ValueError):
                     refused = True
-                if not refused and not environ.get("HTTP_X_SLACK_RETRY_NUM"):
+                # Broken shapes are judged and sanitised before Bolt parses anything (pure: no I/O).
+                screened = None if refused else guard.screen(body, environ.get("CONTENT_TYPE") or "")
+                # Slack retries only Events API deliveries (deduplicated by event_id): only they may come again.
+                if not refused and not (environ.get("HTTP_X_SLACK_RETRY_NUM") and screened.is_event):
                     refused = replayed(self.ctx, signature)
                 if refused:  # forged, stale or replayed: refused before any work
                     start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", "12")])
                     return [b"Unauthorized"]
+                if screened.status is not None:  # not understood (quiet 200) or refused (400): logged by the guard
+                    start_response("200 OK" if screened.status == 200 else "400 Bad Request",
+                                   [("Content-Length", "0")])
+                    return [b""]
+                if screened.body is not body:  # sanitised: Bolt verifies again, so sign what it will read
+                    environ["wsgi.input"] = io.BytesIO(screened.body)
+                    environ["CONTENT_LENGTH"] = str(len(screened.body))
+                    environ["HTTP_X_SLACK_SIGNATURE"] = guard.resign(secret, timestamp, screened.body)
                 return bolt(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"Not Found"]

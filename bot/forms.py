@@ -45,5 +45,5 @@ def confirmation_text(ctx, report, responders: list[str], locale: str, key: str 
 def confirmation_view(ctx, report, responders: list[str], locale: str, lead_number: str | None = None) -> dict:
     body = confirmation_text(ctx, report, responders, locale)
     if lead_number:
-        body = Mrkdwn(body + "\n" + i18n.t(locale, "confirm.grouped", lead=lead_number))
+        body = Mrkdwn(i18n.join_sentences(locale, body, i18n.t(locale, "confirm.grouped", lead=lead_number)))
     return render("confirm_view", locale, number=report.number, body=body)

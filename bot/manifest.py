@@ -46,7 +46,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 "from the card in the safety channel, every step is timed against the policy and escalated up the "
                 "ladder when nobody answers, and a daily digest shows the state of things. "
                 "SafeShift 把客服部安全生产责任制搬进 Slack：一线客服用 /hazard 几秒钟上报隐患，业务主管在安全频道的"
-                "卡片上确认和处理，每一步都按制度计时，无人响应时逐级升级，每天推送安全日报。"
+                "卡片上响应和处理，每一步都按制度计时，无人响应时逐级升级，每天推送安全日报。"
             ),
             "background_color": "#1d4f91",
         },

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from bot.worker import Worker
-from storage.db import buffer_insert, session_scope
+from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import OutboxMessage, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
@@ -40,6 +40,7 @@ POSTS = {"chat.postMessage"}
 # Priorities: the sender takes due rows in this order (rows of one ordering_key still go in id order).
 URGENT, ROUTINE, BULK = 0, 1, 2
 HISTORY_PAGES = 20  # how far back an uncertain post is looked for (200 messages a page)
+POSTED_CACHE = 10_000  # remembered message locations (a few hundred bytes each)
 
 
 def _pace_bucket(method: str, channel: str) -> str | None:
@@ -144,6 +145,7 @@ class Sender(Worker):
         self.batch = batch
         self.pacer = ChannelPacer(interval=channel_interval)
         self.rounds = 0  # claim rounds so far: a test of "never spins" counts them
+        self._posted: dict[str, tuple[str, str]] = {}  # message_key -> (channel, ts)
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
 
@@ -157,7 +159,10 @@ class Sender(Worker):
                  earlier.status.in_(("pending", "sending")))
         )
 
-    def _claim(self) -> list[OutboxMessage]:
+    def _claim(self) -> list[list[OutboxMessage]]:
+        """Claim due rows in one transaction: the first undelivered row of each report (most urgent first),
+        with the due rows queued right behind it, so a report's card, thread lines and DMs cost one claim.
+        Returns them grouped by ordering_key, each group in id order."""
         now = self.clock.now()
         self.rounds += 1
         claimable = or_(
@@ -165,47 +170,90 @@ class Sender(Worker):
             and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
         )
         with session_scope(self.engine) as s:
-            rows = s.execute(
+            heads = s.execute(
                 select(OutboxMessage).where(claimable, ~self._blocked())
                 .order_by(OutboxMessage.priority, OutboxMessage.id)
                 .limit(self.batch).with_for_update(skip_locked=True)
             ).scalars().all()
-            for row in rows:
-                if row.status == "sending":  # its sender died mid-call: Slack may have the message
-                    row.uncertain = True
-                row.status = "sending"
-                row.lease_until = now + self.lease
-                row.attempts += 1
+            if not heads:
+                return []
+            groups = {h.ordering_key: [h] for h in heads}
+            first = min(h.id for h in heads)
+            behind = s.execute(
+                select(OutboxMessage).where(OutboxMessage.ordering_key.in_(list(groups)), OutboxMessage.id > first,
+                                            OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id).limit(self.batch * 4).with_for_update(skip_locked=True)
+            ).scalars().all()
+            gaps: set[str] = set()
+            for row in behind:  # only an unbroken run of due rows right behind the head
+                group = groups[row.ordering_key]
+                if row.ordering_key in gaps or row.id <= group[0].id:
+                    continue
+                if row.next_attempt_at > now:
+                    gaps.add(row.ordering_key)
+                    continue
+                group.append(row)
+            for group in groups.values():
+                for row in group:
+                    if row.status == "sending":  # its sender died mid-call: Slack may have the message
+                        row.uncertain = True
+                    row.status = "sending"
+                    row.lease_until = now + self.lease
+                    row.attempts += 1
             s.flush()
-            return list(rows)
+            return list(groups.values())
 
     # -- delivering -----------------------------------------------------------------------
     def run_once(self) -> int:
-        """Deliver what is due now. Returns how many rows were settled (sent, failed or rescheduled)."""
-        rows = self._claim()
+        """Deliver what is due now. Returns how many rows were handled (sent, failed or rescheduled)."""
         done = 0
-        for row in rows:
-            self._deliver(row)
-            done += 1
+        for group in self._claim():
+            for i, row in enumerate(group):
+                done += 1
+                if not self._deliver(row):  # rescheduled: the rows behind it must wait for it
+                    self._release(group[i + 1:])
+                    break
         return done
+
+    def _release(self, rows: list[OutboxMessage]) -> None:
+        """Give back claimed rows untried (their attempt does not count)."""
+        if not rows:
+            return
+        with session_scope(self.engine) as s:
+            for row in rows:
+                s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                    status="pending", lease_until=None, attempts=row.attempts - 1))
 
     def _finish(self, row_id: int, **values) -> None:
         with session_scope(self.engine) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
     def _superseded(self, row: OutboxMessage) -> bool:
-        with session_scope(self.engine) as s:
+        with read_scope(self.engine) as s:
             return s.execute(select(OutboxMessage.id).where(
                 OutboxMessage.target_key == row.target_key, OutboxMessage.method == "chat.update",
-                OutboxMessage.id > row.id, OutboxMessage.status == "pending").limit(1)).first() is not None
+                OutboxMessage.id > row.id, OutboxMessage.status.in_(("pending", "sending"))).limit(1)).first() is not None
+
+    def _where(self, key: str) -> tuple[str, str] | None:
+        """(channel, ts) of a posted message. Posted messages never move, so they are remembered."""
+        found = self._posted.get(key)
+        if found is None:
+            with read_scope(self.engine) as s:
+                msg = s.get(SlackMessage, key)
+            if msg is None:
+                return None
+            found = (msg.channel, msg.ts)
+            if len(self._posted) >= POSTED_CACHE:
+                self._posted.clear()
+            self._posted[key] = found
+        return found
 
     def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict]:
         """The call to make: channel/ts/thread_ts filled from the target message, or a fallback without it."""
         method, payload = row.method, dict(row.payload)
         if not row.target_key:
             return method, payload
-        with session_scope(self.engine) as s:
-            target = s.get(SlackMessage, row.target_key)
+        target = self._where(row.target_key)
         if target is None:
             # The message it refers to was never posted (its post failed for good):
             # a card update becomes the card's first post; a reply goes to the channel.
@@ -214,21 +262,23 @@ class Sender(Worker):
                 return "chat.postMessage", payload
             payload.pop("thread_ts", None)
             return method, payload
+        channel, ts = target
         if method == "chat.update":
-            payload["channel"], payload["ts"] = target.channel, target.ts
+            payload["channel"], payload["ts"] = channel, ts
         else:
-            payload["thread_ts"] = target.ts
-            payload.setdefault("channel", target.channel)
+            payload["thread_ts"] = ts
+            payload.setdefault("channel", channel)
         return method, payload
 
-    def _deliver(self, row: OutboxMessage) -> None:
+    def _deliver(self, row: OutboxMessage) -> bool:
+        """Deliver one row. True: settled (sent, failed or skipped); False: rescheduled for later."""
         now = self.clock.now()
         if row.expires_at and row.expires_at < now:
             self._finish(row.id, status="failed", last_error="expired before delivery", lease_until=None)
-            return
+            return True
         if row.method == "chat.update" and row.target_key and self._superseded(row):
             self._finish(row.id, status="superseded", lease_until=None)  # a newer version of it is queued
-            return
+            return True
         method, payload = self._resolve_target(row)
         channel = payload.get("channel", "")
         bucket = _pace_bucket(method, channel)
@@ -237,7 +287,7 @@ class Sender(Worker):
             if wait > 0:
                 self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
                              next_attempt_at=now + dt.timedelta(seconds=wait))
-                return
+                return False
         if method in POSTS:
             payload["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row.id}}
             if row.uncertain:
@@ -245,18 +295,18 @@ class Sender(Worker):
                 if found is not None:
                     log.info("outbox row %s was already posted (%s); not posting again", row.id, found.get("ts"))
                     self._mark_sent(row, method, found, channel)
-                    return
+                    return True
         try:
             response = self.client.api_call(method, json=payload)
         except SlackApiError as exc:
-            self._failed_call(row, exc)
-            return
+            return self._failed_call(row, exc)
         except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off
-            self._retry_later(row, f"{type(exc).__name__}: {exc}", None, uncertain=not _surely_not_sent(exc))
-            return
+            # the exception's type only: its text may quote the request (user text) back
+            return self._retry_later(row, type(exc).__name__, None, uncertain=not _surely_not_sent(exc))
         if bucket:
             self.pacer.take(bucket, now.timestamp(), row.priority)
         self._mark_sent(row, method, response, channel)
+        return True
 
     def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:
         sent_at = self.clock.now()
@@ -300,41 +350,44 @@ class Sender(Worker):
             return None
         return None
 
-    def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> None:
+    def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> bool:
         resp = exc.response
         status = getattr(resp, "status_code", 200)
-        error = (resp.get("error") if resp is not None and hasattr(resp, "get") else None) or str(exc)
+        # Slack's error code only (`channel_not_found`): the whole response would quote the message back
+        error = (resp.get("error") if resp is not None and hasattr(resp, "get") else None) or type(exc).__name__
         if status == 429:
             retry_after = None
             try:
                 retry_after = float(resp.headers.get("Retry-After") or resp.headers.get("retry-after") or 1)
             except (TypeError, ValueError, AttributeError):
                 retry_after = 1.0
-            self._retry_later(row, f"429 rate limited ({error})", retry_after)
-        elif status >= 500 or error in RETRYABLE_ERRORS:
-            self._retry_later(row, f"{status} {error}", None)
-        else:
-            log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
-            self._finish(row.id, status="failed", last_error=str(error)[:2000], lease_until=None)
+            return self._retry_later(row, f"429 rate limited ({error})", retry_after)
+        if status >= 500 or error in RETRYABLE_ERRORS:
+            return self._retry_later(row, f"{status} {error}", None)
+        log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
+        self._finish(row.id, status="failed", last_error=str(error)[:2000], lease_until=None)
+        return True
 
-    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False) -> None:
+    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False) -> bool:
+        """Reschedule with back-off (False), or give up after the last attempt (True: settled as failed)."""
         if row.attempts >= self.max_attempts:
             log.error("outbox row %s gave up after %s attempts: %s", row.id, row.attempts, error)
             self._finish(row.id, status="failed", last_error=error[:2000], lease_until=None)
-            return
+            return True
         if delay is None:
             delay = min(300.0, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
         log.warning("outbox row %s retry in %.1fs: %s", row.id, delay, error)
         self._finish(row.id, status="pending", last_error=error[:2000], lease_until=None,
                      uncertain=row.uncertain or uncertain,
                      next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
+        return False
 
     # -- the thread (bot.worker.Worker) ----------------------------------------------------
     def next_due(self):
         """The next moment a row can be claimed. Rows queued behind an earlier row of their report do not
         count (they wait for it, not for their own time): counting them made the loop spin while Slack
         was failing or a channel was paced."""
-        with session_scope(self.engine) as s:
+        with read_scope(self.engine) as s:
             return s.execute(
                 select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending", ~self._blocked())
                 .order_by(OutboxMessage.next_attempt_at).limit(1)

@@ -18,6 +18,7 @@ GROUP_LINES = 45
 # How much of a joined report's description its line in the group thread shows (Slack's section limit is
 # 3,000 characters; the whole report is on its status view).
 MEMBER_TEXT = 300
+GROUP_ON_CARD = 20  # joined numbers named on the lead's card (the thread message lists them all)
 
 
 def level_name(org, report_or_level, locale: str, kind_name: str = "hazard") -> str:
@@ -38,14 +39,15 @@ def category_name(org, report_or_key, locale: str, kind_name: str = "hazard") ->
 
 def status_label(report: Report, locale: str) -> str:
     label = i18n.tp(locale, f"status.{report.status}")
-    if report.overdue and report.status != "resolved":
-        label = f"{label} · {i18n.tp(locale, 'status.overdue')}"
+    step = current_step(report)
+    if report.overdue and step:  # 已超时 past the response deadline, 已超期 past the processing one
+        label = f"{label} · {i18n.tp(locale, 'status.overdue_respond' if step == 'acknowledge' else 'status.overdue_resolve')}"
     return label
 
 
 def roles_text(locale: str, roles: list[str]) -> Mrkdwn:
     names = [i18n.tp(locale, f"roles.{r}") for r in roles if r != "anyone"] or [i18n.tp(locale, "roles.anyone")]
-    return Mrkdwn(i18n.escape_mrkdwn(i18n.tp(locale, "roles.or").join(names)))
+    return Mrkdwn(i18n.escape_mrkdwn(i18n.join_list(locale, names, "or")))
 
 
 def mentions(users: list[str]) -> Mrkdwn:
@@ -104,7 +106,8 @@ def card_payload(org, report: Report, channel: str, now: dt.datetime,
                        if report.resolved_at else None),
         overdue_line=overdue_line,
         grouped_line=(i18n.t(locale, "card.grouped", n=len(grouped),
-                             numbers=", ".join(n for n, _, _ in grouped[-20:]) + (" …" if len(grouped) > 20 else ""))
+                             numbers=i18n.tp(locale, "list.sep").join(n for n, _, _ in grouped[-GROUP_ON_CARD:])
+                             + (" …" if len(grouped) > GROUP_ON_CARD else ""))
                       if grouped else None),
         responders=mentions(responders or []),
         unknown_reporter=not getattr(report, "reporter_known", True),

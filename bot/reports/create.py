@@ -218,7 +218,7 @@ def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str]
             who=mention(report.reporter_id), location=mask(report.location)[:200] or "—",
             description=mask(report.description)[:500], link=notices.link(loc, ctx)))
     rloc = langs[report.reporter_id]
-    text = confirmation_text(ctx, report, lead_responders, rloc, "confirm.dm") + " " + \
-        i18n.t(rloc, "confirm.grouped", lead=lead.number)
+    text = i18n.join_sentences(rloc, confirmation_text(ctx, report, lead_responders, rloc, "confirm.dm"),
+                               i18n.t(rloc, "confirm.grouped", lead=lead.number))
     notices.direct(ctx, s, report, now, report.reporter_id, text)
 

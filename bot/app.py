@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import time
+from typing import Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -14,8 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import IntegrityError
 
-import handlers
-from handlers import guard
+from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
 from bot.escalation import Sweeper
@@ -68,8 +68,10 @@ def replayed(ctx: Context, signature: str) -> bool:
 class Runtime:
     """Everything one `safeshift serve` process runs."""
 
-    def __init__(self, settings: Settings, org: Organisation, *, engine=None, clock=None, migrate: bool = True,
-                 with_scheduler: bool = True):
+    def __init__(self, settings: Settings, org: Organisation, *, register: Callable | None = None, engine=None,
+                 clock=None, migrate: bool = True):
+        """`register(app, ctx)` wires the listeners (handlers.register); the CLI, the composition root,
+        passes it in, so that bot/ never imports handlers/ or schedules/."""
         self.settings = settings
         self.engine = engine if engine is not None else make_engine(settings.DATABASE_URL)
         if migrate:
@@ -94,24 +96,21 @@ class Runtime:
             raise_error_for_unhandled_request=False,
             before_authorize=guard.bolt_guard,  # broken shapes stop before Bolt's authorization reads them
         )
-        handlers.register(self.app, self.ctx)
-        self.scheduler = None
-        if with_scheduler:
-            from schedules.scheduler import JobScheduler
+        if register is not None:
+            register(self.app, self.ctx)
+        self.background: list = [self.sender, self.sweeper]  # started in order, stopped in reverse
 
-            self.scheduler = JobScheduler(self.ctx)
+    def add_background(self, worker) -> None:
+        """Another thing this process runs beside the HTTP front (the cron scheduler): start() and stop()."""
+        self.background.append(worker)
 
     def start_background(self) -> None:
-        self.sender.start()
-        self.sweeper.start()
-        if self.scheduler is not None:
-            self.scheduler.start()
+        for worker in self.background:
+            worker.start()
 
     def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.stop()
-        self.sweeper.stop()
-        self.sender.stop()
+        for worker in reversed(self.background):
+            worker.stop()
 
     def wsgi(self):
         bolt = SlackRequestHandler(self.app, path=EVENTS_PATH)

@@ -71,14 +71,25 @@ def _interrupt_on_sigterm() -> dict:
     return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
-def cmd_serve(args) -> int:
+def build_runtime(settings, org, *, with_scheduler: bool):
+    """The composition root: the only place that puts bot/, handlers/ and schedules/ together."""
+    import handlers
     from bot.app import Runtime
 
+    runtime = Runtime(settings, org, register=handlers.register)
+    if with_scheduler:
+        from schedules.scheduler import JobScheduler
+
+        runtime.add_background(JobScheduler(runtime.ctx))
+    return runtime
+
+
+def cmd_serve(args) -> int:
     previous = _interrupt_on_sigterm()  # before start-up: an early SIGTERM still means a clean stop
     runtime = socket_mode = None
     try:
         settings, org = _load()
-        runtime = Runtime(settings, org, with_scheduler=not args.no_scheduler)
+        runtime = build_runtime(settings, org, with_scheduler=not args.no_scheduler)
         runtime.start_background()
         use_http = args.http or not settings.SLACK_APP_TOKEN
         log.info("SafeShift serving (%s)", "HTTP" if use_http else "Socket Mode")
@@ -90,9 +101,10 @@ def cmd_serve(args) -> int:
             serve(runtime.wsgi(), host=args.host, port=port, threads=args.threads,
                   max_request_body_size=1024 * 1024, ident="safeshift", clear_untrusted_proxy_headers=True)
         else:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.guard import socket_mode_handler
 
-            socket_mode = SocketModeHandler(runtime.app, settings.SLACK_APP_TOKEN)
+            # the payload guard runs before Bolt builds its request (Bolt itself raises on some broken shapes)
+            socket_mode = socket_mode_handler(runtime.app, settings.SLACK_APP_TOKEN)
             socket_mode.start()
     except KeyboardInterrupt:
         pass
@@ -112,14 +124,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_scheduler(args) -> int:
-    from bot.app import Runtime
-
     # Handlers first: a SIGTERM that arrives during start-up still means a clean stop.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     settings, org = _load()
-    runtime = Runtime(settings, org, with_scheduler=True)
+    runtime = build_runtime(settings, org, with_scheduler=True)
     runtime.start_background()
     log.info("SafeShift scheduler running (sweeper, outbox sender, cron jobs)")
     stop.wait()

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.directory import Directory
 from bot.policy import Organisation
+from storage.db import STORAGE_ERRORS  # noqa: F401 - re-exported: what callers above bot/ catch
 
 
 @dataclass

@@ -15,12 +15,14 @@ from sqlalchemy import func, select
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
+from bot.reports.kinds import current_step, deadline
 from bot.present import category_name, level_name, mentions, status_label
 from bot.render import render
 from storage.db import session_scope
 from storage.models import JobRun, Report, report_is_open
 
 DETAILS = 5  # lines per folded list
+PLACE_IN_LINE = 80  # characters of a place name in one line (a digest is read at a glance, not searched)
 
 
 @contextlib.contextmanager
@@ -103,14 +105,14 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     else:
         open_line = i18n.t(locale, "digest.none_open")
     new_lines = [i18n.t(locale, "digest.new_line", number=r.number, level=level_name(org, r.level, locale),
-                        category=category_name(org, r.category, locale), location=mask(r.location)[:80] or "—",
+                        category=category_name(org, r.category, locale), location=mask(r.location)[:PLACE_IN_LINE] or "—",
                         status=status_label(r, locale)) for r in c["new_items"]]
     if c["new_count"] > len(new_lines):
         new_lines.append(i18n.t(locale, "digest.more", n=c["new_count"] - len(new_lines)))
     overdue_lines = []
     for r in c["overdue_items"]:
-        purpose = "acknowledge" if r.status == "open" else "resolve"
-        due = r.respond_due_at if purpose == "acknowledge" else r.resolve_due_at
+        purpose = current_step(r) or "resolve"
+        due = deadline(r, purpose)
         holders = ctx.directory.responders_for(r.level, r.team, r.reporter_id)
         overdue_lines.append(i18n.t(locale, "digest.overdue_line", number=r.number,
                                     level=level_name(org, r.level, locale),
@@ -183,7 +185,7 @@ def weekly_payloads(ctx, now: dt.datetime, team: str | None = None, session=None
                              for k, n in c["by_category"])) or none
     lvls = Mrkdwn(" · ".join(i18n.t(locale, "weekly.part", name=level_name(org, k, locale), n=n)
                              for k, n in c["by_level"])) or none
-    recurring = [i18n.t(locale, "weekly.recurring_line", location=mask(loc)[:80], n=n) for loc, n in c["recurring"]]
+    recurring = [i18n.t(locale, "weekly.recurring_line", location=mask(loc)[:PLACE_IN_LINE], n=n) for loc, n in c["recurring"]]
     slow = [i18n.t(locale, "weekly.slowest_line", number=r.number, level=level_name(org, r.level, locale),
                    took=fmt_minutes(locale, (r.acknowledged_at - r.reported_at).total_seconds())) for r in c["slowest"]]
     blocks = render("weekly", locale, title=i18n.tp(locale, "weekly.title", start=start, end=end),

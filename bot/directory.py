@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.policy import Organisation, Team
 
+# The leadership group as far as permissions and overviews go (§1.3: head, deputy, safety officer and the
+# further members in `people.leadership`). Team supervisors belong to the group in the document, but hold
+# only their own team's items here.
 LEADERSHIP_ROLES = ("department_head", "deputy", "safety_officer", "leadership")
 
 
@@ -27,7 +30,7 @@ class Directory:
     def people(self, role: str) -> list[str]:
         if role == "leadership":
             seen: list[str] = []
-            for r in ("department_head", "deputy", "safety_officer", "leadership"):
+            for r in LEADERSHIP_ROLES:
                 for u in getattr(self.org.people, r):
                     if u not in seen:
                         seen.append(u)
@@ -48,6 +51,10 @@ class Directory:
             if user_id in team.members:
                 roles.add("team_members")
         return roles
+
+    def sees_everything(self, user_id: str) -> bool:
+        """Does `user_id` hold the whole department's items (Home tab overview)? The leadership group does."""
+        return bool(self.roles_of(user_id, None) & set(LEADERSHIP_ROLES))
 
     def is_known(self, user_id: str) -> bool:
         return len(self.roles_of(user_id, None)) > 1 or self.team_of(user_id) is not None
@@ -100,6 +107,8 @@ class Directory:
 
     def responders_for(self, level: int, team_name: str | None, reporter: str | None) -> list[str]:
         """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
-        lvl = self.org.policy.level(level)
+        from bot.reports.kinds import kind
+
+        lvl = kind(self.org, "hazard").level(level)
         people = self.resolve_people(list(lvl.responders), team_name, reporter)
         return people or self.people("safety_officer") or self.people("department_head")

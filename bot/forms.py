@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot import i18n, ids
+from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time
 from bot.present import category_name, level_name, mentions, status_label
 from bot.render import render
@@ -25,7 +25,7 @@ def report_form(ctx, locale: str, description: str = "", private_metadata: dict 
         "hazard_modal", locale, levels=levels, categories=categories, initial_category=None,
         description=clean_text(description)[: pol.description_max], description_max=pol.description_max,
         location_max=pol.location_max, suggestion_max=pol.suggestion_max, max_photos=pol.max_photos,
-        private_metadata=json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX], ids=ids,
+        private_metadata=json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX],
     )
 
 
@@ -34,7 +34,7 @@ def resolve_form(ctx, report, locale: str) -> dict:
                      level=level_name(ctx.org, report, locale),
                      category=category_name(ctx.org, report, locale), status=status_label(report, locale))
     return render("resolve_modal", locale, summary=summary, note_max=kind(ctx.org, report.kind).section.suggestion_max,
-                  private_metadata=json.dumps({"number": report.number}), ids=ids)
+                  private_metadata=json.dumps({"number": report.number}))
 
 
 def confirmation_text(ctx, report, responders: list[str], locale: str, key: str = "confirm.body") -> Mrkdwn:

@@ -9,24 +9,26 @@ from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
 from bot.present import level_name, status_label
 from bot.render import render
-from storage.db import session_scope
+from storage.db import read_scope
 from storage.models import Report, report_is_open
 
+# Lines per list on the Home tab: ten lines of a report fit Slack's 3,000-character section.
 LIMIT = 10
+WHAT_IN_LINE = 80  # characters of a description in one line
+PLACE_IN_LINE = 60
 
 
 def _line(ctx, locale, r: Report) -> Mrkdwn:
     return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale),
                   status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
-                  what=mask(r.description)[:80], location=mask(r.location)[:60] or "—")
+                  what=mask(r.description)[:WHAT_IN_LINE], location=mask(r.location)[:PLACE_IN_LINE] or "—")
 
 
 def home_view(ctx, user_id: str, locale: str) -> dict:
     directory = ctx.directory
-    roles = directory.roles_of(user_id, None)
-    sees_all = bool(roles & {"safety_officer", "leadership", "department_head", "deputy"})
+    sees_all = directory.sees_everything(user_id)
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open())
                          .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
         held, held_total, overdue_total = [], 0, 0

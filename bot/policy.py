@@ -175,10 +175,17 @@ class Weekly(_Strict):
 
 
 
+class CatchUp(_Strict):
+    daily_digest: DurationField
+    weekly_summary: DurationField
+    purge: DurationField
+
+
 class Schedule(_Strict):
     daily_digest: HHMM
     weekly_summary: Weekly
     response_target: DurationField
+    catch_up: CatchUp
 
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import i18n, ids
+from bot import i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.render import render
@@ -137,6 +137,6 @@ def group_message(ctx, s, lead: Report) -> dict:
              for r in members]
     header = i18n.t(locale, "thread.grouped", n=total, lead=lead.number)
     more = i18n.t(locale, "timeline.more", n=total - len(members)) if total > len(members) else None
-    blocks = render("group_thread", locale, header=header, members=lines, more=more, ids=ids)
+    blocks = render("group_thread", locale, header=header, members=lines, more=more)
     text = "\n".join([header] + [m["line"] for m in lines])
     return {"channel": org.channels.safety, "text": text[:3900], "blocks": blocks}

@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot import i18n
+from bot import i18n, ids
 
 _DIR = Path(__file__).with_name("templates")
 
@@ -58,6 +58,7 @@ def _env() -> SandboxedEnvironment:
     env.filters["mtrunc"] = _mtrunc
     env.filters["esc"] = i18n.escape_mrkdwn
     env.globals["mention"] = i18n.mention
+    env.globals["ids"] = ids  # every Slack id a template names comes from bot/ids.py
     return env
 
 

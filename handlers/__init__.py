@@ -5,8 +5,8 @@ No SQL and no business rule lives here. Every listener is a plain function of th
 language, and the error handler that turns storage trouble into a "try again" answer.
 """
 
-from bot import ids
-from handlers import actions, commands, events, guard, views
+from bot import guard, ids
+from handlers import actions, commands, events, views
 from handlers.middleware import attach, storage_errors
 
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-STORAGE_ERRORS = (OperationalError, DBAPIError)
-
 
 def view_values(view: dict) -> dict:
     """{block_id: value} from a submitted view's state, whatever the element type."""

@@ -10,14 +10,12 @@ import json
 import logging
 
 from slack_bolt.response import BoltResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from bot import i18n, ids
+from bot.context import STORAGE_ERRORS
 from bot.prefs import user_locale
 
 log = logging.getLogger("safeshift.handlers")
 
-STORAGE_ERRORS = (OperationalError, DBAPIError)
 # Where a form shows the "try again" answer: the block that holds the person's text.
 _ERROR_BLOCK = {ids.REPORT_VIEW: "description", ids.RESOLVE_VIEW: ids.RESOLVE_NOTE_BLOCK}
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length

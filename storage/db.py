@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
@@ -19,6 +20,8 @@ from sqlmodel import Session, create_engine
 from storage.models import Sequence
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# What the database being away (or refusing) looks like to callers: answer "try again", store nothing.
+STORAGE_ERRORS = (OperationalError, DBAPIError)
 _MIGRATION_LOCK = 742_001  # pg_advisory_lock key: one replica migrates at a time
 
 

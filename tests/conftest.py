@@ -285,7 +285,9 @@ def start_bot(db_url: str, fake: FakeSlack, org, clock=None, background: bool = 
     from bot.app import Runtime
 
     settings = make_settings(db_url, fake.url, **settings_extra)
-    runtime = Runtime(settings, org, clock=clock, with_scheduler=False)
+    import handlers
+
+    runtime = Runtime(settings, org, clock=clock, register=handlers.register)
     if background:
         runtime.start_background()
     server = create_server(runtime.wsgi(), host="127.0.0.1", port=0, threads=8)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.context import Context
-from schedules.scheduler import INSTALLED, catch_up, installed_at
+from bot.jobs import INSTALLED, catch_up, installed_at
 from storage.db import session_scope
 from storage.models import JobRun, OutboxMessage
 from tests.conftest import org_from

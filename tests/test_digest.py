@@ -17,7 +17,7 @@ from bot.reports.kinds import kind
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.escalation import Sweeper
-from schedules.scheduler import catch_up, fire_times, previous_fire_time, run_job, triggers
+from bot.jobs import catch_up, fire_times, previous_fire_time, run_job, triggers
 from storage.db import session_scope
 from storage.models import JobRun, OutboxMessage
 from tests.conftest import ORG_YAML, org_from

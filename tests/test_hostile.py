@@ -306,7 +306,7 @@ class FakeSocketClient:
 def test_socket_mode_gets_the_same_rules(bot):
     from slack_sdk.socket_mode.request import SocketModeRequest
 
-    from handlers.guard import socket_mode_handler
+    from bot.guard import socket_mode_handler
 
     ts = card_ts(bot)
     # Socket Mode dispatches to the same App, without signatures and without WSGI.

@@ -105,7 +105,7 @@ def test_db_upgrade_and_digest_dry_run(base_env):
 
 def _installed_yesterday(env) -> None:
     """Migrate, and date the installation a day back, so a digest due minutes ago is made up at start."""
-    from schedules.scheduler import INSTALLED, INSTALLED_KEY
+    from bot.jobs import INSTALLED, INSTALLED_KEY
     from storage.db import make_engine, session_scope
     from storage.models import JobRun
 
@@ -120,7 +120,7 @@ def _installed_yesterday(env) -> None:
 
 
 def _wait_installed(db_url, proc, timeout=30):
-    from schedules.scheduler import INSTALLED, INSTALLED_KEY
+    from bot.jobs import INSTALLED, INSTALLED_KEY
     from storage.db import make_engine, session_scope
     from storage.models import JobRun
 

@@ -10,7 +10,7 @@ from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.retention import purge
-from schedules.scheduler import run_job
+from bot.jobs import run_job
 from storage.db import session_scope
 from storage.models import AuditEvent, Report
 from tests.conftest import org_from

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot import i18n, ids
+from bot import i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.present import category_name, level_name, member_line, mentions, status_label
@@ -70,7 +70,7 @@ def status_message(ctx, text: str, asker: str, locale: str) -> tuple[str, list[d
                     location=mask(report.location), reporter=mention(report.reporter_id),
                     joined=i18n.t(locale, "commands.status_joined", lead=lead.number) if lead else None,
                     separate=report.number if lead and report.status != "resolved" else None,
-                    members=member_text, timeline=Mrkdwn("\n".join(lines)), ids=ids)
+                    members=member_text, timeline=Mrkdwn("\n".join(lines)))
     return title, blocks
 
 

@@ -6,8 +6,6 @@ Create Date: 2026-11-28
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import storage.models
 
 
 revision = '0003'

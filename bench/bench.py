@@ -5,7 +5,8 @@
     python bench/bench.py all
 
 `--db postgres` uses SAFESHIFT_BENCH_PG (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
-and DROPS ITS public SCHEMA. Everything runs on this machine only; Slack is the local fake.
+and creates a database of its own there (dropped at exit). Everything runs on this machine only; Slack is
+the local fake.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ UTC = dt.timezone.utc
 
 def fresh_engine(kind: str):
     if kind == "postgres":
-        engine = make_engine(PG)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        from bench.pgdb import own_database
+
+        engine = make_engine(own_database())
     else:
         path = Path(tempfile.mkdtemp()) / "bench.db"
         engine = make_engine(f"sqlite:///{path}")

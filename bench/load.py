@@ -5,8 +5,8 @@
     python bench/load.py memory  --db sqlite|postgres [--big-db sqlite:////tmp/bench1m.db]
 
 Servers run as separate processes (`safeshift serve --http` and bench/bare_bolt.py) on this
-machine; Slack is the recording fake from tests/. `--db postgres` uses SAFESHIFT_BENCH_PG and
-empties its schema.
+machine; Slack is the recording fake from tests/. `--db postgres` creates a database of its own on the
+server SAFESHIFT_BENCH_PG names and drops it at the end.
 """
 
 from __future__ import annotations
@@ -43,13 +43,9 @@ def pct(values, p):
 
 def db_url(kind: str) -> str:
     if kind == "postgres":
-        from storage.db import make_engine
+        from bench.pgdb import own_database
 
-        engine = make_engine(PG)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        return PG
+        return own_database()
     return f"sqlite:///{tempfile.mkdtemp()}/load.db"
 
 

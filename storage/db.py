@@ -188,7 +188,7 @@ def upgrade(engine: Engine) -> None:
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # work on two branches may add migrations side by side
             conn.commit()
         finally:
             if is_postgres(engine):

@@ -65,6 +65,23 @@ def replayed(ctx: Context, signature: str) -> bool:
         return False
 
 
+class _ThenWake:
+    """A WSGI body that wakes the sender and sweeper once the server has written it (PEP 3333 close())."""
+
+    def __init__(self, body, wakers):
+        self._body, self._wakers = body, wakers
+
+    def __iter__(self):
+        return iter(self._body)
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+        for wake in self._wakers:
+            wake()
+
+
 class Runtime:
     """Everything one `safeshift serve` process runs."""
 
@@ -165,7 +182,9 @@ class Runtime:
                     environ["wsgi.input"] = io.BytesIO(screened.body)
                     environ["CONTENT_LENGTH"] = str(len(screened.body))
                     environ["HTTP_X_SLACK_SIGNATURE"] = guard.resign(secret, timestamp, screened.body)
-                return bolt(environ, start_response)
+                with self.ctx.deferred_wake() as deferred:
+                    body = bolt(environ, start_response)
+                return _ThenWake(body, self.ctx.wakers if deferred.pending else [])
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"Not Found"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,6 +26,33 @@ class Context:
         self.directory = Directory(self.org)
 
     def wake(self) -> None:
-        """Tell the in-process sender and sweeper that new work was committed."""
+        """Tell the in-process sender and sweeper that new work was committed.
+
+        Inside `deferred_wake()` (a request being answered) the wake is only noted: a sender that starts
+        at once competes with the answer for the interpreter and the write lock. The HTTP front wakes
+        them once the answer is written.
+        """
+        deferred = getattr(_deferral, "current", None)
+        if deferred is not None:
+            deferred.pending = True
+            return
         for w in self.wakers:
             w()
+
+    @contextlib.contextmanager
+    def deferred_wake(self):
+        """Note wakes made in this thread instead of delivering them; `.pending` says whether any was."""
+        deferred = _Deferred()
+        _deferral.current = deferred
+        try:
+            yield deferred
+        finally:
+            _deferral.current = None
+
+
+@dataclass
+class _Deferred:
+    pending: bool = False
+
+
+_deferral = threading.local()

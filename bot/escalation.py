@@ -20,7 +20,7 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
-from bot.reports.kinds import deadline, kind_of_report, still_relevant
+from bot.reports.kinds import PURPOSES, deadline, kind_of_report, still_relevant, what_key
 from bot.worker import Worker
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert, buffer_mark, buffer_rollback, read_scope, session_scope
@@ -75,6 +75,10 @@ class Sweeper(Worker):
         ctx = self.ctx
         now = ctx.clock.now()
         fired = 0
+        with read_scope(ctx.engine) as s:  # nothing due (the usual answer): no write transaction at all
+            if s.execute(select(Timer.id).where(Timer.status == "pending", Timer.fire_at <= now).limit(1)).first() \
+                    is None:
+                return 0
         with session_scope(ctx.engine) as s:
             timers = s.execute(
                 select(Timer).where(Timer.status == "pending", Timer.fire_at <= now)
@@ -115,6 +119,11 @@ class Sweeper(Worker):
         from bot.reports import notices
 
         org = ctx.org
+        if timer.step == -1 and timer.purpose not in PURPOSES:  # a follow-up's deadline: its ladder tells people
+            buffer_insert(s, AuditEvent.__table__, dict(
+                at=now, actor="system", action="overdue", report_id=report.id, before=None, note="",
+                after={"purpose": timer.purpose, "due": timer.due_at.isoformat(), "late": timer.late}))
+            return
         if timer.step == -1:
             report.overdue = True
             report.version += 1
@@ -129,7 +138,7 @@ class Sweeper(Worker):
         people = ctx.directory.resolve_people(list(rung.notify), report.team, report.reporter_id,
                                               responders=list(level.responders))
         if "responders" in rung.notify and not people:
-            people = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
+            people = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind)
         channels = ctx.directory.resolve_channels(list(rung.notify), report.team)
         due_at = deadline(report, timer.purpose)
         icon = ICONS.get(min(timer.step, 1), ":warning:")
@@ -138,23 +147,23 @@ class Sweeper(Worker):
 
         def words(locale: str) -> dict:
             return dict(common, level=level_name(org, report, locale),
-                        what=i18n.tp(locale, f"escalation.what_{timer.purpose}"),
+                        what=i18n.tp(locale, what_key(timer.purpose)),
                         late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
                         link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
 
         # Escalations are urgent whatever the level: someone is already late.
         if "thread" in rung.via:
-            notices.thread_line(ctx, s, report, now, i18n.t(org.locale, "escalation.thread", mentions=mentions(people),
+            notices.thread_line(ctx, s, report, now, i18n.t(org.locale, k.words("escalation.thread"), mentions=mentions(people),
                                                             **words(org.locale)), priority=URGENT)
         if "dm" in rung.via:
             langs = locales_of(s, org, people)  # only the people told, not the whole table
             for user in people:
-                notices.direct(ctx, s, report, now, user, i18n.t(langs[user], "escalation.dm", **words(langs[user])),
+                notices.direct(ctx, s, report, now, user, i18n.t(langs[user], k.words("escalation.dm"), **words(langs[user])),
                                priority=URGENT)
         if "channel" in rung.via:
-            holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id))
+            holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind))
             for channel in channels:
-                notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, "escalation.channel", holders=holders,
+                notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, k.words("escalation.channel"), holders=holders,
                                                                     **words(org.locale)), priority=URGENT)
         buffer_insert(s, AuditEvent.__table__, dict(
             at=now, actor="system", action="escalated", report_id=report.id, note="", before=None,

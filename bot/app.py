@@ -19,6 +19,7 @@ from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
 from bot.escalation import Sweeper
+from bot.limits import SIGNATURE_KEY
 from bot.outbox import Sender
 from bot.policy import Organisation
 from bot.settings import Settings
@@ -56,7 +57,7 @@ def replayed(ctx: Context, signature: str) -> bool:
     """True if this exact signed request was accepted before (any replica). Fails open without a database."""
     try:
         with session_scope(ctx.engine) as s:
-            s.add(SeenRequest(signature=signature[:80], at=ctx.clock.now()))
+            s.add(SeenRequest(signature=signature[:SIGNATURE_KEY], at=ctx.clock.now()))
         return False
     except IntegrityError:
         return True

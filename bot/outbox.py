@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
+from bot.limits import ERROR_TEXT_KEPT
 from bot.worker import Worker
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import OutboxMessage, SlackMessage
@@ -365,19 +366,19 @@ class Sender(Worker):
         if status >= 500 or error in RETRYABLE_ERRORS:
             return self._retry_later(row, f"{status} {error}", None)
         log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
-        self._finish(row.id, status="failed", last_error=str(error)[:2000], lease_until=None)
+        self._finish(row.id, status="failed", last_error=str(error)[:ERROR_TEXT_KEPT], lease_until=None)
         return True
 
     def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False) -> bool:
         """Reschedule with back-off (False), or give up after the last attempt (True: settled as failed)."""
         if row.attempts >= self.max_attempts:
             log.error("outbox row %s gave up after %s attempts: %s", row.id, row.attempts, error)
-            self._finish(row.id, status="failed", last_error=error[:2000], lease_until=None)
+            self._finish(row.id, status="failed", last_error=error[:ERROR_TEXT_KEPT], lease_until=None)
             return True
         if delay is None:
             delay = min(300.0, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
         log.warning("outbox row %s retry in %.1fs: %s", row.id, delay, error)
-        self._finish(row.id, status="pending", last_error=error[:2000], lease_until=None,
+        self._finish(row.id, status="pending", last_error=error[:ERROR_TEXT_KEPT], lease_until=None,
                      uncertain=row.uncertain or uncertain,
                      next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
         return False

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
+from bot.limits import MESSAGE_TEXT, NOTE_ON_CARD, PLACE_IN_NOTICE
 from bot.masking import mask
 from bot.render import render
 from bot.reports.kinds import current_deadline, current_step, kind_of_report
@@ -56,6 +57,10 @@ def mentions(users: list[str]) -> Mrkdwn:
 
 def card_message(ctx, s, report: Report, now: dt.datetime) -> dict:
     """The card as it stands now (its joined reports read in the caller's transaction)."""
+    if report.kind == "incident":  # an incident's card has its own facts and buttons
+        from bot.present_incident import incident_card
+
+        return incident_card(ctx, s, report, now)
     responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
     return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id),
                         responders=responders)
@@ -102,7 +107,7 @@ def card_payload(org, report: Report, channel: str, now: dt.datetime,
                            took=fmt_minutes(locale, (report.acknowledged_at - report.reported_at).total_seconds()))
                     if report.acknowledged_at else None),
         resolved_line=(i18n.t(locale, "card.resolved_line", who=mention(report.resolved_by),
-                              when=fmt_time(report.resolved_at, tz), note=mask(report.resolution_note)[:500])
+                              when=fmt_time(report.resolved_at, tz), note=mask(report.resolution_note)[:NOTE_ON_CARD])
                        if report.resolved_at else None),
         overdue_line=overdue_line,
         grouped_line=(i18n.t(locale, "card.grouped", n=len(grouped),
@@ -110,13 +115,14 @@ def card_payload(org, report: Report, channel: str, now: dt.datetime,
                              + (" …" if len(grouped) > GROUP_ON_CARD else ""))
                       if grouped else None),
         responders=mentions(responders or []),
+        assignee=mention(report.assigned_to) if getattr(report, "assigned_to", None) else None,
         unknown_reporter=not getattr(report, "reporter_known", True),
         show_ack=report.status == "open",
         show_resolve=report.status != "resolved",
         value=report.number,
     )
     blocks = render("hazard_card", locale, **ctx)
-    text = i18n.t(locale, "card.fallback", number=report.number, level=level, location=ctx["location"][:200],
+    text = i18n.t(locale, "card.fallback", number=report.number, level=level, location=ctx["location"][:PLACE_IN_NOTICE],
                   reporter=mention(report.reporter_id), status=ctx["status"], responders=ctx["responders"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
 
@@ -124,7 +130,7 @@ def card_payload(org, report: Report, channel: str, now: dt.datetime,
 def member_line(org, locale: str, r: Report) -> Mrkdwn:
     """One joined report in its group: its own number, reporter, time, place and words."""
     return i18n.t(locale, "thread.member_line", number=r.number, who=mention(r.reporter_id),
-                  when=fmt_time(r.reported_at, org.tz), location=mask(r.location)[:200] or "—",
+                  when=fmt_time(r.reported_at, org.tz), location=mask(r.location)[:PLACE_IN_NOTICE] or "—",
                   description=mask(r.description)[:MEMBER_TEXT], unknown=not r.reporter_known)
 
 
@@ -139,4 +145,4 @@ def group_message(ctx, s, lead: Report) -> dict:
     more = i18n.t(locale, "timeline.more", n=total - len(members)) if total > len(members) else None
     blocks = render("group_thread", locale, header=header, members=lines, more=more)
     text = "\n".join([header] + [m["line"] for m in lines])
-    return {"channel": org.channels.safety, "text": text[:3900], "blocks": blocks}
+    return {"channel": org.channels.safety, "text": text[:MESSAGE_TEXT], "blocks": blocks}

@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from bot import escalation, i18n
 from bot.forms import confirmation_text
 from bot.i18n import fmt_minutes, mention
+from bot.limits import PLACE_IN_NOTICE, WORDS_IN_NOTICE
 from bot.masking import mask
-from bot.present import group_message, level_name
 from bot.prefs import locales_of, user_locale
+from bot.present import group_message, level_name
 from bot.reports import notices
 from bot.reports.kinds import Kind, kind
 from bot.text import clean_text
@@ -198,7 +199,7 @@ def _first_messages(ctx, s, report: Report, responders: list[str], now: dt.datet
 
 def _new_major(ctx, report: Report, locale: str):
     return i18n.t(locale, "escalation.new_major", level=level_name(ctx.org, report, locale), number=report.number,
-                  location=mask(report.location) or "—", description=mask(report.description)[:500])
+                  location=mask(report.location) or "—", description=mask(report.description)[:WORDS_IN_NOTICE])
 
 
 def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str], now: dt.datetime) -> None:
@@ -215,8 +216,8 @@ def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str]
         loc = langs[user]
         notices.direct(ctx, s, report, now, user, i18n.t(
             loc, "dm.joined_responders", number=report.number, level=level_name(org, report, loc), lead=lead.number,
-            who=mention(report.reporter_id), location=mask(report.location)[:200] or "—",
-            description=mask(report.description)[:500], link=notices.link(loc, ctx)))
+            who=mention(report.reporter_id), location=mask(report.location)[:PLACE_IN_NOTICE] or "—",
+            description=mask(report.description)[:WORDS_IN_NOTICE], link=notices.link(loc, ctx)))
     rloc = langs[report.reporter_id]
     text = i18n.join_sentences(rloc, confirmation_text(ctx, report, lead_responders, rloc, "confirm.dm"),
                                i18n.t(rloc, "confirm.grouped", lead=lead.number))

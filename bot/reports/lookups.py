@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
+from bot.limits import SECTION_TEXT, TEXT_ECHOED
 from bot.masking import mask
 from bot.present import category_name, level_name, member_line, mentions, status_label
 from bot.render import render
-from bot.reports.kinds import kind
+from bot.reports.kinds import kind, what_key
 from bot.text import clean_text, parse_number
 from storage.db import read_scope
 from storage.models import AuditEvent, Report
@@ -42,7 +43,7 @@ def status_message(ctx, text: str, asker: str, locale: str) -> tuple[str, list[d
     if not clean_text(text):
         return i18n.t(locale, "commands.status_usage"), None
     if number is None:
-        return i18n.t(locale, "errors.bad_number", text=clean_text(text)[:60], example=example_number(ctx)), None
+        return i18n.t(locale, "errors.bad_number", text=clean_text(text)[:TEXT_ECHOED], example=example_number(ctx)), None
     with read_scope(ctx.engine) as s:
         report = find_report(s, number)
         if report is None:
@@ -103,7 +104,7 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
                       Mrkdwn(" ".join(f"<#{c}>" for c in after.get("channels", [])) or "—"))
     if e.action == "overdue":
         return i18n.t(locale, "timeline.overdue", when=when,
-                      what=i18n.tp(locale, f"escalation.what_{after.get('purpose', 'acknowledge')}"))
+                      what=i18n.tp(locale, what_key(after.get("purpose", "acknowledge"))))
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
 
 
@@ -123,4 +124,4 @@ def mine_message(ctx, asker: str, locale: str, limit: int = MINE_LINES) -> tuple
         lines.append(i18n.t(locale, "commands.mine_more", n=total - len(reports)))
     body = "\n".join(lines)
     return title, [{"type": "section", "text": {"type": "mrkdwn", "text": title}},
-                   {"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]
+                   {"type": "section", "text": {"type": "mrkdwn", "text": body[:SECTION_TEXT]}}]

@@ -21,6 +21,8 @@ class Context:
     clock: object
     settings: object | None = None
     wakers: list[Callable[[], None]] = field(default_factory=list)
+    # What depends only on the organisation file (rendered blank forms): it is read once per process.
+    cache: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.org)

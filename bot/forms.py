@@ -16,17 +16,32 @@ METADATA_MAX = 3000  # Slack's private_metadata limit
 
 def report_form(ctx, locale: str, description: str = "", private_metadata: dict | None = None,
                 kind_name: str = "hazard") -> dict:
+    """The report form, its description prefilled. The form itself depends only on the organisation, the
+    language and the kind: it is rendered once and copied (the slash command's answer is on Slack's clock)."""
     k = kind(ctx.org, kind_name)
-    pol = k.section
+    key = ("report_form", locale, kind_name)
+    blank = ctx.cache.get(key)
+    if blank is None:
+        blank = ctx.cache[key] = _blank_form(ctx.org, locale, kind_name)
+    view = json.loads(blank)
+    view["private_metadata"] = json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX]
+    text = clean_text(description)[: k.section.description_max]
+    if text:
+        for block in view["blocks"]:
+            if block.get("block_id") == "description":
+                block["element"]["initial_value"] = text
+    return view
+
+
+def _blank_form(org, locale: str, kind_name: str) -> str:
+    pol = kind(org, kind_name).section
     levels = [{"value": str(n), "name": lv.name.get(locale), "hint": lv.hint.get(locale)}
               for n, lv in sorted(pol.levels.items())]
     categories = [{"value": key, "label": v.get(locale)} for key, v in pol.categories.items()]
-    return render(
-        "hazard_modal", locale, levels=levels, categories=categories, initial_category=None,
-        description=clean_text(description)[: pol.description_max], description_max=pol.description_max,
-        location_max=pol.location_max, suggestion_max=pol.suggestion_max, max_photos=pol.max_photos,
-        private_metadata=json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX],
-    )
+    return json.dumps(render(
+        "hazard_modal", locale, levels=levels, categories=categories, initial_category=None, description="",
+        description_max=pol.description_max, location_max=pol.location_max, suggestion_max=pol.suggestion_max,
+        max_photos=pol.max_photos, private_metadata="{}"), ensure_ascii=False)
 
 
 def resolve_form(ctx, report, locale: str) -> dict:

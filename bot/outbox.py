@@ -180,18 +180,22 @@ class Sender(Worker):
                 return []
             groups = {h.ordering_key: [h] for h in heads}
             first = min(h.id for h in heads)
+            # The rows right behind each head, whatever their state: a run is cut at the first row that is not
+            # due (a retry waiting, or a live claim), so no row overtakes an earlier one of its report. No SKIP
+            # LOCKED here: nobody else can hold these rows while we hold their head.
             behind = s.execute(
                 select(OutboxMessage).where(OutboxMessage.ordering_key.in_(list(groups)), OutboxMessage.id > first,
-                                            OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id).limit(self.batch * 4).with_for_update(skip_locked=True)
+                                            OutboxMessage.status.in_(("pending", "sending")))
+                .order_by(OutboxMessage.id).limit(self.batch * 4).with_for_update()
             ).scalars().all()
-            gaps: set[str] = set()
-            for row in behind:  # only an unbroken run of due rows right behind the head
+            cut: set[str] = set()
+            for row in behind:
                 group = groups[row.ordering_key]
-                if row.ordering_key in gaps or row.id <= group[0].id:
+                if row.ordering_key in cut or row.id <= group[0].id:
                     continue
-                if row.next_attempt_at > now:
-                    gaps.add(row.ordering_key)
+                due = (row.next_attempt_at <= now) if row.status == "pending" else (row.lease_until < now)
+                if not due:
+                    cut.add(row.ordering_key)
                     continue
                 group.append(row)
             for group in groups.values():

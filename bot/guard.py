@@ -162,7 +162,7 @@ def _event_callback(body: dict) -> None:
         _ignore("event_callback.event not an object")
     _id(event, "type", NAME, "event", required=True)
     kind = event["type"]
-    _envelope(event, f"event[{kind}]" if kind in ("message", "app_home_opened") else "event")
+    _envelope(event, f"event[{kind}]" if kind in ("message", "app_home_opened", "app_mention") else "event")
     if kind == "message":
         _id(event, "user", USER_ID, "event[message]")
         _id(event, "channel", CHANNEL_ID, "event[message]")
@@ -170,6 +170,18 @@ def _event_callback(body: dict) -> None:
         _id(event, "thread_ts", TS, "event[message]")
         _optional(event, "subtype", (str,), "event[message]")
         _optional(event, "text", (str,), "event[message]")
+    elif kind == "app_mention":  # a mention of the bot: read like a message
+        for key, limit in (("user", USER_ID), ("channel", CHANNEL_ID), ("ts", TS), ("thread_ts", TS)):
+            _id(event, key, limit, "event[app_mention]")
+        _optional(event, "text", (str,), "event[app_mention]")
+    elif kind in ("reaction_added", "reaction_removed"):
+        _id(event, "user", USER_ID, f"event[{kind}]")
+        _id(event, "reaction", NAME, f"event[{kind}]")
+        _id(event, "event_ts", TS, f"event[{kind}]")
+        _optional(event, "item", (dict,), f"event[{kind}]")
+        if isinstance(event.get("item"), dict):
+            _id(event["item"], "channel", CHANNEL_ID, f"event[{kind}].item")
+            _id(event["item"], "ts", TS, f"event[{kind}].item")
     elif kind == "app_home_opened":
         _id(event, "user", USER_ID, "event[app_home_opened]", required=True)
         _id(event, "channel", CHANNEL_ID, "event[app_home_opened]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.ids import COMMAND
+from bot.ids import COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND
 
 BOT_SCOPES = [
     "commands",          # /hazard
@@ -15,13 +15,24 @@ BOT_SCOPES = [
     "channels:history",  # thread replies under a card (public channels)
     "groups:history",    # thread replies under a card (private channels)
     "im:history",        # after a Slack timeout: check whether a DM was delivered before sending it again
+    "reactions:read",    # a responder's ✅ / 👀 on a card acknowledges it (reaction_added)
+    "app_mentions:read", # `@SafeShift resolve …` / `assign @person` / `status` / `help` in a card's thread
 ]
-BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups"]
+BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups", "reaction_added", "app_mention"]
 
 
 def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict:
     command = {"command": COMMAND, "description": "Report a hazard / 上报隐患 (help, status, mine)",
                "usage_hint": "[what you saw | status HZ-2026-00042 | mine | help]", "should_escape": False}
+    commands = [command,
+                {"command": INCIDENT_COMMAND, "description": "Report an incident / 上报事件 (threat, leak, injury, outage)",
+                 "usage_hint": "[what happened | help]", "should_escape": False},
+                {"command": PLAN_COMMAND, "description": "Emergency plans / 应急预案",
+                 "usage_hint": "[fire | 火灾 | …]", "should_escape": False}]
+    shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
+                  "description": "Turn this message into an incident report / 将此消息上报为事件"},
+                 {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,
+                  "description": "Turn this message into a hazard report / 将此消息上报为隐患"}]
     settings: dict = {
         "interactivity": {"is_enabled": True},
         "event_subscriptions": {"bot_events": BOT_EVENTS},
@@ -33,7 +44,8 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
         url = http_url.rstrip("/")
         if not url.endswith("/slack/events"):
             url += "/slack/events"
-        command["url"] = url
+        for c in commands:
+            c["url"] = url
         settings["interactivity"]["request_url"] = url
         settings["event_subscriptions"]["request_url"] = url
     return {
@@ -53,7 +65,8 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
         "features": {
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name, "always_online": True},
-            "slash_commands": [command],
+            "slash_commands": commands,
+            "shortcuts": shortcuts,
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": settings,

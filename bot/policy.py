@@ -21,9 +21,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from bot.durations import Duration, parse_duration
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy_default.yaml")
+DEFAULT_PLANS_PATH = Path(__file__).with_name("plans_default.yaml")
 LOCALES = ("zh-CN", "en")
 
-PERSON_ROLES = ("department_head", "deputy", "safety_officer", "it", "security", "legal", "leadership", "back_office")
+PERSON_ROLES = ("department_head", "deputy", "safety_officer", "it", "security", "legal", "leadership", "back_office",
+                "medical")
 # Targets a rule may name: people by role, computed groups, and channels.
 PERSON_TARGETS = PERSON_ROLES + ("team_supervisors", "responders", "reporter")
 CHANNEL_TARGETS = ("leadership_channel", "safety_channel", "team_channel")
@@ -72,7 +74,8 @@ def _channel_id(v: Any) -> str:
 UserId = Annotated[str, BeforeValidator(_user_id)]
 ChannelId = Annotated[str, BeforeValidator(_channel_id)]
 Target = Literal[PERSON_TARGETS + CHANNEL_TARGETS]  # type: ignore[valid-type]
-PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone")]  # type: ignore[valid-type]
+# "owner": the accountable or assigned person of a rectification item (bot/rectification)
+PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone", "owner")]  # type: ignore[valid-type]
 
 
 # Every policy value comes from policy_default.yaml (merged with the organisation's overrides):
@@ -116,13 +119,12 @@ class RateLimit(_Strict):
     exempt_levels: list[int] = []
 
 
-class HazardPolicy(_Strict):
+class ReportSection(_Strict):
+    """What every kind of report has (hazard, incident): text limits, categories and levels."""
+
     description_max: int = Field(ge=20, le=2900)
     location_max: int = Field(ge=10, le=500)
-    suggestion_max: int = Field(ge=20, le=2900)
-    max_photos: int = Field(ge=0, le=10)
-    group_window: DurationField | None
-    rate_limit: RateLimit | None
+    suggestion_max: int = Field(ge=20, le=2900)  # also the limit of a resolution note
     categories: dict[str, Localized] = Field(min_length=1)
     levels: dict[int, Level] = Field(min_length=1)
 
@@ -133,6 +135,12 @@ class HazardPolicy(_Strict):
             if not re.match(r"^[a-z][a-z0-9_]{0,40}$", key):
                 raise ValueError(f"category key {key!r} must be lower_snake_case")
         return v
+
+
+class HazardPolicy(ReportSection):
+    max_photos: int = Field(ge=0, le=10)
+    group_window: DurationField | None
+    rate_limit: RateLimit | None
 
 
 class Rung(_Strict):
@@ -205,14 +213,34 @@ class Retention(_Strict):
         return v
 
 
+# The incident section and emergency plans (#9) live next door; they build on the types above.
+from bot.policy_incident import IncidentPolicy, Plan  # noqa: E402
+
+
+class ThreadWork(_Strict):
+    """Working a report from its card's thread (#13): what acknowledges besides the button."""
+
+    acknowledge_by_reply: bool
+    acknowledge_reactions: list[Annotated[str, Field(pattern=r"^[a-z0-9_+'\-]{1,64}$")]]
+
+
+from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+
+
 class Policy(_Strict):
     numbering: dict[str, Numbering]
     hazard: HazardPolicy
-    permissions: dict[Literal["acknowledge", "resolve", "separate"], list[PermissionRole]]
+    incident: IncidentPolicy
+    permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
+                              "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
+                              "request_extension", "approve_extension", "complete", "verify", "reassign"],
+                      list[PermissionRole]]
+    rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
     schedule: Schedule
     retention: Retention
+    thread: ThreadWork
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
@@ -232,6 +260,7 @@ class People(_Strict):
     legal: list[UserId] = []
     leadership: list[UserId] = []  # further members of the leadership group (e.g. employee representatives)
     back_office: list[UserId] = []
+    medical: list[UserId] = []  # first aid / the medical contact, paged for a personal injury (§5.2.1)
 
 
 class Team(_Strict):
@@ -249,6 +278,14 @@ class Organisation(_Strict):
     teams: list[Team] = []
     user_locales: dict[UserId, Literal["zh-CN", "en"]] = {}
     policy: Policy
+    plans: dict[str, Plan] = {}
+
+    @model_validator(mode="after")
+    def _plans_named(self) -> "Organisation":
+        for key, kind_ in self.policy.incident.categories.items():
+            if kind_.plan is not None and kind_.plan not in self.plans:
+                raise ValueError(f"incident kind {key!r} names plan {kind_.plan!r}, which is not under plans:")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -291,6 +328,11 @@ def default_policy_data() -> dict:
         return yaml.safe_load(f)
 
 
+def default_plans_data() -> dict:
+    with open(DEFAULT_PLANS_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     """Follow a pydantic error location through the YAML node tree."""
     if node is None:
@@ -330,6 +372,10 @@ def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
         raise ConfigError(f"{source}:{_line_of(node, ('policy',))}: policy: must be a mapping")
     data = dict(raw)
     data["policy"] = _deep_merge(default_policy_data(), overrides)
+    plans = raw.get("plans") or {}
+    if not isinstance(plans, dict):
+        raise ConfigError(f"{source}:{_line_of(node, ('plans',))}: plans: must be a mapping")
+    data["plans"] = _deep_merge(default_plans_data(), plans)
     try:
         return Organisation.model_validate(data)
     except ValidationError as exc:

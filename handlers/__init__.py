@@ -6,7 +6,7 @@ language, and the error handler that turns storage trouble into a "try again" an
 """
 
 from bot import guard, ids
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, incidents, rectification, views
 from handlers.middleware import attach, storage_errors
 
 
@@ -21,5 +21,18 @@ def register(app, ctx) -> None:
     app.action(ids.RESOLVE_ACTION)(actions.resolve)
     app.action(ids.SEPARATE_ACTION)(actions.separate)
     app.action(ids.HOME_REPORT_ACTION)(actions.report_from_home)
+    app.command(ids.INCIDENT_COMMAND)(incidents.incident_command)
+    app.command(ids.PLAN_COMMAND)(incidents.plan_command)
+    app.view(ids.INCIDENT_VIEW)(incidents.submit_incident)
+    app.view(ids.INCIDENT_LEVEL_VIEW)(incidents.submit_level)
+    app.action(ids.INCIDENT_ON_SITE_ACTION)(incidents.on_site)
+    app.action(ids.INCIDENT_LEVEL_ACTION)(incidents.change_level)
+    app.message_shortcut(ids.INCIDENT_SHORTCUT)(incidents.incident_shortcut)
+    app.message_shortcut(ids.HAZARD_SHORTCUT)(incidents.hazard_shortcut)
+    for action_id in ids.RECT_ACTIONS:  # rectification (#11): the hazard card's button and the item card's
+        app.action(action_id)(rectification.on_button)
+    app.view(ids.RECT_VIEW)(rectification.submit_step)
     app.event("message")(events.on_message)
+    app.event("reaction_added")(events.on_reaction_added)
+    app.event("app_mention")(events.on_mention)
     app.event("app_home_opened")(events.on_home)

@@ -36,3 +36,18 @@ def test_the_example_organisation_file_is_valid():
 
     org = load_org(ROOT / "safeshift.example.yaml")
     assert org.teams[1].name == "Hotline B" and org.user_locales == {"U11AGENT": "en"}
+
+
+def test_the_manifest_asks_for_what_working_from_the_thread_needs():
+    # #13: a reaction on the card acknowledges (reactions:read + reaction_added); a mention of the bot in the
+    # thread acts (app_mentions:read + app_mention); replies still come as message.channels / message.groups.
+    m = yaml.safe_load(manifest_yaml())
+    scopes, events = set(m["oauth_config"]["scopes"]["bot"]), set(m["settings"]["event_subscriptions"]["bot_events"])
+    assert {"reactions:read", "app_mentions:read", "channels:history", "groups:history"} <= scopes
+    assert {"reaction_added", "app_mention", "message.channels", "message.groups"} <= events
+    assert not manifest_errors(m), manifest_errors(m)
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for scope in ("reactions:read", "app_mentions:read", "reaction_added", "app_mention"):
+        assert f"`{scope}`" in readme, f"the README's scope list does not say why {scope} is asked for"

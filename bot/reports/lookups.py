@@ -96,6 +96,9 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
             return i18n.t(locale, "timeline.resolved_with_group", when=when, who=who, lead=group,
                           text=mask(e.note)[:TEXT_IN_LINE])
         return i18n.t(locale, "timeline.resolved", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE])
+    if e.action == "assigned":
+        return i18n.t(locale, "thread_work.timeline_assigned", when=when, who=who,
+                      mentions=mention(after.get("assigned_to")))
     if e.action == "separated":
         return i18n.t(locale, "timeline.separated", when=when, who=who, lead=after.get("lead", "—"))
     if e.action == "escalated":

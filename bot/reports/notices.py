@@ -71,10 +71,14 @@ def group_thread(ctx, s, lead, now: dt.datetime, payload: dict, first: bool) -> 
                 target_key=group_key(lead.id), report_id=lead.id)
 
 
-def ephemeral(ctx, s, channel: str | None, user_id: str, text: str) -> None:
-    """An answer only `user_id` sees; dropped if Slack cannot take it within a couple of minutes."""
+def ephemeral(ctx, s, channel: str | None, user_id: str, text: str, thread_ts: str | None = None) -> None:
+    """An answer only `user_id` sees (in a thread when `thread_ts` is given); dropped if Slack cannot take it
+    within a couple of minutes."""
     if channel:
-        enqueue(s, ctx.clock.now(), "chat.postEphemeral", {"channel": channel, "user": user_id, "text": text},
+        payload = {"channel": channel, "user": user_id, "text": text}
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        enqueue(s, ctx.clock.now(), "chat.postEphemeral", payload,
                 ordering_key=f"ephemeral:{user_id}", expires_in=EPHEMERAL_TTL, priority=URGENT)
 
 

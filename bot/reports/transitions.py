@@ -1,20 +1,22 @@
-"""State changes of a report: acknowledge, resolve, separate, a reply in its thread.
+"""State changes of a report: acknowledge, resolve, assign, separate, a reply in its thread.
 
 Each is one transaction: the record (read afresh under its row lock), the audit entries and the
 outbox rows. Acting on a report of a group acts on its lead, and the permission is checked against
-that same report in every path (button, form, command).
+that same report in every path (button, form, command, the card's thread). A thread event passes its own
+transaction (`session=`), so that the event's `processed_event` row and its effect commit together.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
+from bot.limits import PLACE_IN_NOTICE
 from bot.masking import mask
 from bot.present import group_message, roles_text
 from bot.prefs import locales_of, user_locale
@@ -49,7 +51,32 @@ def _target(s, number: str) -> tuple[Report | None, Report | None]:
     return named, (s.get(Report, named.group_id) if named.group_id else named)
 
 
-_CATALOG = {"acknowledge": "ack", "resolve": "resolve", "separate": "separate"}
+_CATALOG = {"acknowledge": "ack", "resolve": "resolve", "separate": "separate", "assign": "thread_work.assign"}
+# How a person acted: the card's buttons (and the resolve form), a reply in the card's thread, a reaction on the
+# card, or a mention of the bot in the thread. Recorded in the audit row; the thread line says it.
+VIAS = ("button", "reply", "reaction", "mention")
+
+
+@contextlib.contextmanager
+def _scope(ctx, session):
+    """The caller's transaction when it passes one (a thread event records itself in the same one), else our own."""
+    if session is not None:
+        yield session
+        return
+    with session_scope(ctx.engine) as s:
+        yield s
+
+
+def _moment(now: dt.datetime, at: dt.datetime | None, report: Report) -> dt.datetime:
+    """When the person acted: the event's own time (a reply read a little later, a retried delivery) when it is
+    earlier than now, never before the report itself."""
+    if at is None or at >= now:
+        return now
+    return max(at, report.reported_at)
+
+
+def _line_key(action: str, via: str) -> str:
+    return f"thread.{action}" if via == "button" else f"thread_work.{action}_{via}"
 
 
 def _refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: dt.datetime) -> Outcome:
@@ -59,9 +86,12 @@ def _refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now:
                                  roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
 
 
-def acknowledge(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:
+def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, via: str = "button",
+                at: dt.datetime | None = None, session=None) -> Outcome:
+    """`via`: how (VIAS); `at`: when the person acted, if earlier than now; `session`: the caller's transaction."""
+    assert via in VIAS, via
     now = ctx.clock.now()
-    with session_scope(ctx.engine) as s:
+    with _scope(ctx, session) as s:
         locale = locale or user_locale(ctx, user_id, s)
         named, target = _target(s, number)
         if target is None:
@@ -74,20 +104,21 @@ def acknowledge(ctx, number: str, user_id: str, locale: str | None = None) -> Ou
         if report.status != "open":
             return Outcome(False, i18n.t(locale, "ack.already", number=report.number, who=mention(report.acknowledged_by),
                                          when=fmt_time(report.acknowledged_at, ctx.org.tz)), report)
-        report.status, report.acknowledged_at, report.acknowledged_by = "acknowledged", now, user_id
+        when = _moment(now, at, report)
+        report.status, report.acknowledged_at, report.acknowledged_by = "acknowledged", when, user_id
         report.overdue = False
         report.version += 1
-        took = (now - report.reported_at).total_seconds()
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="acknowledged", report_id=report.id,
+        took = (when - report.reported_at).total_seconds()
+        buffer_insert(s, AuditEvent.__table__, dict(at=when, actor=user_id, action="acknowledged", report_id=report.id,
                                                     before={"status": "open"}, note="",
-                                                    after={"status": "acknowledged", "seconds": int(took)}))
-        _carry_group(s, report, now, user_id, "acknowledged", status="acknowledged", acknowledged_at=now,
+                                                    after={"status": "acknowledged", "seconds": int(took), "via": via}))
+        _carry_group(s, report, when, user_id, "acknowledged", status="acknowledged", acknowledged_at=when,
                      acknowledged_by=user_id)
         escalation.stop_ladder(s, report.id, "acknowledge", now)
         escalation.start_ladder(ctx, s, report, "resolve", now)
         notices.update_card(ctx, s, report, now)
         loc = ctx.org.locale
-        notices.thread_line(ctx, s, report, now, i18n.t(loc, "thread.acknowledged", who=mention(user_id),
+        notices.thread_line(ctx, s, report, now, i18n.t(loc, _line_key("acknowledged", via), who=mention(user_id),
                                                          number=report.number, took=fmt_minutes(loc, took)))
     ctx.wake()
     return Outcome(True, None, report)
@@ -113,10 +144,12 @@ def _already_resolved(ctx, locale: str, report: Report) -> Outcome:
                                  when=fmt_time(report.resolved_at, ctx.org.tz)), report)
 
 
-def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = None) -> Outcome:
+def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = None, *, via: str = "button",
+            session=None) -> Outcome:
+    assert via in VIAS, via
     note = clean_text(note)
     now = ctx.clock.now()
-    with session_scope(ctx.engine) as s:
+    with _scope(ctx, session) as s:
         locale = locale or user_locale(ctx, user_id, s)
         named, target = _target(s, number)
         if target is None:
@@ -139,13 +172,13 @@ def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = N
         report.overdue = False
         report.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", report_id=report.id,
-                                                    before=before, after={"status": "resolved"}, note=note))
+                                                    before=before, after={"status": "resolved", "via": via}, note=note))
         members = _carry_group(s, report, now, user_id, "resolved", note=note, status="resolved", resolved_at=now,
                                resolved_by=user_id, resolution_note=note)
         escalation.stop_ladder(s, report.id, None, now)
         notices.update_card(ctx, s, report, now)
         loc = ctx.org.locale
-        notices.thread_line(ctx, s, report, now, i18n.t(loc, "thread.resolved", who=mention(user_id),
+        notices.thread_line(ctx, s, report, now, i18n.t(loc, _line_key("resolved", via), who=mention(user_id),
                                                          number=report.number, note=mask(note)[:NOTE_IN_THREAD]))
         if members:
             _tell_member_reporters(ctx, s, report, members, user_id, note, now)
@@ -219,24 +252,66 @@ def separate(ctx, number: str, user_id: str, locale: str | None = None) -> Outco
     return Outcome(True, None, member)
 
 
-def record_thread_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str,
-                        user_id: str, text: str) -> bool:
-    """A person's reply in a card's thread joins the report's timeline. False: not ours, or seen already."""
+def assign(ctx, number: str, user_id: str, assignee: str, locale: str | None = None, *, via: str = "mention",
+           session=None) -> Outcome:
+    """Who does the work (`assigned_to`), kept apart from who answers for it (the responders, the acknowledger)."""
+    assert via in VIAS, via
     now = ctx.clock.now()
-    try:
-        with session_scope(ctx.engine) as s:
-            card = s.execute(select(SlackMessage).where(SlackMessage.channel == channel,
-                                                        SlackMessage.ts == thread_ts)).scalar_one_or_none()
-            if card is None or card.report_id is None or not card.key.endswith(":card"):
-                return False
-            s.add(ProcessedEvent(event_id=event_id or f"{channel}:{ts}", received_at=now))
-            s.flush()
-            buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="comment",
-                                                        report_id=card.report_id, before=None,
-                                                        note=clean_text(text)[:4000], after={"ts": ts}))
-    except IntegrityError:
-        return False
-    return True
+    with _scope(ctx, session) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        named, target = _target(s, number)
+        if target is None:
+            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+        if not ctx.directory.allowed(user_id, "assign", target.team):
+            return _refuse(ctx, s, locale, "assign", target, user_id, now)
+        report = _locked(s, target.id)
+        if report.status == "resolved":
+            return _already_resolved(ctx, locale, report)
+        if report.assigned_to == assignee:
+            return Outcome(False, i18n.t(locale, "thread_work.assign.already", number=report.number,
+                                         who=mention(assignee)), report)
+        before = {"assigned_to": report.assigned_to}
+        report.assigned_to = assignee
+        report.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="assigned", report_id=report.id,
+                                                    before=before, after={"assigned_to": assignee, "via": via},
+                                                    note=""))
+        notices.update_card(ctx, s, report, now)
+        loc = ctx.org.locale
+        notices.thread_line(ctx, s, report, now, i18n.t(loc, "thread_work.assigned", who=mention(user_id),
+                                                         mentions=mention(assignee), number=report.number))
+        if assignee != user_id:  # the person doing the work hears it directly, in their language
+            their = user_locale(ctx, assignee, s)
+            notices.direct(ctx, s, report, now, assignee, i18n.t(
+                their, "thread_work.assigned_dm", who=mention(user_id), number=report.number,
+                level=kind_of_report(ctx.org, report).level_name(report.level, their),
+                location=mask(report.location)[:PLACE_IN_NOTICE] or "—", link=notices.link(their, ctx)))
+    ctx.wake()
+    return Outcome(True, None, report)
+
+
+def card_at(s, channel: str, ts: str) -> SlackMessage | None:
+    """The report card posted at (channel, ts), or None when that message is not a card of ours."""
+    card = s.execute(select(SlackMessage).where(SlackMessage.channel == channel,
+                                                SlackMessage.ts == ts)).scalar_one_or_none()
+    if card is None or card.report_id is None or not card.key.endswith(":card"):
+        return None
+    return card
+
+
+def record_reply(s, now: dt.datetime, *, event_id: str | None, channel: str, thread_ts: str, ts: str,
+                 user_id: str, text: str, at: dt.datetime | None = None) -> SlackMessage | None:
+    """In the caller's transaction: the reply joins its report's timeline, marked processed (a second delivery
+    raises IntegrityError at the flush). Returns the card replied under, or None when it is not a card's thread."""
+    card = card_at(s, channel, thread_ts)
+    if card is None:
+        return None
+    s.add(ProcessedEvent(event_id=event_id or f"{channel}:{ts}"[:64], received_at=now))
+    s.flush()
+    buffer_insert(s, AuditEvent.__table__, dict(at=at or now, actor=user_id, action="comment",
+                                                report_id=card.report_id, before=None,
+                                                note=clean_text(text)[:4000], after={"ts": ts}))
+    return card
 
 
 def ephemeral(ctx, channel: str | None, user_id: str, text: str) -> None:

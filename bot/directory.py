@@ -39,7 +39,7 @@ class Directory:
 
     def roles_of(self, user_id: str, team_name: str | None) -> set[str]:
         roles = {"anyone"}
-        for role in ("department_head", "deputy", "safety_officer", "it", "security", "legal", "back_office"):
+        for role in ("department_head", "deputy", "safety_officer", "it", "security", "legal", "back_office", "medical"):
             if user_id in getattr(self.org.people, role):
                 roles.add(role)
         if user_id in self.people("leadership"):
@@ -105,10 +105,11 @@ class Directory:
                 out.append(channel)
         return out
 
-    def responders_for(self, level: int, team_name: str | None, reporter: str | None) -> list[str]:
+    def responders_for(self, level: int, team_name: str | None, reporter: str | None,
+                       kind_name: str = "hazard") -> list[str]:
         """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
         from bot.reports.kinds import kind
 
-        lvl = kind(self.org, "hazard").level(level)
+        lvl = kind(self.org, kind_name or "hazard").level(level)
         people = self.resolve_people(list(lvl.responders), team_name, reporter)
         return people or self.people("safety_officer") or self.people("department_head")

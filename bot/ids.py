@@ -20,3 +20,39 @@ HOME_REPORT_ACTION = "home_report"
 FORM_BLOCKS = ("level", "category", "description", "location", "suggestion", "photos")
 ACTIONS_BLOCK = "hazard_actions"
 RESOLVE_NOTE_BLOCK = "note"
+
+# incidents and emergency plans (#9)
+INCIDENT_COMMAND = "/incident"
+PLAN_COMMAND = "/plan"
+INCIDENT_VIEW = "incident_report"
+INCIDENT_LEVEL_VIEW = "incident_level"
+INCIDENT_ON_SITE_ACTION = "incident_on_site"
+INCIDENT_LEVEL_ACTION = "incident_change_level"
+INCIDENT_ACTIONS_BLOCK = "incident_actions"
+INCIDENT_FORM_BLOCKS = ("category", "level", "description", "location", "affected", "actions")
+INCIDENT_LEVEL_BLOCK = "level"
+INCIDENT_REASON_BLOCK = "reason"
+# message shortcuts: turn a colleague's message into a report in two clicks
+INCIDENT_SHORTCUT = "report_as_incident"
+HAZARD_SHORTCUT = "report_as_hazard"
+
+# rectification (整改, §4.3) and the risk register (§4.1) (#11); a button's value is the hazard's number
+RECT_START_ACTION = "rect_start"  # on the hazard card: assess the risk, start the loop
+RECT_PLAN_ACTION = "rect_plan"
+RECT_APPROVE_ACTION = "rect_approve"
+RECT_SEND_BACK_ACTION = "rect_send_back"
+RECT_EXTENSION_ACTION = "rect_extension"
+RECT_EXT_APPROVE_ACTION = "rect_ext_approve"
+RECT_EXT_DENY_ACTION = "rect_ext_deny"
+RECT_COMPLETE_ACTION = "rect_complete"
+RECT_PASS_ACTION = "rect_pass"
+RECT_FAIL_ACTION = "rect_fail"
+RECT_REASSIGN_ACTION = "rect_reassign"
+RECT_ACTIONS = (RECT_START_ACTION, RECT_PLAN_ACTION, RECT_APPROVE_ACTION, RECT_SEND_BACK_ACTION, RECT_EXTENSION_ACTION,
+                RECT_EXT_APPROVE_ACTION, RECT_EXT_DENY_ACTION, RECT_COMPLETE_ACTION, RECT_PASS_ACTION, RECT_FAIL_ACTION,
+                RECT_REASSIGN_ACTION)
+RECT_ACTIONS_BLOCK = "rect_actions"
+RECT_START_BLOCK = "rect_start"
+RECT_VIEW = "rect_step"  # every rectification form; its private_metadata names the step
+RISK_COMMAND = "/risk"
+RISK_VIEW = "risk_add"

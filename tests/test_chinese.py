@@ -91,7 +91,8 @@ def avoided_terms(text: str, locale: str) -> list[str]:
     if locale == "en":
         return [f"{term}: {why}" for term, why in AVOID_EN.items() if re.search(rf"\b{term}\b", text, re.I)]
     bad = [f"{term}: {why}" for term, why in AVOID_ZH.items() if term in text]
-    if "报告" in text.replace("整改报告", ""):
+    # 整改报告 (§4.3), 专项报告 (§3.2.2) and 调查报告 (§5.2.2) are the document's own names for those papers
+    if "报告" in text.replace("整改报告", "").replace("专项报告", "").replace("调查报告", ""):
         bad.append("报告: the item is 隐患 / 隐患项; a person's act is 上报")
     return bad
 
@@ -130,6 +131,43 @@ def check_tree(tree, locale: str, where: str) -> list[str]:
     return [f"{where}: {p} in {text!r}" for text, md in texts(tree) for p in problems(text, locale, md)]
 
 
+def incident_contexts(locale: str, v: dict, t) -> dict:
+    """Sample contexts of the incident and plan templates (#9)."""
+    inc = policy()["incident"]
+    levels = [{"value": str(k), "name": lv["name"][locale], "hint": lv["hint"][locale]} for k, lv in inc["levels"].items()]
+    kinds = [{"value": k, "label": i18n.tp(locale, "incident.modal.kind_option", name=c[locale],
+                                           level=inc["levels"][c["level"]]["name"][locale])}
+             for k, c in inc["categories"].items()]
+    plan = yaml.safe_load((ROOT / "bot" / "plans_default.yaml").read_text(encoding="utf-8"))["fire"]
+    steps = Mrkdwn("\n".join(t("plan.step", n=n, text=s[locale]) for n, s in enumerate(plan["steps"], 1)))
+    return {
+        "incident_card": dict(number=v["number"], level=v["level"], status=v["status"], kind=v["kind"],
+                              location=v["location"], description=v["description"], affected=v["note"],
+                              actions_taken=v["note"], reporter=v["reporter"], reported_at=v["when"],
+                              respond_by=v["due"], resolve_by=v["resolve"], people=v["people"], zone=v["zone"],
+                              source_link=v["url"], text_max=2800, on_site_line=t("incident.card.on_site_line"),
+                              acked_line=t("card.acked_line"), resolved_line=t("card.resolved_line"),
+                              overdue_line=t("card.overdue_line"), unknown_reporter=True, show_ack=True,
+                              show_open=True, show_on_site=True, value=v["number"]),
+        "incident_modal": dict(private_metadata="{}", kinds=kinds, levels=levels, description=v["description"],
+                               description_max=2000, location_max=200, affected_max=500, actions_max=2000,
+                               source_link=v["url"]),
+        "incident_confirm": dict(number=v["number"], body=Mrkdwn(t("incident.confirm.no_plan") + t("incident.confirm.paged")),
+                                 plan={"name": plan["name"][locale], "steps": steps,
+                                       "route": plan["evacuation_route"][locale],
+                                       "assembly": plan["assembly_point"][locale]}),
+        "incident_level_modal": dict(private_metadata="{}", summary=t("commands.status_title"), levels=levels,
+                                     reason_max=2000),
+        "plan": dict(plan_name=plan["name"][locale], template=True, reviewed="2026-10-01",
+                     trigger=plan["trigger"][locale], steps=steps, roles=v["roles"], people=v["people"],
+                     contacts=[c[locale] for c in plan["contacts"]], route=plan["evacuation_route"][locale],
+                     assembly=plan["assembly_point"][locale]),
+        "plan_list": dict(unknown="消防演练" if locale == "zh-CN" else "fire drill",
+                          plans=[{"key": "fire", "name": plan["name"][locale], "template": True,
+                                  "trigger": plan["trigger"][locale]}]),
+    }
+
+
 # --------------------------------------------------------------------------- realistic values
 def policy() -> dict:
     return yaml.safe_load((ROOT / "bot" / "policy_default.yaml").read_text(encoding="utf-8"))
@@ -164,6 +202,12 @@ def samples(locale: str) -> dict:
         numbers=i18n.tp(locale, "list.sep").join(["HZ-2026-00043", "HZ-2026-00044"]),
         url="https://files.example/F1", zone="Asia/Shanghai",
     )
+    # incidents and plans (#9)
+    inc = policy()["incident"]
+    values.update(kind=inc["categories"]["customer_threat"][locale], people=people, raised=level,
+                  old=pol["levels"][3]["name"][locale], new=pol["levels"][1]["name"][locale],
+                  reason="客户称带了刀" if zh else "he says he has a knife", plan="火灾" if zh else "Fire",
+                  code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))
@@ -223,6 +267,7 @@ def template_context(name: str, locale: str) -> dict:
         "group_thread": dict(header=t("thread.grouped"), more=t("timeline.more"),
                              members=[{"number": v["number"], "line": t("thread.member_line"), "open": True}],
                              ids=SimpleNamespace(SEPARATE_ACTION="hazard_separate")),
+        **incident_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]

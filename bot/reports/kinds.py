@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.policy import Escalation, HazardPolicy, Level, Numbering, Organisation
+from bot.policy import Escalation, Level, Numbering, Organisation, ReportSection
 
 
 @dataclass(frozen=True)
 class Kind:
-    name: str  # "hazard"
+    name: str  # "hazard" | "incident"
     numbering: Numbering
-    section: HazardPolicy  # levels, categories, limits, grouping, rate limit
+    section: ReportSection  # levels, categories, limits (a hazard's: grouping, rate limit; an incident's: follow-ups)
     escalation: Escalation
     permissions: dict
 
@@ -36,6 +36,11 @@ class Kind:
 
     def ladder(self, purpose: str):
         return getattr(self.escalation, purpose)
+
+    def words(self, key: str) -> str:
+        """The catalog entry `key` in this kind's words: a hazard's are the catalog's own, another kind's
+        live under its name (`incident.escalation.dm`)."""
+        return key if self.name == "hazard" else f"{self.name}.{key}"
 
 
 def kind(org: Organisation, name: str = "hazard") -> Kind:
@@ -62,10 +67,16 @@ def kind_of_report(org: Organisation, report) -> Kind:
 # --------------------------------------------------------------------------- deadlines
 # Which deadline applies to a report is decided here and only here (card, ladder, digest, Home).
 PURPOSES = ("acknowledge", "resolve")
+# After-the-event tasks of an incident (§3.2.2 special report, §5.2.2 investigation): each has its own due
+# moment and ladder, and stays relevant after the incident is resolved, until it is submitted.
+FOLLOW_UPS = {"special_report": ("special_report_due_at", "special_report_at"),
+              "investigation": ("investigation_due_at", "investigation_at")}
 
 
 def deadline(report, purpose: str) -> dt.datetime:
-    """The moment `purpose` (acknowledge | resolve) of `report` is due."""
+    """The moment `purpose` (acknowledge | resolve | special_report | investigation) of `report` is due."""
+    if purpose in FOLLOW_UPS:
+        return getattr(report, FOLLOW_UPS[purpose][0])
     return report.respond_due_at if purpose == "acknowledge" else report.resolve_due_at
 
 
@@ -85,6 +96,35 @@ def current_deadline(report) -> dt.datetime | None:
 
 def still_relevant(report, purpose: str) -> bool:
     """Does a timer guarding `purpose` still matter for the report as it is now?"""
+    if purpose in FOLLOW_UPS:
+        due_col, done_col = FOLLOW_UPS[purpose]
+        return getattr(report, due_col) is not None and getattr(report, done_col) is None
     if report.status == "resolved" or report.group_id is not None:
         return False
     return report.status == "open" if purpose == "acknowledge" else True
+
+
+def what_key(purpose: str) -> str:
+    """The catalog entry naming what `purpose` waits for (响应, 处理, 专项报告, 调查)."""
+    return f"escalation.what_{purpose}" if purpose in PURPOSES else f"incident.what_{purpose}"
+
+
+# --------------------------------------------------------------------------- rectification (整改, §4.3)
+# A rectification item's timers are rows on its hazard: `rectify` guards its deadline (step -1: OVERDUE, then the
+# policy's ladder), `rect_remind` the reminders before it. Which moment applies is decided here too.
+RECTIFICATION = ("rectify", "rect_remind")
+
+
+def item_deadline(item) -> dt.datetime | None:
+    """When a rectification item is due: only while the work runs (approved, completion report not yet in)."""
+    return item.due_at if item is not None and item.state == "in_progress" else None
+
+
+def item_still_relevant(item, timer) -> bool:
+    """Does a timer of a rectification item still matter? Only one of the deadline now in force."""
+    return item_deadline(item) is not None and (timer.purpose == "rect_remind" or timer.due_at >= item.due_at)
+
+
+def item_deadline_after(start: dt.datetime, span, tz) -> dt.datetime:
+    """A deadline `span` (a policy duration) after `start`: 72 h / 1 week / 2 weeks from approval (§4.3.1)."""
+    return span.add_to(start, tz)

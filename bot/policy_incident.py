@@ -1,0 +1,76 @@
+"""The incident section of the policy (§3.2.2, §5.1.2, §5.2) and emergency plans (§3.4.1, §5.1.1).
+
+Imported by `bot.policy` (which defines the common types first); the same rule holds: no defaults here,
+every value comes from `policy_default.yaml` / `plans_default.yaml` and the organisation file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from bot.policy import (CHANNEL_TARGETS, DurationField, Escalation, Localized, ReportSection, Rung, Target,
+                        _Strict)
+
+
+class IncidentType(Localized):
+    """A kind of incident (§3.2.2, §5.1.2, §5.2.1): its name, the level the policy proposes, the emergency
+    plan that applies (a key of `plans:`), and who is paged besides the level's people."""
+
+    level: int
+    plan: str | None
+    page: list[Target]
+
+
+class FollowUp(_Strict):
+    """An after-the-event task (special report, investigation): for which levels, who owns it, when it is due."""
+
+    levels: list[int]
+    owner: list[Target] = Field(min_length=1)
+    due_within: DurationField
+
+
+class IncidentEscalation(Escalation):
+    special_report: list[Rung] = Field(min_length=1)
+    investigation: list[Rung] = Field(min_length=1)
+
+    @field_validator("special_report", "investigation")
+    @classmethod
+    def _ordered_too(cls, v: list[Rung]) -> list[Rung]:
+        return Escalation._ordered(v)
+
+
+class IncidentPolicy(ReportSection):
+    categories: dict[str, IncidentType] = Field(min_length=1)  # the kinds of incident
+    affected_max: int = Field(ge=10, le=2900)
+    page_levels: list[int]  # these levels page at once: DM to every person named, @mention in the channels
+    page_channels: list[Literal[CHANNEL_TARGETS]]  # type: ignore[valid-type]
+    special_report: FollowUp
+    investigation: FollowUp
+    corrective_action_within: DurationField  # a corrective action's default due date, from the investigation
+    postmortem_levels: list[int]
+    escalation: IncidentEscalation
+
+    @model_validator(mode="after")
+    def _known_levels(self) -> "IncidentPolicy":
+        for key, kind_ in self.categories.items():
+            if kind_.level not in self.levels:
+                raise ValueError(f"incident kind {key!r} proposes level {kind_.level}, which is not a level")
+        return self
+
+
+class Plan(_Strict):
+    """An emergency plan (§3.4.1, §5.1.1): built-in templates in `plans_default.yaml`, merged with `plans:`."""
+
+    name: Localized
+    aliases: list[str]  # what people type after /plan, besides the key and the names
+    template: bool  # still the built-in wording: the organisation should adapt it
+    reviewed: dt.date | None  # last review (§5.1.1: quarterly)
+    trigger: Localized
+    steps: list[Localized] = Field(min_length=1)
+    responsible: list[Target] = Field(min_length=1)
+    contacts: list[Localized]
+    evacuation_route: Localized
+    assembly_point: Localized

@@ -1,0 +1,61 @@
+"""An incident's card in the safety channel: its kind, who is affected, what was already done, who went
+on site, and the buttons Acknowledge, On site, Change level, Resolve (and the after-the-event ones)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import i18n
+from bot.i18n import fmt_minutes, fmt_time, mention
+from bot.masking import mask
+from bot.present import mentions, status_label
+from bot.render import render
+from bot.reports.kinds import current_deadline, current_step, kind_of_report
+
+TEXT_ON_CARD = 2800  # Slack's section limit is 3,000 characters
+
+
+def incident_card(ctx, s, report, now: dt.datetime) -> dict:
+    from bot.reports.incidents import paged_people
+
+    org = ctx.org
+    locale = org.locale
+    tz = org.tz
+    k = kind_of_report(org, report)
+    level = k.level_name(report.level, locale)
+    people = mentions(paged_people(ctx, report))
+    step = current_step(report)
+    overdue_line = None
+    if report.overdue and step:
+        overdue_line = i18n.t(locale, "card.overdue_line", what=i18n.tp(locale, f"escalation.what_{step}"),
+                              due=fmt_time(current_deadline(report), tz))
+    values = dict(
+        number=report.number, level=level, status=status_label(report, locale),
+        kind=k.category_name(report.category, locale), location=mask(report.location) or "—",
+        description=mask(report.description), affected=mask(report.affected or ""),
+        actions_taken=mask(report.actions_taken or ""), reporter=mention(report.reporter_id),
+        reported_at=fmt_time(report.reported_at, tz), respond_by=fmt_time(report.respond_due_at, tz),
+        resolve_by=fmt_time(report.resolve_due_at, tz), people=people, zone=org.timezone,
+        source_link=report.source_link or None, text_max=TEXT_ON_CARD,
+        on_site_line=(i18n.t(locale, "incident.card.on_site_line", who=mention(report.on_site_by),
+                             when=fmt_time(report.on_site_at, tz),
+                             took=fmt_minutes(locale, (report.on_site_at - report.reported_at).total_seconds()))
+                      if report.on_site_at else None),
+        acked_line=(i18n.t(locale, "card.acked_line", who=mention(report.acknowledged_by),
+                           when=fmt_time(report.acknowledged_at, tz),
+                           took=fmt_minutes(locale, (report.acknowledged_at - report.reported_at).total_seconds()))
+                    if report.acknowledged_at else None),
+        resolved_line=(i18n.t(locale, "card.resolved_line", who=mention(report.resolved_by),
+                              when=fmt_time(report.resolved_at, tz), note=mask(report.resolution_note)[:500])
+                       if report.resolved_at else None),
+        overdue_line=overdue_line,
+        unknown_reporter=not report.reporter_known,
+        show_ack=report.status == "open", show_open=report.status != "resolved",
+        show_on_site=report.status != "resolved" and report.on_site_at is None,
+        value=report.number,
+    )
+    blocks = render("incident_card", locale, **values)
+    text = i18n.t(locale, "incident.card.fallback", number=report.number, level=level, kind=values["kind"],
+                  location=values["location"][:200], status=values["status"], people=people)
+    return {"channel": org.channels.safety, "text": text, "blocks": blocks, "unfurl_links": False,
+            "unfurl_media": False}

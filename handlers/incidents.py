@@ -1,0 +1,138 @@
+"""`/incident`, `/plan`, the incident card's On site and Change level, and the message shortcuts
+"Report as incident" / "Report as hazard"."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot import forms, i18n, ids, incident_forms, plans
+from bot.reports import incidents, transitions
+from bot.reports.kinds import kind
+from bot.text import clean_text
+from handlers.common import metadata, view_values
+
+log = logging.getLogger("safeshift.handlers")
+
+INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
+NUMBER_MAX = 64  # a button value longer than any report number is not ours
+HELP_WORDS = {"help", "帮助", "?"}
+_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_TS = re.compile(r"^\d{1,12}\.\d{1,8}$")
+
+
+def _open(client, trigger_id, view, what: str) -> bool:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except Exception:  # noqa: BLE001 - Slack refused or timed out: say so instead of failing silently
+        log.exception("views.open failed for %s", what)
+        return False
+
+
+def incident_command(ack, body, client, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    text = clean_text(body.get("text"))
+    if text.lower() in HELP_WORDS:
+        return ack(response_type="ephemeral", text=i18n.t(locale, "incident.help"))
+    # The trigger dies in ~3 s: open the form before anything else.
+    form = incident_forms.incident_form(ctx, locale, text, {"channel": body.get("channel_id")})
+    if not _open(client, body.get("trigger_id"), form, "the incident form"):
+        return ack(response_type="ephemeral", text=i18n.t(locale, "errors.generic"))
+    return ack()
+
+
+def plan_command(ack, body, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    text = clean_text(body.get("text"))
+    key = plans.find_plan(ctx.org, text)
+    if key is not None:
+        msg, blocks = plans.plan_message(ctx, key, locale)
+    else:
+        msg, blocks = plans.list_message(ctx, locale, unknown=text[:100] or None)
+    return ack(response_type="ephemeral", text=msg, blocks=blocks)
+
+
+def submit_incident(ack, body, view, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    user = (body.get("user") or {}).get("id", "")
+    meta = metadata(view)
+    data, errors = incidents.validate_incident(kind(ctx.org, incidents.KIND), locale, view_values(view),
+                                               meta.get("link"))
+    if errors:
+        return ack(response_action="errors", errors={k: v[:INLINE_ERROR_MAX] for k, v in errors.items()})
+    origin = meta.get("channel")
+    created = incidents.create_incident(ctx, source_key=str(view.get("id")), reporter_id=user, data=data,
+                                        origin_channel=origin if isinstance(origin, str) else None)
+    paged = incidents.is_paged(ctx, created.report)
+    return ack(response_action="update", view=incident_forms.incident_confirmation(
+        ctx, created.report, created.responders, locale, paged))
+
+
+def _who_where(body: dict) -> tuple[str, str | None, str]:
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    action = (body.get("actions") or [{}])[0]
+    return user, channel, str(action.get("value") or "")[:NUMBER_MAX]
+
+
+def on_site(ack, body, context):
+    ack()
+    ctx = context["safeshift"]
+    user, channel, number = _who_where(body)
+    outcome = incidents.on_site(ctx, number, user, context["locale"])
+    if outcome.message:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
+
+
+def change_level(ack, body, client, context):
+    ack()
+    ctx, locale = context["safeshift"], context["locale"]
+    user, channel, number = _who_where(body)
+    check = incidents.can_change_level(ctx, number, user, locale)
+    if not check.ok:
+        transitions.ephemeral(ctx, channel, user, check.message)
+        return
+    _open(client, body.get("trigger_id"), incident_forms.level_form(ctx, check.report, locale), "the level form")
+
+
+def submit_level(ack, body, view, context):
+    ctx = context["safeshift"]
+    user = (body.get("user") or {}).get("id", "")
+    values = view_values(view)
+    outcome = incidents.change_level(ctx, str(metadata(view).get("number", "")), user,
+                                     values.get(ids.INCIDENT_LEVEL_BLOCK), values.get(ids.INCIDENT_REASON_BLOCK),
+                                     context["locale"])
+    if not outcome.ok:
+        return ack(response_action="errors",
+                   errors={ids.INCIDENT_LEVEL_BLOCK: str(outcome.message)[:INLINE_ERROR_MAX]})
+    return ack()
+
+
+def _message_of(body: dict) -> tuple[str, str | None, str | None]:
+    """(text, permalink, channel) of the message a shortcut was used on."""
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    channel = (body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else None
+    domain = str((body.get("team") or {}).get("domain") or "") if isinstance(body.get("team"), dict) else ""
+    ts = str(message.get("ts") or body.get("message_ts") or "")
+    link = None
+    if _DOMAIN.match(domain) and _TS.match(ts) and isinstance(channel, str) and channel.isalnum():
+        link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return clean_text(message.get("text")), link, channel if isinstance(channel, str) else None
+
+
+def incident_shortcut(ack, body, client, context):
+    ack()
+    ctx, locale = context["safeshift"], context["locale"]
+    text, link, channel = _message_of(body)
+    _open(client, body.get("trigger_id"),
+          incident_forms.incident_form(ctx, locale, text, {"channel": channel, "link": link}), "the incident form")
+
+
+def hazard_shortcut(ack, body, client, context):
+    ack()
+    ctx, locale = context["safeshift"], context["locale"]
+    text, link, channel = _message_of(body)
+    description = "\n".join(x for x in (text, link) if x)  # the hazard form has no link field: the link rides along
+    _open(client, body.get("trigger_id"), forms.report_form(ctx, locale, description, {"channel": channel}),
+          "the hazard form")

@@ -1,0 +1,247 @@
+"""Incidents (#9) over signed HTTP: /incident, the level-1 page, the card's On site and Change level, and the
+message shortcuts. Each test fails on the code before the change it checks."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import session_scope
+from storage.models import AuditEvent, OutboxMessage, Report
+from tests.conftest import org_from, start_bot, stop_bot
+
+ORG_MEDICAL = {"  security: [U0SEC]\n": "  security: [U0SEC]\n  medical: [U0MED]\n"}
+PAGED_ROLES = {"U0HEAD", "U0DEPUTY", "U0OFFICER", "U0SEC"}  # level 1: head, deputy, safety officer, security
+
+
+def command(bot, name: str, user: str, text: str = "", channel: str = "C0TEAMA"):
+    return bot.form({
+        "token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": channel, "channel_name": "x",
+        "user_id": user, "user_name": user.lower(), "command": name, "text": text, "api_app_id": "A1",
+        "is_enterprise_install": "false", "response_url": "http://127.0.0.1:9/hooks",
+        "trigger_id": f"trig-{uuid.uuid4().hex[:10]}"})
+
+
+def incident(bot, user="U0AGENT1", kind="customer_threat", level=None, description="caller threatens with a knife",
+             location="desk 12", affected="agent at desk 12", actions="ended the call", **kw):
+    values = {"category": kind, "level": level, "description": description, "location": location,
+              "affected": affected, "actions": actions}
+    return bot.submit(user, values, callback_id="incident_report", **kw)
+
+
+def incidents(bot) -> list[Report]:
+    with session_scope(bot.ctx.engine) as s:
+        return list(s.execute(select(Report).where(Report.kind == "incident").order_by(Report.id)).scalars())
+
+
+def posts_to(fake, channel):
+    return [c for c in fake.of("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def everything(call) -> str:
+    return call.params.get("text", "") + json.dumps(call.params.get("blocks") or [], ensure_ascii=False)
+
+
+@pytest.fixture
+def med_bot(db_url, fake_slack):
+    b = start_bot(db_url, fake_slack, org_from("", **ORG_MEDICAL))
+    yield b
+    stop_bot(b)
+
+
+# --------------------------------------------------------------------------- the form
+def test_incident_command_opens_the_form_with_every_kind_and_the_text(bot):
+    status, _ = command(bot, "/incident", "U0AGENT1", "客户威胁要上门")
+    assert status == 200
+    view = bot.fake.of("views.open")[-1].params["view"]
+    assert view["callback_id"] == "incident_report"
+    dumped = json.dumps(view, ensure_ascii=False)
+    for name in ("客户威胁", "客户情绪失控", "客户投诉", "人员受伤", "信息泄露", "系统故障", "服务中断", "火灾", "停电", "其他"):
+        assert name in dumped
+    assert "客户威胁要上门" in dumped
+    status, body = command(bot, "/incident", "U0AGENT1", "help")
+    assert "/plan" in body["text"]
+
+
+def test_the_policy_proposes_the_level_of_the_kind_and_a_number_is_given(bot):
+    answer = incident(bot, kind="complaint", level=None, description="caller unhappy with the wait")[1]
+    assert answer["response_action"] == "update"
+    r = incidents(bot)[0]
+    assert r.level == 3 and r.category == "complaint"
+    assert r.number.startswith("INC-") and len(r.number.split("-")[2]) == 5
+    assert r.affected == "agent at desk 12" and r.actions_taken == "ended the call"
+    answer = incident(bot, kind="complaint", level=2, description="caller shouts")[1]
+    assert incidents(bot)[1].level == 2  # the reporter's choice wins
+    status, answer = incident(bot, kind=None, description="")
+    assert answer["response_action"] == "errors" and {"category", "description"} <= set(answer["errors"])
+
+
+# --------------------------------------------------------------------------- level 1
+def test_level_1_answers_with_the_plan_steps_and_pages_every_role_within_seconds(med_bot):
+    bot, fake = med_bot, med_bot.fake
+    start = time.time()
+    status, answer = incident(bot, kind="personal_injury", description="agent fell and hit her head")
+    took = time.time() - start
+    assert status == 200 and took < 3, took  # Slack's ack limit
+    assert answer["response_action"] == "update"
+    shown = json.dumps(answer["view"], ensure_ascii=False)
+    assert "120" in shown and "紧急集合点" in shown and "先确保现场安全" in shown  # the personal-injury plan's steps
+    r = incidents(bot)[0]
+    assert r.level == 1
+    expected = PAGED_ROLES | {"U0MED"}  # an injury also pages the medical contact (per policy)
+    fake.wait_for(lambda c: all(posts_to(fake, u) for u in expected) and posts_to(fake, "C0LEAD"), timeout=5)
+    assert time.time() - start < 5
+    for user in expected:
+        assert r.number in posts_to(fake, user)[0].params["text"]
+    lead = posts_to(fake, "C0LEAD")[0].params["text"]
+    card = posts_to(fake, "C0SAFETY")[0]
+    for user in expected:
+        assert f"<@{user}>" in lead and f"<@{user}>" in everything(card)
+    with session_scope(bot.ctx.engine) as s:
+        prio = {o.payload.get("channel"): o.priority for o in s.execute(select(OutboxMessage)).scalars()}
+    assert all(prio[u] == 0 for u in expected) and prio["C0LEAD"] == 0  # URGENT
+
+
+def test_information_and_system_kinds_page_it_too(bot):
+    incident(bot, kind="system_outage", level=1, description="the whole call system is down")
+    bot.fake.wait_for(lambda c: c.params.get("channel") == "U0IT", timeout=5)
+    incident(bot, kind="customer_threat", level=1, description="knife")
+    bot.drain()
+    assert len(posts_to(bot.fake, "U0IT")) == 1  # a threat does not page IT
+
+
+def test_a_level_3_incident_does_not_page(bot):
+    incident(bot, kind="complaint", description="loud caller")
+    bot.drain()
+    assert not posts_to(bot.fake, "U0HEAD") and not posts_to(bot.fake, "C0LEAD")
+    assert posts_to(bot.fake, "U0SUPA")  or posts_to(bot.fake, "C0SAFETY")
+
+
+@pytest.fixture
+def paced_bot(db_url, fake_slack):
+    org = org_from("hazard: {rate_limit: {max: 1000, window: 10m, exempt_levels: [1]}}")
+    b = start_bot(db_url, fake_slack, org, SAFESHIFT_CHANNEL_INTERVAL=0.25)
+    yield b
+    stop_bot(b)
+
+
+def test_the_level_1_page_goes_ahead_of_a_backlog_of_routine_posts(paced_bot):
+    bot, fake = paced_bot, paced_bot.fake
+    for i in range(30):
+        bot.report("U0AGENT1", level=3, category="equipment", description=f"loose screw {i}", location=f"desk {i}")
+    start = time.time()
+    status, answer = incident(bot, "U0AGENT2", kind="fire", description="smoke from the UPS")
+    assert time.time() - start < 3
+    number = incidents(bot)[0].number
+    fake.wait_for(lambda c: c.params.get("channel") == "C0SAFETY" and number in everything(c), timeout=10)
+    fake.wait_for(lambda c: c.params.get("channel") == "C0LEAD" and number in c.params.get("text", ""), timeout=10)
+    assert time.time() - start < 5
+    bot.drain(timeout=30)
+    order = [number in everything(c) for c in posts_to(fake, "C0SAFETY") if not c.params.get("thread_ts")]
+    after = len(order) - 1 - order.index(True)
+    assert after >= 15, f"only {after} routine cards were still queued behind the incident card"
+
+
+# --------------------------------------------------------------------------- the card
+def test_on_site_acknowledges_and_is_recorded_once(bot):
+    incident(bot, kind="customer_out_of_control", description="caller screaming")
+    r = incidents(bot)[0]
+    bot.drain()
+    bot.click("U0AGENT2", "incident_on_site", r.number)  # an agent may not
+    bot.click("U0SUPA", "incident_on_site", r.number)
+    bot.click("U0OFFICER", "incident_on_site", r.number)
+    bot.drain()
+    r = incidents(bot)[0]
+    assert r.on_site_by == "U0SUPA" and r.status == "acknowledged" and r.acknowledged_by == "U0SUPA"
+    with session_scope(bot.ctx.engine) as s:
+        actions = [e.action for e in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]
+    assert actions.count("on_site") == 1 and "refused_on_site" in actions
+    updates = [c for c in bot.fake.of("chat.update") if r.number in everything(c)]
+    assert "已到场" not in json.dumps(updates[-1].params["blocks"], ensure_ascii=False)  # the button is gone
+
+
+def test_raising_the_level_pages_again_and_lowering_does_not(bot):
+    fake = bot.fake
+    incident(bot, kind="complaint", description="caller getting angry")
+    r = incidents(bot)[0]
+    bot.drain()
+    assert not posts_to(fake, "U0HEAD")
+    bot.click("U0SUPA", "incident_change_level", r.number)
+    form = fake.of("views.open")[-1].params["view"]
+    assert form["callback_id"] == "incident_level"
+    status, answer = bot.submit("U0SUPA", {"level": 1, "reason": "he says he has a knife"}, callback_id="incident_level",
+                                private_metadata=json.dumps({"number": r.number}))
+    assert status == 200 and answer in ("", None) or answer.get("response_action") != "errors"
+    fake.wait_for(lambda c: all(posts_to(fake, u) for u in PAGED_ROLES) and posts_to(fake, "C0LEAD"), timeout=5)
+    assert "三级（一般）" in posts_to(fake, "U0HEAD")[0].params["text"]  # says it was raised from level 3
+    r2 = incidents(bot)[0]
+    assert r2.level == 1 and r2.respond_due_at <= r.respond_due_at
+    bot.drain()
+    thread = [c for c in posts_to(fake, "C0SAFETY") if c.params.get("thread_ts")]
+    assert any("<@U0HEAD>" in c.params["text"] for c in thread)  # @mentioned in the safety channel again
+    before = len(fake.of("chat.postMessage"))
+    bot.submit("U0SUPA", {"level": 2, "reason": None}, callback_id="incident_level",
+               private_metadata=json.dumps({"number": r.number}))
+    bot.drain()
+    assert incidents(bot)[0].level == 2
+    assert len(posts_to(fake, "U0HEAD")) == 1 and len(fake.of("chat.postMessage")) == before + 1  # a thread line only
+
+
+def test_an_agent_may_not_change_the_level(bot):
+    incident(bot, kind="complaint", description="x")
+    r = incidents(bot)[0]
+    status, answer = bot.submit("U0AGENT2", {"level": 1, "reason": None}, callback_id="incident_level",
+                                private_metadata=json.dumps({"number": r.number}))
+    assert answer["response_action"] == "errors" and "本次操作未生效" in answer["errors"]["level"]
+    assert incidents(bot)[0].level == 3
+
+
+def test_acknowledge_and_resolve_work_on_an_incident_card(bot):
+    incident(bot, kind="fire", description="smoke")
+    r = incidents(bot)[0]
+    bot.click("U0OFFICER", "hazard_ack", r.number)
+    bot.drain()
+    assert incidents(bot)[0].status == "acknowledged"
+    status, answer = bot.submit("U0OFFICER", {"note": "fire out, extinguisher used"}, callback_id="hazard_resolve",
+                                private_metadata=json.dumps({"number": r.number}))
+    bot.drain()
+    assert incidents(bot)[0].status == "resolved"
+
+
+# --------------------------------------------------------------------------- message shortcuts
+def shortcut(bot, callback_id, text="the caller is threatening me", user="U0AGENT2"):
+    payload = {
+        "type": "message_action", "callback_id": callback_id, "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"}, "api_app_id": "A1", "token": "legacy",
+        "trigger_id": f"trig-{uuid.uuid4().hex[:8]}", "action_ts": str(time.time()), "message_ts": "1700000000.123456",
+        "channel": {"id": "C0TEAMA", "name": "hotline-a"}, "response_url": "http://127.0.0.1:9/x",
+        "message": {"type": "message", "user": "U0AGENT1", "ts": "1700000000.123456", "text": text},
+        "is_enterprise_install": False,
+    }
+    return bot.interactive(payload)
+
+
+def test_report_as_incident_opens_the_form_prefilled_with_the_text_and_a_link(bot):
+    status, _ = shortcut(bot, "report_as_incident")
+    assert status == 200
+    view = bot.fake.of("views.open")[-1].params["view"]
+    link = "https://acme.slack.com/archives/C0TEAMA/p1700000000123456"
+    assert view["callback_id"] == "incident_report"
+    assert "the caller is threatening me" in json.dumps(view) and link in json.dumps(view)
+    incident(bot, "U0AGENT2", private_metadata=view["private_metadata"])
+    bot.drain()
+    r = incidents(bot)[0]
+    assert r.source_link == link
+    assert link in everything(posts_to(bot.fake, "C0SAFETY")[0])
+
+
+def test_report_as_hazard_opens_the_hazard_form_prefilled(bot):
+    shortcut(bot, "report_as_hazard", text="cable exposed near desk 4")
+    view = bot.fake.of("views.open")[-1].params["view"]
+    assert view["callback_id"] == "hazard_report"
+    dumped = json.dumps(view)
+    assert "cable exposed near desk 4" in dumped and "https://acme.slack.com/archives/C0TEAMA/p1700000000123456" in dumped

@@ -187,6 +187,12 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_sandbox(args) -> int:
+    from sandbox.run import main as sandbox_main  # kept apart: only this command loads the sandbox
+
+    return sandbox_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safeshift", description="SafeShift: the safety responsibility system in Slack")
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}",
@@ -215,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_digest)
     s = sub.add_parser("check", help="validate settings and the organisation file")
     s.set_defaults(func=cmd_check)
+    s = sub.add_parser("sandbox", help="try SafeShift without Slack: the real bot and a demo workspace in a web page")
+    s.add_argument("--port", type=int, default=8300, help="port of the page on 127.0.0.1 (default 8300; 0: any free)")
+    s.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="the demo organisation's language")
+    s.add_argument("--fast", action="store_true", help="a demo policy with minute-scale deadlines and escalations")
+    s.add_argument("--schema", default=None, help="Slack's Block Kit JSON schema (default ../shared/slack/…)")
+    s.set_defaults(func=cmd_sandbox)
     return p
 
 

@@ -1,0 +1,166 @@
+"""`safeshift sandbox`: the real bot, a Slack stand-in and a web page showing the demo workspace.
+
+The bot is built as `safeshift serve --http` builds it (`bot.cli.build_runtime`, `runtime.wsgi()` under
+waitress on 127.0.0.1) on a fresh SQLite file, with settings made here: a random signing secret, a
+sandbox bot token and SLACK_API_URL pointing at the stand-in. Nothing is read from `.env` or the
+environment's Slack settings, so a machine with no Slack app and no settings runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+
+from sandbox.checks import Checker
+from sandbox.people import People
+from sandbox.slack import FakeSlack
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("zh-CN", "en")
+MAX_BODY = 1024 * 1024  # as `safeshift serve`
+
+
+def demo_org(lang: str, fast: bool):
+    """The demo organisation (demo.yaml), in `lang`, with the fast policy when asked."""
+    from bot.policy import parse_org
+
+    data = yaml.safe_load((HERE / "demo.yaml").read_text(encoding="utf-8"))
+    data["locale"] = lang
+    if fast:
+        data["policy"] = yaml.safe_load((HERE / "fast.yaml").read_text(encoding="utf-8"))
+    return parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
+
+
+def workspace_names(org) -> tuple[dict, dict]:
+    """People and channels with the names the page shows (workspace.yaml; an id stands for a missing name)."""
+    names = yaml.safe_load((HERE / "workspace.yaml").read_text(encoding="utf-8"))
+    people = dict(names.get("people") or {})
+    channels = dict(names.get("channels") or {})
+    ids = set(org.people.model_dump().get("department_head", []))
+    for role_ids in org.people.model_dump().values():
+        ids |= set(role_ids or [])
+    for team in org.teams:
+        ids |= set(team.supervisors) | set(team.members)
+        channels.setdefault(team.channel, {"name": team.name.lower().replace(" ", "-")})
+    for user in sorted(ids - set(people)):
+        people[user] = {"name": user, "role": ""}
+    for key in ("safety", "leadership"):
+        channel = getattr(org.channels, key, None)
+        if channel:
+            channels.setdefault(channel, {"name": key})
+    return people, channels
+
+
+class Sandbox:
+    """Everything `safeshift sandbox` runs, startable from tests: `Sandbox(...).start()`, `.url`, `.stop()`."""
+
+    def __init__(self, *, port: int = 0, lang: str = "zh-CN", fast: bool = False, schema: str | None = None,
+                 db_dir: str | None = None, channel_interval: float | None = None):
+        if lang not in LANGS:
+            raise ValueError(f"--lang must be one of {', '.join(LANGS)}")
+        self.port, self.lang, self.fast = port, lang, fast
+        self.checker = Checker(schema)
+        self._tmp = None if db_dir else tempfile.TemporaryDirectory(prefix="safeshift-sandbox-")
+        self.db_path = Path(db_dir or self._tmp.name) / "sandbox.db"
+        self.channel_interval = channel_interval
+        self.org = demo_org(lang, fast)
+        self.slack = self.people = self.runtime = self.server = None
+
+    def start(self) -> "Sandbox":
+        from waitress import create_server
+
+        from bot.cli import build_runtime
+        from bot.manifest import build_manifest
+        from bot.settings import load_settings
+        from sandbox import web
+
+        people, channels = workspace_names(self.org)
+        token = f"xoxb-sandbox-{secrets.token_hex(12)}"
+        secret = secrets.token_hex(16)
+        self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
+                               checker=self.checker)
+        self.slack.extra_routes = web.routes(self)
+        settings = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": self.slack.url,
+                    "DATABASE_URL": f"sqlite:///{self.db_path}", "SAFESHIFT_CONFIG": str(HERE / "demo.yaml"),
+                    "SAFESHIFT_LOG_LEVEL": "WARNING"}
+        if self.channel_interval is not None:
+            settings["SAFESHIFT_CHANNEL_INTERVAL"] = self.channel_interval
+        self.settings = load_settings(_env_file=None, **settings)
+        self.runtime = build_runtime(self.settings, self.org, with_scheduler=True)
+        self.runtime.start_background()
+        self.server = create_server(self.runtime.wsgi(), host="127.0.0.1", port=0, threads=8,
+                                    max_request_body_size=MAX_BODY, ident="safeshift",
+                                    clear_untrusted_proxy_headers=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="sandbox-bot")
+        self._thread.start()
+        manifest = build_manifest(f"http://127.0.0.1:{self.server.effective_port}")
+        commands = [c["command"] for c in manifest["features"].get("slash_commands") or []]
+        events = list(manifest["settings"]["event_subscriptions"].get("bot_events") or [])
+        self.people = People(self.slack, f"http://127.0.0.1:{self.server.effective_port}/slack/events", secret,
+                             commands, events)
+        self.commands = commands
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:  # the socket map closes under the loop on stop
+            pass
+
+    @property
+    def url(self) -> str:
+        return self.slack.base + "/"
+
+    def stop(self) -> None:
+        if self.people is not None:
+            self.people.stop()
+        if self.server is not None:
+            self.server.close()
+        if self.runtime is not None:
+            self.runtime.stop()
+            self.runtime.engine.dispose()
+        if self.slack is not None:
+            self.slack.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def main(args) -> int:
+    """The `safeshift sandbox` command (bot/cli.py parses the arguments)."""
+    from bot.cli import configure_logging
+
+    level = os.environ.get("SAFESHIFT_LOG_LEVEL", "").strip().upper()
+    configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "WARNING")
+    for noisy in ("waitress", "slack_bolt.App"):  # start-up notes about our own in-process wiring
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema).start()
+    except OSError as exc:
+        print(f"safeshift: error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    check = "on" if box.checker.on else f"OFF ({box.checker.why_off})"
+    print(f"SafeShift sandbox: open {box.url} in your browser\n"
+          f"  language {box.lang}, {'fast demo policy (minute-scale deadlines)' if box.fast else 'the built-in policy'}, "
+          f"Block Kit validation {check}\n"
+          f"  the bot serves http://127.0.0.1:{box.server.effective_port}/slack/events; database {box.db_path} "
+          f"(removed on exit)\n  Ctrl-C stops it.", flush=True)
+    stop = threading.Event()
+    try:
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        box.stop()
+    print("SafeShift sandbox stopped", flush=True)
+    return 0

@@ -1,0 +1,300 @@
+"""The sandbox without a browser (#12): the Slack stand-in's workspace (edits in place, ephemerals and
+modals per person, the Home tab, what strict Slack refuses), Slack's side of the conversation signed
+for the real bot, the page's API, and `safeshift sandbox` as a command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from types import SimpleNamespace
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from sandbox.checks import Checker
+from sandbox.slack import FakeSlack
+from sandbox.web import snapshot
+
+TOKEN = "xoxb-sandbox-test"
+PEOPLE = {"U1": {"name": "Ann"}, "U2": {"name": "Bob"}}
+CHANNELS = {"C1": {"name": "safety"}}
+CARD = [{"type": "section", "text": {"type": "mrkdwn", "text": "*card*"}}]
+
+
+@pytest.fixture
+def strict():
+    fake = FakeSlack(strict=True, token=TOKEN, people=PEOPLE, channels=CHANNELS, checker=Checker())
+    yield fake
+    fake.close()
+
+
+def client(fake, token=TOKEN):
+    return WebClient(token=token, base_url=fake.url, retry_handlers=[])
+
+
+def seen_by(fake, user):
+    return snapshot(SimpleNamespace(slack=fake, commands=["/hazard"], checker=Checker(), lang="en", fast=False), user)
+
+
+def test_update_replaces_the_message_in_place_and_ephemerals_are_per_person(strict):
+    c = client(strict)
+    first = c.chat_postMessage(channel="C1", text="v1", blocks=CARD)
+    c.chat_postMessage(channel="C1", text="after")
+    c.chat_update(channel="C1", ts=first["ts"], text="v2", blocks=CARD)
+    assert [m["text"] for m in strict.messages["C1"]] == ["v2", "after"]
+    assert strict.messages["C1"][0]["edited"] is True
+    c.chat_postEphemeral(channel="C1", user="U1", text="only for Ann")
+    ann = [m["text"] for m in seen_by(strict, "U1")["messages"]["C1"]]
+    bob = [m["text"] for m in seen_by(strict, "U2")["messages"]["C1"]]
+    assert ann == ["v2", "after", "only for Ann"] and bob == ["v2", "after"]
+    dm = c.chat_postMessage(channel="U2", text="psst")
+    assert dm["channel"] == "D2" and [m["text"] for m in seen_by(strict, "U2")["messages"]["D2"]] == ["psst"]
+    assert "D2" not in seen_by(strict, "U1")["messages"]
+
+
+def test_modals_belong_to_the_person_whose_trigger_opened_them_and_home_tabs_to_their_person(strict):
+    c = client(strict)
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Form"},
+             "submit": {"type": "plain_text", "text": "Send"},
+             "blocks": [{"type": "input", "label": {"type": "plain_text", "text": "What"},
+                         "element": {"type": "plain_text_input"}}]}
+    opened = c.views_open(trigger_id=strict.issue_trigger("U1"), view=modal)["view"]
+    assert opened["blocks"][0]["block_id"] and opened["blocks"][0]["element"]["action_id"]  # as Slack fills them
+    assert seen_by(strict, "U1")["modal"]["id"] == opened["id"]
+    assert seen_by(strict, "U2")["modal"] is None
+    pushed = c.views_push(trigger_id=strict.issue_trigger("U1"), view=dict(modal, title={"type": "plain_text",
+                                                                                        "text": "Second"}))["view"]
+    assert seen_by(strict, "U1")["modal"]["id"] == pushed["id"] and seen_by(strict, "U1")["modal"]["depth"] == 2
+    c.views_update(view_id=pushed["id"], view=dict(modal, title={"type": "plain_text", "text": "Third"}))
+    assert seen_by(strict, "U1")["modal"]["view"]["title"]["text"] == "Third"
+    c.views_publish(user_id="U2", view={"type": "home", "blocks": CARD})
+    assert seen_by(strict, "U2")["home"]["blocks"][0]["text"]["text"] == "*card*"
+    assert seen_by(strict, "U1")["home"] is None
+    # a trigger lives 3 seconds, and only the stand-in's own triggers exist
+    old = strict.issue_trigger("U1")
+    strict.triggers[old] = ("U1", time.time() - 4)
+    for trigger, error in ((old, "expired_trigger_id"), ("made-up", "invalid_trigger_id")):
+        with pytest.raises(SlackApiError) as refused:
+            c.views_open(trigger_id=trigger, view=modal)
+        assert refused.value.response["error"] == error
+
+
+def test_strict_slack_refuses_what_slack_refuses_and_keeps_it_for_the_page(strict):
+    c = client(strict)
+    bad = [{"type": "section", "text": {"type": "mrkdwn", "text": ""}}]
+    cases = [(lambda: c.chat_postMessage(channel="C1", text="x", blocks=bad), "invalid_blocks"),
+             (lambda: c.chat_postMessage(channel="C404", text="x"), "channel_not_found"),
+             (lambda: c.chat_update(channel="C1", ts="1.0", text="x"), "message_not_found"),
+             (lambda: client(strict, "xoxb-wrong-token").chat_postMessage(channel="C1", text="x"), "invalid_auth"),
+             (lambda: c.views_publish(user_id="U1", view={"type": "home", "blocks": bad}), "invalid_arguments")]
+    for call, error in cases:
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == error
+    assert [p["errors"][0] for p in strict.problems] == [e for _, e in cases]
+    assert all(p["refused"] for p in strict.problems)
+    assert strict.messages.get("C1", []) == []  # nothing refused was shown as posted
+    with pytest.warns(UserWarning):  # accepted, with a warning: no text fallback
+        c.chat_postMessage(channel="C1", blocks=CARD)
+    assert "text" in strict.messages["C1"][0]["problems"][0]
+    assert seen_by(strict, "U1")["problem_count"] == len(cases)
+
+
+def test_the_lenient_stand_in_keeps_what_the_tests_rely_on():
+    fake = FakeSlack()
+    try:
+        c = client(fake, "xoxb-anything")
+        for i in range(5):
+            c.chat_postMessage(channel="C9", text=f"m{i}")
+        c.chat_update(channel="C9", ts="1.0", text="unknown ts")  # lenient: ok, nothing changes
+        page = c.conversations_history(channel="C9", limit=2)
+        seen = [m["text"] for m in page["messages"]]
+        while page["has_more"]:
+            page = c.conversations_history(channel="C9", limit=2, cursor=page["response_metadata"]["next_cursor"])
+            seen += [m["text"] for m in page["messages"]]
+        assert seen == ["m4", "m3", "m2", "m1", "m0"]
+        assert c.views_open(trigger_id="anything", view={"type": "modal", "title": {"type": "plain_text",
+                                                                                    "text": "x"}, "blocks": []})["ok"]
+        assert fake.problems == [] and len(fake.of("chat.postMessage")) == 5
+    finally:
+        fake.close()
+
+
+def test_validation_is_off_and_says_why_without_the_schema(tmp_path):
+    checker = Checker(tmp_path / "missing.schema.json")
+    assert not checker.on and "missing.schema.json" in checker.why_off
+    assert checker("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]}) == []
+    assert Checker().on  # ../shared/slack is there in this repository's layout
+    assert Checker()("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]})
+
+
+# ------------------------------------------------------------------ Slack's side, signed, against the real bot
+@pytest.fixture
+def box(tmp_path):
+    from sandbox.run import Sandbox
+
+    sb = Sandbox(port=0, lang="en", db_dir=str(tmp_path), channel_interval=0).start()
+    yield sb
+    sb.stop()
+
+
+def wait(predicate, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def report_state(level="2", category="electrical", description="cable across the aisle"):
+    return {"level": {"value": {"type": "radio_buttons", "selected_option": {"value": level}}},
+            "category": {"value": {"type": "static_select", "selected_option": {"value": category}}},
+            "description": {"value": {"type": "plain_text_input", "value": description}},
+            "location": {"value": {"type": "plain_text_input", "value": "aisle 2"}},
+            "suggestion": {"value": {"type": "plain_text_input", "value": None}},
+            "photos": {"value": {"type": "file_input", "files": []}}}
+
+
+def test_people_speak_to_the_real_bot_as_slack_does(box):
+    slack, people = box.slack, box.people
+    assert people.type("U0AGENT1", "C0TEAMA", "/hazard help") == {"ok": True}
+    assert "/hazard" in slack.ephemeral[-1]["text"] and slack.ephemeral[-1]["user"] == "U0AGENT1"
+    assert people.type("U0AGENT1", "C0TEAMA", "/nope")["error"] == "not_a_command"
+    assert slack.ephemeral[-1]["from"] == "USLACKBOT"
+    people.type("U0AGENT1", "C0TEAMA", "/hazard cable across the aisle")
+    view_id = slack.modals["U0AGENT1"][-1]
+    assert slack.views[view_id]["view"]["callback_id"] == "hazard_report"
+    assert people.submit("U0AGENT1", view_id, report_state(description=""))["errors"]  # inline errors, still open
+    assert slack.modals["U0AGENT1"] == [view_id]
+    assert people.submit("U0AGENT1", view_id, report_state()) == {"ok": True}
+    assert slack.views[slack.modals["U0AGENT1"][-1]]["view"].get("callback_id") != "hazard_report"  # confirmation
+    card = wait(lambda: [m for m in slack.messages.get("C0SAFETY", []) if m.get("blocks")])[0]
+    number = re.search(r"HZ-\d{4}-\d{5}", card["text"]).group(0)
+    ack = next(e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == "hazard_ack")
+    assert people.act("U0SUPA", {"channel": "C0SAFETY", "ts": card["ts"]},
+                      {"action_id": ack["action_id"], "block_id": "hazard_actions", "type": "button",
+                       "value": ack["value"]}) == {"ok": True}
+    wait(lambda: card.get("edited"))
+    people.say("U0SUPA", "C0SAFETY", "taped down", thread_ts=card["ts"])
+    assert people.idle()
+    people.type("U0SUPA", "C0SAFETY", f"/hazard status {number}")
+    status = slack.ephemeral[-1]
+    assert status["user"] == "U0SUPA" and "taped down" in json.dumps(status["blocks"], ensure_ascii=False)
+    people.open_home("U0SUPA")
+    wait(lambda: slack.homes.get("U0SUPA"))
+    assert slack.problems == []
+
+
+def test_a_request_the_bot_cannot_verify_is_flagged(box):
+    box.people.secret = "not-the-bots-secret"
+    assert box.people.type("U0AGENT1", "C0TEAMA", "/hazard help")["error"] == "dispatch_failed"
+    assert "HTTP 401" in box.slack.problems[-1]["errors"][0]
+    assert box.slack.ephemeral[-1]["from"] == "USLACKBOT"
+
+
+def http(url, data=None, headers=None, method=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def test_the_page_api_answers_only_its_own_page(box):
+    base = box.slack.base
+    status, headers, body = http(base + "/")
+    assert status == 200 and b"SafeShift sandbox" in body and "script-src 'self'" in headers["Content-Security-Policy"]
+    assert http(base + "/sandbox/state", headers={"Host": "evil.example"})[0] == 403
+    act = json.dumps({"do": "type", "as": "U0AGENT1", "channel": "C0TEAMA", "text": "hi"}).encode()
+    assert http(base + "/sandbox/act", act, {"Content-Type": "text/plain"})[0] == 415
+    assert http(base + "/sandbox/upload?name=a.png", b"x", {"Content-Type": "image/png"})[0] == 403
+    status, _, raw = http(base + "/sandbox/act", act, {"Content-Type": "application/json"})
+    assert status == 200 and json.loads(raw)["ok"]
+    for name, ctype, inline in (("a.png", "image/png", True), ("a.svg", "image/svg+xml", False)):
+        _, _, raw = http(base + f"/sandbox/upload?as=U0AGENT1&name={name}", b"<svg/>",
+                         {"Content-Type": ctype, "X-Sandbox": "1"})
+        f = json.loads(raw)["file"]
+        status, headers, _ = http(f["url_private"])
+        assert status == 200 and (headers["Content-Disposition"] == "inline") is inline
+        assert headers["Content-Type"] == (ctype if inline else "application/octet-stream")
+    assert json.loads(http(base + "/sandbox/wait?v=-5")[2])["version"] == box.slack.version
+
+
+def test_safeshift_sandbox_starts_with_no_settings_and_stops_cleanly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL"))}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", "--port", "0", "--lang", "en", "--fast"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line + proc.stderr.read()
+        status, _, body = http(url.group(0))
+        assert status == 200 and b"SafeShift sandbox" in body
+        db = re.search(r"database (\S+)", proc.stdout.readline() + proc.stdout.readline()).group(1)
+        assert os.path.exists(db)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "stopped" in out and not os.path.exists(db)
+    assert list(tmp_path.iterdir()) == []  # nothing left in the folder it ran in
+
+
+def test_events_are_signed_as_slack_signs_them_and_only_subscribed_ones_are_sent():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from slack_sdk.signature import SignatureVerifier
+
+    from sandbox.people import People
+
+    received: list[dict] = []
+    verifier = SignatureVerifier("s3cret")
+
+    class App(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = verifier.is_valid(body=body, timestamp=self.headers["X-Slack-Request-Timestamp"],
+                                   signature=self.headers["X-Slack-Signature"])
+            received.append({"valid": ok, "body": json.loads(body)})
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fake = FakeSlack(people={"U1": {"name": "Ann Lee"}}, channels={"C1": {"name": "safety"}})
+    people = People(fake, f"http://127.0.0.1:{server.server_address[1]}/slack/events", "s3cret", ["/hazard"],
+                    ["message.channels", "app_mention", "reaction_added"])
+    try:
+        ts = people.say("U1", "C1", "@SafeShift ask @Ann Lee about <b> & co")["ts"]
+        people.say("U1", "D1", "a DM: message.im is not subscribed")
+        people.react("U1", "C1", ts, "white_check_mark")
+        people.react("U1", "C1", ts, "white_check_mark")  # taken back: reaction_removed, not subscribed
+        assert people.idle()
+        events = [r["body"]["event"] for r in received]
+        assert all(r["valid"] for r in received) and all(r["body"]["event_id"].startswith("Ev") for r in received)
+        assert [e["type"] for e in events] == ["message", "app_mention", "reaction_added"]
+        assert events[0]["text"] == "<@UBOT> ask <@U1> about &lt;b&gt; &amp; co"
+        assert events[0]["channel_type"] == "channel" and events[1]["channel"] == "C1"
+        assert events[2]["item"] == {"type": "message", "channel": "C1", "ts": ts}
+        assert fake.find("C1", ts)["reactions"] == []
+    finally:
+        people.stop()
+        fake.close()
+        server.shutdown()

@@ -20,7 +20,7 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
-from bot.reports.kinds import PURPOSES, deadline, kind_of_report, still_relevant, what_key
+from bot.reports.kinds import PURPOSES, RECTIFICATION, deadline, kind_of_report, still_relevant, what_key
 from bot.worker import Worker
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert, buffer_mark, buffer_rollback, read_scope, session_scope
@@ -72,6 +72,8 @@ class Sweeper(Worker):
         self.batch = batch
 
     def run_once(self) -> int:
+        from bot.rectification import deadlines as rect_deadlines  # it writes timers with this module's rules
+
         ctx = self.ctx
         now = ctx.clock.now()
         fired = 0
@@ -93,15 +95,18 @@ class Sweeper(Worker):
             with s.no_autoflush:
                 for timer in timers:
                     report = reports.get(timer.report_id)
-                    if (report is None or not still_relevant(report, timer.purpose)
-                            or timer.step >= len(kind_of_report(ctx.org, report).ladder(timer.purpose))):
+                    rect = timer.purpose in RECTIFICATION  # a rectification item's: bot/rectification/deadlines.py
+                    if report is None or (not rect and (not still_relevant(report, timer.purpose)
+                                          or timer.step >= len(kind_of_report(ctx.org, report).ladder(timer.purpose)))):
                         # answered, grouped, or a rung the policy no longer has
                         timer.status, timer.fired_at = "cancelled", now
                         continue
                     timer.late = (now - timer.fire_at) > LATE_AFTER
                     mark = buffer_mark(s)
                     try:
-                        self._fire(s, report, timer, now)
+                        if (rect_deadlines.fire if rect else self._fire)(ctx, s, report, timer, now) is False:
+                            timer.status, timer.fired_at = "cancelled", now  # the item moved on
+                            continue
                     except Exception:  # noqa: BLE001 - one bad row must not stop every other notice
                         buffer_rollback(s, mark)
                         log.exception("timer %s of report %s could not fire; set aside", timer.id, report.id)
@@ -113,8 +118,7 @@ class Sweeper(Worker):
             ctx.wake()
         return fired
 
-    def _fire(self, s, report: Report, timer: Timer, now: dt.datetime) -> None:
-        ctx = self.ctx
+    def _fire(self, ctx, s, report: Report, timer: Timer, now: dt.datetime) -> None:
         from bot.present import level_name, mentions
         from bot.reports import notices
 

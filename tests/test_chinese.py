@@ -22,6 +22,7 @@ from bot import i18n
 from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
 from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
+from tests.chinese_rectification import rect_contexts, rect_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(p.name[: -len(".json.j2")] for p in (ROOT / "bot" / "templates").glob("*.json.j2"))
@@ -208,6 +209,7 @@ def samples(locale: str) -> dict:
                   old=pol["levels"][3]["name"][locale], new=pol["levels"][1]["name"][locale],
                   reason="客户称带了刀" if zh else "he says he has a knife", plan="火灾" if zh else "Fire",
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
+    values.update(rect_samples(locale))  # rectification (#11)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))
@@ -268,6 +270,7 @@ def template_context(name: str, locale: str) -> dict:
                              members=[{"number": v["number"], "line": t("thread.member_line"), "open": True}],
                              ids=SimpleNamespace(SEPARATE_ACTION="hazard_separate")),
         **incident_contexts(locale, v, t),
+        **rect_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]

@@ -1,0 +1,109 @@
+"""Rectification (整改) listeners: the hazard card's button, the item card's buttons, the step forms, `/risk`.
+
+Each reads the payload, calls one use case in `bot.rectification`, and answers: a form, or an ephemeral
+line when the step is refused or cannot be taken now.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import ids
+from bot.rectification import steps, work
+from bot.reports import transitions
+from bot.text import clean_text
+from handlers.common import metadata
+
+log = logging.getLogger("safeshift.handlers")
+
+NUMBER_MAX = 64  # a button value longer than any report number is not ours
+INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
+# Buttons that open a form (the step's name) and buttons that act at once.
+FORMS = {ids.RECT_PLAN_ACTION: "plan", ids.RECT_SEND_BACK_ACTION: "send_back", ids.RECT_EXTENSION_ACTION: "extension",
+         ids.RECT_COMPLETE_ACTION: "complete", ids.RECT_FAIL_ACTION: "verify_fail",
+         ids.RECT_REASSIGN_ACTION: "reassign"}
+# where each form's answer is shown when it is refused
+ERROR_BLOCK = {"assess": "likelihood", "plan": "measures", "send_back": "comment", "extension": "reason",
+               "complete": "completion", "verify_fail": "reason", "reassign": "assigned"}
+
+
+def _who_where(body: dict) -> tuple[str, str | None, str, str]:
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    action = (body.get("actions") or [{}])[0]
+    return user, channel, str(action.get("value") or "")[:NUMBER_MAX], str(action.get("action_id") or "")
+
+
+def values(view: dict) -> dict:
+    """{block_id: value} of a submitted form, whatever the element: option, date, user, files or text."""
+    out: dict = {}
+    state = ((view or {}).get("state") or {}).get("values") or {}
+    for block_id, actions in (state.items() if isinstance(state, dict) else []):
+        for element in (actions.values() if isinstance(actions, dict) else []):
+            if not isinstance(element, dict):
+                continue
+            option = element.get("selected_option")
+            for key in ("selected_date", "selected_user", "files", "value"):
+                if element.get(key) is not None:
+                    out[block_id] = element[key]
+            if isinstance(option, dict):
+                out[block_id] = option.get("value")
+    return out
+
+
+def _open(client, body, ctx, channel, user, outcome, form):
+    if not outcome.ok:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
+        return
+    try:
+        client.views_open(trigger_id=body.get("trigger_id"), view=form)
+    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
+        log.exception("views.open failed for a rectification form")
+
+
+def on_button(ack, body, client, context):
+    ack()
+    ctx, locale = context["safeshift"], context["locale"]
+    user, channel, number, action = _who_where(body)
+    if action == ids.RECT_START_ACTION:
+        return _open(client, body, ctx, channel, user, *steps.assess_form(ctx, number, user, locale))
+    if action in FORMS:
+        return _open(client, body, ctx, channel, user, *steps.form_for(ctx, number, user, FORMS[action], locale))
+    if action == ids.RECT_APPROVE_ACTION:
+        outcome = steps.decide_plan(ctx, number, user, True, locale=locale)
+    elif action in (ids.RECT_EXT_APPROVE_ACTION, ids.RECT_EXT_DENY_ACTION):
+        outcome = work.decide_extension(ctx, number, user, action == ids.RECT_EXT_APPROVE_ACTION, locale)
+    elif action == ids.RECT_PASS_ACTION:
+        outcome = work.verify(ctx, number, user, True, locale=locale)
+    else:
+        return
+    if outcome.message:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
+
+
+def submit_step(ack, body, view, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    user = (body.get("user") or {}).get("id", "")
+    meta = metadata(view)
+    number, step = str(meta.get("number", ""))[:NUMBER_MAX], str(meta.get("step", ""))
+    v = values(view)
+    if step == "assess":
+        outcome = steps.assess(ctx, number, user, v.get("likelihood"), v.get("impact"), locale)
+    elif step == "plan":
+        outcome = steps.submit_plan(ctx, number, user, v, locale)
+    elif step == "send_back":
+        outcome = steps.decide_plan(ctx, number, user, False, v.get("comment"), locale)
+    elif step == "extension":
+        outcome = work.request_extension(ctx, number, user, v.get("reason"), v.get("new_date"), locale)
+    elif step == "complete":
+        outcome = work.complete(ctx, number, user, v.get("completion"), v.get("photos"), locale)
+    elif step == "verify_fail":
+        outcome = work.verify(ctx, number, user, False, v.get("reason"), locale)
+    elif step == "reassign":
+        outcome = steps.reassign(ctx, number, user, v.get("accountable"), v.get("assigned"), locale)
+    else:
+        return ack()
+    if not outcome.ok:
+        return ack(response_action="errors", errors={ERROR_BLOCK[step]: str(outcome.message)[:INLINE_ERROR_MAX]})
+    return ack()
+

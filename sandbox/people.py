@@ -42,9 +42,10 @@ class People:
     """Slack's side of the conversation with the bot at `bot_url` (its /slack/events)."""
 
     def __init__(self, slack: FakeSlack, bot_url: str, signing_secret: str, commands: list[str],
-                 bot_events: list[str]):
+                 bot_events: list[str], shortcuts: list[dict] | None = None):
         self.slack, self.bot_url, self.secret = slack, bot_url, signing_secret
         self.commands = list(commands)
+        self.shortcuts = list(shortcuts or [])  # the manifest's: {name, type: message|global, callback_id}
         self.bot_events = set(bot_events)
         self._events: queue.Queue = queue.Queue()  # delivered one by one, in order, like Slack's event stream
         self._worker = threading.Thread(target=self._deliver_events, daemon=True, name="sandbox-events")
@@ -271,6 +272,26 @@ class People:
             if message is not None:
                 payload["message"] = {k: v for k, v in message.items() if k != "problems" and v is not None}
         status, _answer = self._interactive(payload, f"click {action.get('action_id')}")
+        return {"ok": status == 200}
+
+    def shortcut(self, user: str, callback_id: str, channel: str | None = None, ts: str | None = None) -> dict:
+        """A shortcut of the manifest: a message shortcut on the message (channel, ts), or a global one."""
+        known = next((s for s in self.shortcuts if s.get("callback_id") == callback_id), None)
+        if known is None:
+            return {"ok": False, "error": "no_such_shortcut"}
+        payload = {"type": "shortcut", "callback_id": callback_id, "team": {"id": TEAM, "domain": "sandbox"},
+                   "user": self._user(user), "api_app_id": APP_ID, "token": "sandbox",
+                   "trigger_id": self.slack.issue_trigger(user), "action_ts": f"{time.time():.6f}",
+                   "is_enterprise_install": False}
+        if known.get("type") == "message":
+            message = self.slack.find(channel or "", ts)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            payload.update(type="message_action", message_ts=ts,
+                           channel={"id": channel, "name": (self.slack.channels.get(channel) or {}).get("name", "")},
+                           message={k: v for k, v in message.items() if k not in ("problems", "seq") and v is not None},
+                           response_url=f"{self.slack.base}/sandbox/respond/{channel}/{user}")
+        status, _answer = self._interactive(payload, f"shortcut {callback_id}")
         return {"ok": status == 200}
 
     def submit(self, user: str, view_id: str, state: dict) -> dict:

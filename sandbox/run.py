@@ -103,8 +103,9 @@ class Sandbox:
         manifest = build_manifest(f"http://127.0.0.1:{self.server.effective_port}")
         commands = [c["command"] for c in manifest["features"].get("slash_commands") or []]
         events = list(manifest["settings"]["event_subscriptions"].get("bot_events") or [])
+        self.shortcuts = list(manifest["features"].get("shortcuts") or [])
         self.people = People(self.slack, f"http://127.0.0.1:{self.server.effective_port}/slack/events", secret,
-                             commands, events)
+                             commands, events, self.shortcuts)
         self.commands = commands
         return self
 

@@ -3,7 +3,8 @@
 GET  /                     the page (static/index.html, app.js, style.css: no build step)
 GET  /sandbox/state?as=U…  the workspace as that person sees it (their ephemerals, modal and Home tab)
 GET  /sandbox/wait?v=N     long poll: answers as soon as the workspace changes from version N (or after 20 s)
-POST /sandbox/act          {"do": "type" | "action" | "submit" | "close" | "home" | "react", "as": U…, …}
+POST /sandbox/act          {"do": "type" | "action" | "submit" | "close" | "home" | "react" | "shortcut",
+                           "as": U…, …}
 POST /sandbox/upload?name= a file picked in a modal's file input: becomes a Slack file (F…)
 GET  /files/F…/name        a file's bytes (images inline; anything else as a download)
 POST /sandbox/respond/C…/U… a command's response_url
@@ -80,6 +81,7 @@ def snapshot(box, me: str) -> dict:
         return {
             "version": slack.version, "me": me, "bot": {"id": "UBOT", "name": "SafeShift"},
             "people": people, "channels": channels, "messages": messages, "commands": box.commands,
+            "shortcuts": [{k: s.get(k) for k in ("name", "type", "callback_id")} for s in box.shortcuts],
             "modal": {"id": modal["id"], "view": modal["view"], "errors": modal["errors"], "depth": len(stack)}
             if modal else None,
             "home": home["view"] if home else None,
@@ -147,6 +149,8 @@ def _act(box, body: dict) -> dict:
         return people.submit(me, str(body.get("view_id") or ""), body.get("state") or {})
     if kind == "close":
         return people.close_view(me, str(body.get("view_id") or ""))
+    if kind == "shortcut":
+        return people.shortcut(me, str(body.get("callback_id") or ""), body.get("channel"), body.get("ts"))
     if kind == "react":
         return people.react(me, str(body.get("channel") or ""), str(body.get("ts") or ""), str(body.get("name") or ""))
     if kind == "home":

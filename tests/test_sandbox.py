@@ -41,7 +41,8 @@ def client(fake, token=TOKEN):
 
 
 def seen_by(fake, user):
-    return snapshot(SimpleNamespace(slack=fake, commands=["/hazard"], checker=Checker(), lang="en", fast=False), user)
+    return snapshot(SimpleNamespace(slack=fake, commands=["/hazard"], shortcuts=[], checker=Checker(), lang="en",
+                                    fast=False), user)
 
 
 def test_update_replaces_the_message_in_place_and_ephemerals_are_per_person(strict):
@@ -298,3 +299,31 @@ def test_events_are_signed_as_slack_signs_them_and_only_subscribed_ones_are_sent
         people.stop()
         fake.close()
         server.shutdown()
+
+
+def test_a_message_shortcut_of_the_manifest_reaches_the_bot_with_its_message(box):
+    slack, people = box.slack, box.people
+    shortcut = next((s for s in box.shortcuts if s["type"] == "message"), None)
+    if shortcut is None:
+        pytest.skip("the app's manifest has no message shortcut")
+    ts = people.say("U0AGENT1", "C0TEAMA", "the fire door on floor 3 is blocked")["ts"]
+    assert people.shortcut("U0AGENT1", "no_such_thing", "C0TEAMA", ts)["error"] == "no_such_shortcut"
+    assert people.shortcut("U0AGENT1", shortcut["callback_id"], "C0TEAMA", ts) == {"ok": True}
+    modal = slack.views[wait(lambda: slack.modals.get("U0AGENT1"))[-1]]["view"]
+    assert "fire door on floor 3" in json.dumps(modal, ensure_ascii=False)
+    assert slack.problems == []
+
+
+def test_fast_and_lang_pick_the_demo_policy_and_language():
+    from sandbox.run import demo_org, workspace_names
+
+    fast, slow = demo_org("en", True), demo_org("zh-CN", False)
+    assert (fast.locale, slow.locale) == ("en", "zh-CN")
+    assert fast.policy.hazard.levels[2].respond_within.seconds <= 5 * 60  # a ladder watched in minutes
+    assert slow.policy.hazard.levels[2].respond_within.seconds == 30 * 60  # the built-in policy
+    assert [r.after.seconds for r in fast.policy.escalation.acknowledge][-1] <= 5 * 60
+    people, channels = workspace_names(slow)
+    roles = " ".join(p["role"] for p in people.values())
+    for role in ("agent", "supervisor", "safety officer", "department head"):
+        assert role in roles
+    assert {"safety", "leadership", "hotline-a", "hotline-b"} <= {c["name"] for c in channels.values()}

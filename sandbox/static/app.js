@@ -387,6 +387,17 @@ function reactionsNode(m, channel) {
   REACTIONS.forEach((name) => { const o = el("option", null, (EMOJI[name] || "") + " :" + name + ":"); o.value = name; add.appendChild(o); });
   add.addEventListener("change", () => { if (add.value) react(add.value); });
   bar.appendChild(add);
+  const shortcuts = S.state.shortcuts.filter((x) => x.type === "message");
+  if (shortcuts.length) { // the message's "More actions" menu: the app's message shortcuts
+    const more = el("select", "more-actions");
+    more.setAttribute("aria-label", "More actions");
+    more.appendChild(el("option", null, "⋯")).value = "";
+    shortcuts.forEach((x) => { const o = el("option", null, x.name); o.value = x.callback_id; more.appendChild(o); });
+    more.addEventListener("change", () => {
+      if (more.value) act({do: "shortcut", callback_id: more.value, channel, ts: m.ts}).then(refresh);
+    });
+    bar.appendChild(more);
+  }
   return bar;
 }
 
@@ -410,6 +421,14 @@ function drawSide() {
       const li = el("li"); li.appendChild(a); ul.appendChild(li);
     });
   }
+  const globals = $("shortcuts");
+  globals.textContent = "";
+  S.state.shortcuts.filter((x) => x.type === "global").forEach((x) => {
+    const b = el("button", "shortcut", "⚡ " + x.name);
+    b.type = "button";
+    b.addEventListener("click", () => act({do: "shortcut", callback_id: x.callback_id}).then(refresh));
+    const li = el("li"); li.appendChild(b); globals.appendChild(li);
+  });
   $("nav-home").classList.toggle("active", S.view.kind === "home");
   $("nav-problems").classList.toggle("active", S.view.kind === "problems");
   const count = $("problem-count");

@@ -130,6 +130,14 @@ def test_a_supervisors_reply_acknowledges_an_agents_does_not_and_a_second_change
                                                         "cable taped down", "thanks"]
 
 
+def test_the_reporters_own_reply_adds_to_the_report_and_does_not_answer_it(bot):
+    report, card = _report(bot, "U0SUPA")  # a supervisor reports in their own team
+    reply(bot, card, "U0SUPA", "photo of the socket attached")
+    assert _get(bot, report.number).status == "open" and not thread_lines(bot, card)
+    reply(bot, card, "U0OFFICER", "seen, coming")  # the safety officer answers it
+    assert _get(bot, report.number).acknowledged_by == "U0OFFICER"
+
+
 def test_replies_do_not_acknowledge_when_the_policy_says_so(db_url, fake_slack):
     bot = start_bot(db_url, fake_slack, org_from("thread: {acknowledge_by_reply: false}"))
     try:

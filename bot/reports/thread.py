@@ -7,7 +7,8 @@ the record, the audit rows and the outbox rows.
 
 The rules:
 * a reply in the thread of an open report, by someone who may acknowledge it, acknowledges it (policy
-  `thread.acknowledge_by_reply`); anyone else's reply only joins the timeline, without a word back;
+  `thread.acknowledge_by_reply`); anyone else's reply only joins the timeline, without a word back, and so
+  does the reporter's own (a supervisor adding details to what they reported has not answered it);
 * a reaction named in `thread.acknowledge_reactions` on the card, by someone who may acknowledge, acknowledges it;
   anyone else's is written to the operation log and otherwise ignored; removing a reaction changes nothing;
 * a message that mentions the bot is a command (`app_mention`): it acts once, as its words say. Slack also
@@ -20,6 +21,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import i18n
@@ -105,6 +107,13 @@ def _may_acknowledge(ctx, report: Report, user_id: str) -> bool:
     return report.status == "open" and ctx.directory.allowed(user_id, "acknowledge", report.team)
 
 
+def _reported_by(s, lead: Report, user_id: str) -> bool:
+    """Did `user_id` file this report (or one that joined it)? Their replies add to it (the form says the rest can
+    follow in the thread); they do not answer it. The button still acknowledges for them."""
+    return s.execute(select(Report.id).where(or_(Report.id == lead.id, Report.group_id == lead.id),
+                                             Report.reporter_id == user_id).limit(1)).first() is not None
+
+
 # --------------------------------------------------------------------------- replies
 def on_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str, user_id: str, text: str,
              mentions_bot: bool) -> bool:
@@ -119,8 +128,8 @@ def on_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str
             if card is None:
                 return False
             report = _acted_on(s, card)
-            if not mentions_bot and ctx.org.policy.thread.acknowledge_by_reply and _may_acknowledge(ctx, report,
-                                                                                                      user_id):
+            if (not mentions_bot and ctx.org.policy.thread.acknowledge_by_reply
+                    and _may_acknowledge(ctx, report, user_id) and not _reported_by(s, report, user_id)):
                 transitions.acknowledge(ctx, report.number, user_id, ctx.org.locale, via="reply", at=at, session=s)
     except IntegrityError:
         return False

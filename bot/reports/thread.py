@@ -185,7 +185,7 @@ def on_mention(ctx, *, event_id: str | None, channel: str, thread_ts: str | None
                                   thread_ts=thread_ts or None)
                 return
             report = _acted_on(s, card)
-            answer = _carry_out(ctx, s, command, report, user_id, locale, at, bot_user_id)
+            answer = _carry_out(ctx, s, command, report, user_id, locale, at)
             if answer:
                 notices.ephemeral(ctx, s, channel, user_id, answer, thread_ts=thread_ts)
     except IntegrityError:
@@ -193,8 +193,8 @@ def on_mention(ctx, *, event_id: str | None, channel: str, thread_ts: str | None
     ctx.wake()
 
 
-def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: str, at: dt.datetime,
-               bot_user_id: str | None) -> Mrkdwn | None:
+def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: str,
+               at: dt.datetime) -> Mrkdwn | None:
     """Do what the command says. Returns what only the person should see (a refusal, a usage hint), if anything."""
     number = report.number
     if command.name == "acknowledge":

@@ -35,6 +35,12 @@ INCIDENT_REASON_BLOCK = "reason"
 # message shortcuts: turn a colleague's message into a report in two clicks
 INCIDENT_SHORTCUT = "report_as_incident"
 HAZARD_SHORTCUT = "report_as_hazard"
+# after the event: special report, investigation (with corrective actions), post-mortem summary
+INCIDENT_SPECIAL_ACTION = "incident_special_report"
+INCIDENT_INVESTIGATE_ACTION = "incident_investigate"
+INCIDENT_POSTMORTEM_ACTION = "incident_postmortem"
+INCIDENT_TASKS_BLOCK = "incident_tasks"
+INCIDENT_TASK_VIEW = "incident_task"  # every after-the-event form; its private_metadata names the task
 
 # rectification (整改, §4.3) and the risk register (§4.1) (#11); a button's value is the hazard's number
 RECT_START_ACTION = "rect_start"  # on the hazard card: assess the risk, start the loop

@@ -56,3 +56,16 @@ def level_form(ctx, report, locale: str) -> dict:
                      category=k.category_name(report.category, locale), status=status_label(report, locale))
     return render("incident_level_modal", locale, summary=summary, levels=_levels(k, locale),
                   reason_max=k.section.suggestion_max, private_metadata=json.dumps({"number": report.number}))
+
+
+def task_form(ctx, report, task: str, locale: str) -> dict:
+    """The form of an after-the-event task: special report, investigation (with corrective actions), post-mortem."""
+    from bot.reports.followups import CORRECTIVE_ROWS
+
+    org = ctx.org
+    k = kind(org, KIND)
+    summary = i18n.t(locale, "commands.status_title", number=report.number, level=level_name(org, report, locale),
+                     category=k.category_name(report.category, locale), status=status_label(report, locale))
+    return render("incident_task_modal", locale, task=task, summary=summary, text_max=k.section.suggestion_max,
+                  rows=list(range(1, CORRECTIVE_ROWS + 1)),
+                  private_metadata=json.dumps({"number": report.number, "task": task}))

@@ -54,8 +54,33 @@ def incident_card(ctx, s, report, now: dt.datetime) -> dict:
         show_on_site=report.status != "resolved" and report.on_site_at is None,
         value=report.number,
     )
+    values.update(_after_the_event(ctx, s, report, locale))
     blocks = render("incident_card", locale, **values)
     text = i18n.t(locale, "incident.card.fallback", number=report.number, level=level, kind=values["kind"],
                   location=values["location"][:200], status=values["status"], people=people)
     return {"channel": org.channels.safety, "text": text, "blocks": blocks, "unfurl_links": False,
             "unfurl_media": False}
+
+
+def _after_the_event(ctx, s, report, locale: str) -> dict:
+    """The card's after-the-event part: a line per task done or due, a button per task waiting."""
+    from bot import ids
+    from bot.reports.followups import corrective_actions, pending
+
+    tz = ctx.org.tz
+    buttons = {"special_report": ids.INCIDENT_SPECIAL_ACTION, "investigation": ids.INCIDENT_INVESTIGATE_ACTION,
+               "postmortem": ids.INCIDENT_POSTMORTEM_ACTION}
+    waiting = pending(ctx, report)
+    lines = []
+    for task in ("special_report", "investigation", "postmortem"):
+        done_at = getattr(report, f"{task}_at")
+        due_at = getattr(report, f"{task}_due_at", None)
+        if done_at is not None:
+            n = len(corrective_actions(ctx, report.id, s)) if task == "investigation" else 0
+            lines.append(i18n.t(locale, f"incident.task.{task}_done_line", who=mention(getattr(report, f"{task}_by")),
+                                when=fmt_time(done_at, tz), n=n))
+        elif due_at is not None:
+            lines.append(i18n.t(locale, "incident.task.due_line", what=i18n.tp(locale, f"incident.task.{task}_title"),
+                                due=fmt_time(due_at, tz)))
+    return {"task_lines": lines,
+            "tasks": [{"action_id": buttons[t], "label": i18n.tp(locale, f"incident.task.{t}_title")} for t in waiting]}

@@ -27,6 +27,10 @@ def register(app, ctx) -> None:
     app.view(ids.INCIDENT_LEVEL_VIEW)(incidents.submit_level)
     app.action(ids.INCIDENT_ON_SITE_ACTION)(incidents.on_site)
     app.action(ids.INCIDENT_LEVEL_ACTION)(incidents.change_level)
+    app.action(ids.INCIDENT_SPECIAL_ACTION)(incidents.special_report)
+    app.action(ids.INCIDENT_INVESTIGATE_ACTION)(incidents.investigate)
+    app.action(ids.INCIDENT_POSTMORTEM_ACTION)(incidents.postmortem)
+    app.view(ids.INCIDENT_TASK_VIEW)(incidents.submit_task)
     app.message_shortcut(ids.INCIDENT_SHORTCUT)(incidents.incident_shortcut)
     app.message_shortcut(ids.HAZARD_SHORTCUT)(incidents.hazard_shortcut)
     for action_id in ids.RECT_ACTIONS:  # rectification (#11): the hazard card's button and the item card's

@@ -21,6 +21,10 @@ def view_values(view: dict) -> dict:
             if kind in ("radio_buttons", "static_select"):
                 option = element.get("selected_option") or {}
                 out[block_id] = option.get("value") if isinstance(option, dict) else None
+            elif kind == "users_select":
+                out[block_id] = element.get("selected_user")
+            elif kind == "datepicker":
+                out[block_id] = element.get("selected_date")
             elif kind == "file_input":
                 out[block_id] = element.get("files") or []
             else:

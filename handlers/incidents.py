@@ -7,7 +7,7 @@ import logging
 import re
 
 from bot import forms, i18n, ids, incident_forms, plans
-from bot.reports import incidents, transitions
+from bot.reports import followups, incidents, transitions
 from bot.reports.kinds import kind
 from bot.text import clean_text
 from handlers.common import metadata, view_values
@@ -136,3 +136,38 @@ def hazard_shortcut(ack, body, client, context):
     description = "\n".join(x for x in (text, link) if x)  # the hazard form has no link field: the link rides along
     _open(client, body.get("trigger_id"), forms.report_form(ctx, locale, description, {"channel": channel}),
           "the hazard form")
+
+
+def _task_button(task: str):
+    def open_task(ack, body, client, context):
+        ack()
+        ctx, locale = context["safeshift"], context["locale"]
+        user, channel, number = _who_where(body)
+        check = followups.can_do(ctx, number, user, task, locale)
+        if not check.ok:
+            transitions.ephemeral(ctx, channel, user, check.message)
+            return
+        _open(client, body.get("trigger_id"), incident_forms.task_form(ctx, check.report, task, locale), task)
+
+    open_task.__name__ = f"open_{task}"
+    return open_task
+
+
+special_report = _task_button("special_report")
+investigate = _task_button("investigation")
+postmortem = _task_button("postmortem")
+
+
+def submit_task(ack, body, view, context):
+    ctx = context["safeshift"]
+    user = (body.get("user") or {}).get("id", "")
+    meta = metadata(view)
+    task = str(meta.get("task", ""))
+    outcome, errors = followups.submit(ctx, str(meta.get("number", "")), user, task, view_values(view),
+                                       context["locale"])
+    if errors:
+        return ack(response_action="errors", errors={k: v[:INLINE_ERROR_MAX] for k, v in errors.items()})
+    if not outcome.ok:
+        block = "course" if task == "investigation" else "text"
+        return ack(response_action="errors", errors={block: str(outcome.message)[:INLINE_ERROR_MAX]})
+    return ack()

@@ -149,7 +149,12 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
                               source_link=v["url"], text_max=2800, on_site_line=t("incident.card.on_site_line"),
                               acked_line=t("card.acked_line"), resolved_line=t("card.resolved_line"),
                               overdue_line=t("card.overdue_line"), unknown_reporter=True, show_ack=True,
-                              show_open=True, show_on_site=True, value=v["number"]),
+                              show_open=True, show_on_site=True, value=v["number"],
+                              task_lines=[t("incident.task.investigation_done_line"), t("incident.task.due_line")],
+                              tasks=[{"action_id": "incident_postmortem",
+                                      "label": i18n.tp(locale, "incident.task.postmortem_title")}]),
+        "incident_task_modal": dict(private_metadata="{}", summary=t("commands.status_title"), task="investigation",
+                                    text_max=2000, rows=[1, 2, 3]),
         "incident_modal": dict(private_metadata="{}", kinds=kinds, levels=levels, description=v["description"],
                                description_max=2000, location_max=200, affected_max=500, actions_max=2000,
                                source_link=v["url"]),
@@ -208,6 +213,8 @@ def samples(locale: str) -> dict:
     values.update(kind=inc["categories"]["customer_threat"][locale], people=people, raised=level,
                   old=pol["levels"][3]["name"][locale], new=pol["levels"][1]["name"][locale],
                   reason="客户称带了刀" if zh else "he says he has a knife", plan="火灾" if zh else "Fire",
+                  course="客户在电话中威胁" if zh else "the caller threatened", cause="情绪失控" if zh else "anger",
+                  responsibility="无" if zh else "none", actions=Mrkdwn("• x"),
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values.update(rect_samples(locale))  # rectification (#11)
     values["parts"] = Mrkdwn(" · ".join(

@@ -184,11 +184,12 @@ def test_raising_the_level_pages_again_and_lowering_does_not(bot):
     thread = [c for c in posts_to(fake, "C0SAFETY") if c.params.get("thread_ts")]
     assert any("<@U0HEAD>" in c.params["text"] for c in thread)  # @mentioned in the safety channel again
     before = len(fake.of("chat.postMessage"))
+    head_before = len(posts_to(fake, "U0HEAD"))
     bot.submit("U0SUPA", {"level": 2, "reason": None}, callback_id="incident_level",
                private_metadata=json.dumps({"number": r.number}))
     bot.drain()
     assert incidents(bot)[0].level == 2
-    assert len(posts_to(fake, "U0HEAD")) == 1 and len(fake.of("chat.postMessage")) == before + 1  # a thread line only
+    assert len(posts_to(fake, "U0HEAD")) == head_before and len(fake.of("chat.postMessage")) == before + 1  # a line
 
 
 def test_an_agent_may_not_change_the_level(bot):
@@ -245,3 +246,119 @@ def test_report_as_hazard_opens_the_hazard_form_prefilled(bot):
     assert view["callback_id"] == "hazard_report"
     dumped = json.dumps(view)
     assert "cable exposed near desk 4" in dumped and "https://acme.slack.com/archives/C0TEAMA/p1700000000123456" in dumped
+
+
+# --------------------------------------------------------------------------- after the event
+FAST = """
+incident:
+  special_report: {levels: [1], owner: [department_head], due_within: 2s}
+  investigation: {levels: [1, 2], owner: [safety_officer], due_within: 3s}
+  escalation:
+    special_report:
+      - {after: 0s, notify: [department_head], via: [thread, dm]}
+      - {after: 1s, notify: [leadership_channel], via: [thread, channel]}
+    investigation:
+      - {after: 0s, notify: [safety_officer], via: [thread, dm]}
+      - {after: 1s, notify: [department_head, leadership_channel], via: [dm, channel]}
+"""
+
+
+@pytest.fixture
+def fast_bot(db_url, fake_slack):
+    b = start_bot(db_url, fake_slack, org_from(FAST))
+    yield b
+    stop_bot(b)
+
+
+def task(bot, user, number, name, values: dict):
+    state = {}
+    for block, v in values.items():
+        if block.startswith("owner_"):
+            state[block] = {"value": {"type": "users_select", "selected_user": v}}
+        elif block.startswith("due_"):
+            state[block] = {"value": {"type": "datepicker", "selected_date": v}}
+        else:
+            state[block] = {"value": {"type": "plain_text_input", "value": v}}
+    payload = {
+        "type": "view_submission", "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-1",
+        "view": {"id": f"V{uuid.uuid4().hex[:10].upper()}", "team_id": "T1", "type": "modal",
+                 "callback_id": "incident_task", "private_metadata": json.dumps({"number": number, "task": name}),
+                 "hash": "h1", "blocks": [], "title": {"type": "plain_text", "text": "x"},
+                 "state": {"values": state}, "app_id": "A1", "bot_id": "BBOT"},
+        "response_urls": [], "is_enterprise_install": False,
+    }
+    return bot.interactive(payload)
+
+
+def texts_to(fake, channel):
+    return [c.params.get("text", "") for c in posts_to(fake, channel)]
+
+
+def test_the_special_report_and_the_investigation_fall_due_and_escalate(fast_bot):
+    bot, fake = fast_bot, fast_bot.fake
+    incident(bot, kind="fire", description="smoke in row 3")
+    r = incidents(bot)[0]
+    assert r.special_report_due_at is not None and r.investigation_due_at is not None
+    fake.wait_for(lambda c: any("专项报告" in t and "§3.2.2" in t for t in texts_to(fake, "U0HEAD"))
+                  and any("事件调查" in t for t in texts_to(fake, "U0OFFICER")), timeout=5)  # the owners are told
+    fake.wait_for(lambda c: any("尚未提交专项报告" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
+    fake.wait_for(lambda c: any("尚未完成事件调查" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
+    head = [c for c in posts_to(fake, "U0HEAD") if "尚未提交专项报告" in c.params["text"]]
+    officer = [c for c in posts_to(fake, "U0OFFICER") if "尚未完成事件调查" in c.params["text"]]
+    assert len(head) == 1 and len(officer) == 1
+    assert head[0].at >= r.special_report_due_at.timestamp() - 0.01  # not before it falls due
+    assert officer[0].at >= r.investigation_due_at.timestamp() - 0.01
+    assert any("尚未完成事件调查" in t for t in texts_to(fake, "U0HEAD"))  # the investigation's second rung
+
+
+def test_a_special_report_in_time_stops_its_ladder_and_goes_to_the_leadership_channel(fast_bot):
+    bot, fake = fast_bot, fast_bot.fake
+    incident(bot, kind="customer_threat", description="knife at the counter")
+    r = incidents(bot)[0]
+    status, answer = task(bot, "U0AGENT1", r.number, "special_report", {"text": "x"})
+    assert answer["response_action"] == "errors"  # an agent may not
+    status, answer = task(bot, "U0HEAD", r.number, "special_report", {"text": "持刀客户已被带离，无人受伤"})
+    assert status == 200 and not answer
+    fake.wait_for(lambda c: any("持刀客户已被带离" in t for t in texts_to(fake, "C0LEAD")), timeout=5)
+    time.sleep(3.5)
+    assert not any("尚未提交专项报告" in t for t in texts_to(fake, "U0HEAD") + texts_to(fake, "C0LEAD"))
+    assert incidents(bot)[0].special_report == "持刀客户已被带离，无人受伤"
+    status, answer = task(bot, "U0HEAD", r.number, "special_report", {"text": "again"})
+    assert answer["response_action"] == "errors"  # once
+
+
+def test_corrective_actions_become_tracked_items_and_the_post_mortem_follows(bot):
+    from storage.models import CorrectiveAction
+
+    fake = bot.fake
+    incident(bot, kind="personal_injury", description="agent tripped over a cable")
+    r = incidents(bot)[0]
+    base = {"course": "坐席12旁电源线绊倒客服专员", "cause": "电源线未固定", "responsibility": "后勤未按月检查"}
+    status, answer = task(bot, "U0OFFICER", r.number, "investigation",
+                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1="2099-01-31",
+                               action_2="每月检查线缆"))
+    assert answer["response_action"] == "errors" and "owner_2" in answer["errors"]  # an action needs an owner
+    status, answer = task(bot, "U0OFFICER", r.number, "investigation",
+                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1="2099-01-31",
+                               action_2="每月检查线缆", owner_2="U0IT"))
+    assert status == 200 and not answer
+    with session_scope(bot.ctx.engine) as s:
+        items = list(s.execute(select(CorrectiveAction).order_by(CorrectiveAction.id)).scalars())
+    assert [(i.description, i.owner, i.status) for i in items] == [
+        ("固定全部电源线", "U0SUPA", "open"), ("每月检查线缆", "U0IT", "open")]
+    assert items[0].due_at.astimezone(bot.ctx.org.tz).date().isoformat() == "2099-01-31"
+    assert items[1].due_at > items[1].created_at  # the policy's default time
+    bot.drain()
+    assert any("固定全部电源线" in t for t in texts_to(fake, "U0SUPA"))  # each owner is told
+    assert any("每月检查线缆" in t for t in texts_to(fake, "U0IT"))
+    lead = "\n".join(texts_to(fake, "C0LEAD"))
+    assert "电源线未固定" in lead and "复盘" in lead  # the investigation, then the post-mortem reminder
+    card = [c for c in fake.of("chat.update") if r.number in everything(c)][-1]
+    assert "incident_postmortem" in json.dumps(card.params["blocks"])
+    status, answer = task(bot, "U0HEAD", r.number, "postmortem", {"text": "线缆管理纳入月度检查"})
+    assert status == 200 and not answer
+    bot.drain()
+    assert incidents(bot)[0].postmortem == "线缆管理纳入月度检查"
+    assert any("线缆管理纳入月度检查" in t for t in texts_to(fake, "C0LEAD"))

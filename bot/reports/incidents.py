@@ -23,6 +23,7 @@ from bot.present import level_name, mentions, roles_text
 from bot.prefs import locales_of, user_locale
 from bot.reports import notices
 from bot.reports.create import Created
+from bot.reports.followups import start_follow_ups
 from bot.reports.kinds import Kind, kind
 from bot.reports.lookups import find_report
 from bot.reports.transitions import Outcome
@@ -136,6 +137,7 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
             _page_or_notify(ctx, s, report, people, now, raised_from=None)
             _receipt(ctx, s, report, people, now)
             escalation.start_ladder(ctx, s, report, "acknowledge", now)
+            start_follow_ups(ctx, s, report, now)  # special report, investigation: as the level calls for
     except IntegrityError:  # the same submission raced itself: the other request stored it
         with session_scope(ctx.engine) as s:
             existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one()
@@ -307,5 +309,6 @@ def change_level(ctx, number: str, user_id: str, new_level: object, reason: obje
             old=level_name(org, old, loc, KIND), new=level_name(org, new, loc, KIND), reason=mask(reason)[:500]))
         if raised:
             _page_or_notify(ctx, s, report, paged_people(ctx, report), now, raised_from=old)
+            start_follow_ups(ctx, s, report, now)
     ctx.wake()
     return Outcome(True, None, report)

@@ -46,6 +46,7 @@ class People:
         self.slack, self.bot_url, self.secret = slack, bot_url, signing_secret
         self.commands = list(commands)
         self.shortcuts = list(shortcuts or [])  # the manifest's: {name, type: message|global, callback_id}
+        self.slow_after = SLACK_TIMEOUT  # a test on a loaded machine may allow more than Slack does
         self.bot_events = set(bot_events)
         self._events: queue.Queue = queue.Queue()  # delivered one by one, in order, like Slack's event stream
         self._worker = threading.Thread(target=self._deliver_events, daemon=True, name="sandbox-events")
@@ -66,9 +67,9 @@ class People:
             self.slack.flag(where, {}, [f"the app did not answer: {type(err).__name__}"], refused=True)
             return 0, None
         took = time.monotonic() - started
-        if took > SLACK_TIMEOUT:
+        if took > self.slow_after:
             self.slack.flag(where, {}, [f"the app answered after {took:.1f} s: Slack gives up after "
-                                        f"{SLACK_TIMEOUT:.0f} s (operation_timeout)"], refused=True)
+                                        f"{self.slow_after:.0f} s (operation_timeout)"], refused=True)
         if status != 200:
             self.slack.flag(where, {}, [f"the app answered HTTP {status}"], refused=True)
         try:

@@ -143,6 +143,9 @@ def box(tmp_path):
     from sandbox.run import Sandbox
 
     sb = Sandbox(port=0, lang="en", db_dir=str(tmp_path), channel_interval=0).start()
+    # Slack's 3 s (a trigger's life, an answer's time) are checked in tests of their own; on a machine
+    # loaded by a whole test run, these tests check the flow
+    sb.slack.trigger_ttl = sb.people.slow_after = 60.0
     yield sb
     sb.stop()
 
@@ -327,3 +330,9 @@ def test_fast_and_lang_pick_the_demo_policy_and_language():
     for role in ("agent", "supervisor", "safety officer", "department head"):
         assert role in roles
     assert {"safety", "leadership", "hotline-a", "hotline-b"} <= {c["name"] for c in channels.values()}
+
+
+def test_an_answer_slower_than_slacks_three_seconds_is_flagged(box):
+    box.people.slow_after = 0.0  # every answer is "too slow" for this check
+    box.people.type("U0AGENT1", "C0TEAMA", "/hazard help")
+    assert "operation_timeout" in box.slack.problems[-1]["errors"][0]

@@ -590,7 +590,9 @@ document.addEventListener("DOMContentLoaded", () => {
       missing = missing || empty;
     }
     if (missing) return;
-    act({do: "submit", view_id: m.id, state: values}).then(refresh);
+    const button = $("modal-submit");
+    button.disabled = true; // one submission per click, as in Slack
+    act({do: "submit", view_id: m.id, state: values}).then(refresh).finally(() => { button.disabled = false; });
   });
   for (const id of ["modal-close", "modal-x"]) $(id).addEventListener("click", () => act({do: "close", view_id: S.state.modal.id}).then(refresh));
   refresh().then(poll);

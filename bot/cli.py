@@ -180,6 +180,34 @@ def cmd_digest(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from bot.clock import SystemClock
+    from bot.context import Context
+    from bot.rectification import export
+    from storage.db import make_engine, upgrade
+
+    settings, org = _load()
+    engine = make_engine(settings.DATABASE_URL)
+    upgrade(engine)
+    ctx = Context(org=org, engine=engine, clock=SystemClock(), settings=settings)
+    if args.output:
+        with open(args.output, "wb") as out:
+            n = export.write(ctx, args.table, args.format, out, args.start, args.end)
+    else:
+        n = export.write(ctx, args.table, args.format, sys.stdout.buffer, args.start, args.end)
+    print(f"{n} rows", file=sys.stderr)
+    return 0
+
+
+def _day(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def cmd_check(args) -> int:
     settings, org = _load()
     print(f"settings ok; organisation file {settings.config_path} ok "
@@ -219,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--team", default=None, help="only this team's digest (its name in the organisation file)")
     s.add_argument("--weekly", action="store_true", help="the weekly summary instead of the daily digest")
     s.set_defaults(func=cmd_digest)
+    s = sub.add_parser("export", help="rectification items, the risk register or hazards as CSV or XLSX, for audits")
+    s.add_argument("table", choices=["rectifications", "risks", "hazards"], help="what to export")
+    s.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (UTF-8 with a BOM, default) or xlsx")
+    s.add_argument("--from", dest="start", type=_day, default=None, help="first day (YYYY-MM-DD, organisation's zone)")
+    s.add_argument("--to", dest="end", type=_day, default=None, help="last day (YYYY-MM-DD, organisation's zone)")
+    s.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
+    s.set_defaults(func=cmd_export)
     s = sub.add_parser("check", help="validate settings and the organisation file")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("sandbox", help="try SafeShift without Slack: the real bot and a demo workspace in a web page")

@@ -27,7 +27,7 @@ from storage.models import AuditEvent, JobRun, Report
 
 log = logging.getLogger("safeshift.jobs")
 
-JOBS = ("purge", "daily_digest", "weekly_summary")
+JOBS = ("purge", "daily_digest", "weekly_summary", "risk_review")
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
 INSTALLED = "installed"
@@ -43,7 +43,15 @@ def triggers(org) -> dict[str, CronTrigger]:
         "purge": CronTrigger(hour=ph, minute=pm, timezone=org.tz),
         "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
         "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
+        "risk_review": _review_trigger(org),  # §4.1 quarterly risk-register review (bot/rectification/register.py)
     }
+
+
+def _review_trigger(org) -> CronTrigger:
+    review = org.policy.rectification.review
+    rh, rm = (int(x) for x in review.time.split(":"))
+    return CronTrigger(month=",".join(str(m) for m in sorted(review.months)), day=review.day, hour=rh, minute=rm,
+                       timezone=org.tz)
 
 
 def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
@@ -57,6 +65,8 @@ def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> li
 
 
 def catch_up_window(org, job: str) -> dt.timedelta:
+    if job == "risk_review":
+        return org.policy.rectification.review.catch_up.timedelta
     return getattr(org.policy.schedule.catch_up, job).timedelta
 
 
@@ -71,6 +81,10 @@ def payloads_for(ctx, job: str, scheduled_for: dt.datetime, session=None) -> lis
         return digest.daily_payloads(ctx, scheduled_for, since=since, session=session)
     if job == "weekly_summary":
         return digest.weekly_payloads(ctx, scheduled_for, session=session)
+    if job == "risk_review":
+        from bot.rectification.register import review_payloads
+
+        return review_payloads(ctx, scheduled_for, session)
     raise KeyError(job)
 
 

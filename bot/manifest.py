@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.ids import COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND
+from bot.ids import COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND, RISK_COMMAND
 
 BOT_SCOPES = [
     "commands",          # /hazard
@@ -28,7 +28,9 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": INCIDENT_COMMAND, "description": "Report an incident / 上报事件 (threat, leak, injury, outage)",
                  "usage_hint": "[what happened | help]", "should_escape": False},
                 {"command": PLAN_COMMAND, "description": "Emergency plans / 应急预案",
-                 "usage_hint": "[fire | 火灾 | …]", "should_escape": False}]
+                 "usage_hint": "[fire | 火灾 | …]", "should_escape": False},
+                {"command": RISK_COMMAND, "description": "Risk register / 风险清单 (add, observe, review)",
+                 "usage_hint": "[add | observe | review 3]", "should_escape": False}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

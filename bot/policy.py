@@ -233,8 +233,8 @@ class Policy(_Strict):
     incident: IncidentPolicy
     permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
-                              "request_extension", "approve_extension", "complete", "verify", "reassign"],
-                      list[PermissionRole]]
+                              "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
+                              "review_risk"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours

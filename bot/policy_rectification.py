@@ -55,6 +55,7 @@ class Review(_Strict):
     day: int = Field(ge=1, le=28)
     time: HHMM
     notify: list[RectTarget] = Field(min_length=1)
+    catch_up: DurationField  # a reminder missed while SafeShift was down is made up when at most this old
 
 
 class RectificationPolicy(_Strict):

@@ -36,6 +36,8 @@ def register(app, ctx) -> None:
     for action_id in ids.RECT_ACTIONS:  # rectification (#11): the hazard card's button and the item card's
         app.action(action_id)(rectification.on_button)
     app.view(ids.RECT_VIEW)(rectification.submit_step)
+    app.command(ids.RISK_COMMAND)(rectification.risk_command)
+    app.view(ids.RISK_VIEW)(rectification.submit_risk)
     app.event("message")(events.on_message)
     app.event("reaction_added")(events.on_reaction_added)
     app.event("app_mention")(events.on_mention)

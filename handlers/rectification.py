@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot import ids
-from bot.rectification import steps, work
+from bot.rectification import register, steps, work
 from bot.reports import transitions
 from bot.text import clean_text
 from handlers.common import metadata
@@ -107,3 +107,28 @@ def submit_step(ack, body, view, context):
         return ack(response_action="errors", errors={ERROR_BLOCK[step]: str(outcome.message)[:INLINE_ERROR_MAX]})
     return ack()
 
+
+def risk_command(ack, body, client, context):
+    """`/risk` (the register by level and its matrix), `/risk add`, `/risk observe`, `/risk review N`."""
+    ctx, locale = context["safeshift"], context["locale"]
+    user = body.get("user_id", "")
+    form = register.form_for(ctx, user, str(body.get("text") or ""), locale)
+    if form is None:
+        text, blocks = register.register_message(ctx, user, locale)
+        return ack(response_type="ephemeral", text=text, blocks=blocks)
+    if not form.ok:
+        return ack(response_type="ephemeral", text=form.message)
+    ack()
+    try:
+        client.views_open(trigger_id=body.get("trigger_id"), view=form.view)
+    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
+        log.exception("views.open failed for a risk form")
+
+
+def submit_risk(ack, body, view, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    user = (body.get("user") or {}).get("id", "")
+    outcome = register.add(ctx, user, str(metadata(view).get("kind", "risk")), values(view), locale)
+    if not outcome.ok:
+        return ack(response_action="errors", errors={"description": str(outcome.message)[:INLINE_ERROR_MAX]})
+    return ack(response_action="update", view=outcome.view)

@@ -28,6 +28,10 @@ def rect_contexts(locale: str, v: dict, t) -> dict:
                           closed=t("rectification.closed_line"), buttons=list(ids.RECT_ACTIONS[1:]),
                           value=v["number"], zone=v["zone"], risk=r["risk"], likelihood=r["likelihood"],
                           impact=r["impact"], ids=ids),
+        "risk_register": dict(title=i18n.tp(locale, "risk.title", n=3), header=t("risk.header"),
+                              matrix=i18n.Mrkdwn("```\n  严重  一般\n高  1·高风险  0·中风险\n```"),
+                              levels=[{"title": t("risk.level_title"), "lines": t("risk.line")}]),
+        "risk_done": dict(body=t("risk.added")),
         "rect_form": dict(callback_id=ids.RECT_VIEW, title=i18n.tp(locale, "rectification.title_plan"), fields=fields,
                           summary=t("rectification.form_summary"), private_metadata="{}", ids=ids),
     }

@@ -27,7 +27,7 @@ from storage.models import AuditEvent, JobRun, Report
 
 log = logging.getLogger("safeshift.jobs")
 
-JOBS = ("purge", "daily_digest", "weekly_summary", "risk_review")
+JOBS = ("purge", "daily_digest", "weekly_summary", "risk_review", "incident_cases")
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
 INSTALLED = "installed"
@@ -44,7 +44,14 @@ def triggers(org) -> dict[str, CronTrigger]:
         "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
         "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
         "risk_review": _review_trigger(org),  # §4.1 quarterly risk-register review (bot/rectification/register.py)
+        "incident_cases": _cases_trigger(org),  # §5.2.3 monthly case summary (bot/cases.py)
     }
+
+
+def _cases_trigger(org) -> CronTrigger:
+    cases = org.policy.incident.monthly_cases
+    ch, cm = (int(x) for x in cases.time.split(":"))
+    return CronTrigger(day=cases.day, hour=ch, minute=cm, timezone=org.tz)
 
 
 def _review_trigger(org) -> CronTrigger:
@@ -65,6 +72,8 @@ def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> li
 
 
 def catch_up_window(org, job: str) -> dt.timedelta:
+    if job == "incident_cases":
+        return org.policy.incident.monthly_cases.catch_up.timedelta
     if job == "risk_review":
         return org.policy.rectification.review.catch_up.timedelta
     return getattr(org.policy.schedule.catch_up, job).timedelta
@@ -85,6 +94,10 @@ def payloads_for(ctx, job: str, scheduled_for: dt.datetime, session=None) -> lis
         from bot.rectification.register import review_payloads
 
         return review_payloads(ctx, scheduled_for, session)
+    if job == "incident_cases":
+        from bot.cases import monthly_payloads
+
+        return monthly_payloads(ctx, scheduled_for, session)
     raise KeyError(job)
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy import (CHANNEL_TARGETS, DurationField, Escalation, Localized, ReportSection, Rung, Target,
+from bot.policy import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, ReportSection, Rung, Target,
                         _Strict)
 
 
@@ -30,6 +30,14 @@ class FollowUp(_Strict):
     levels: list[int]
     owner: list[Target] = Field(min_length=1)
     due_within: DurationField
+
+
+class MonthlyCases(_Strict):
+    """§5.2.3: the handled cases of the month before, published to the leadership channel on this day."""
+
+    day: int = Field(ge=1, le=28)
+    time: HHMM
+    catch_up: DurationField
 
 
 class IncidentEscalation(Escalation):
@@ -51,6 +59,7 @@ class IncidentPolicy(ReportSection):
     investigation: FollowUp
     corrective_action_within: DurationField  # a corrective action's default due date, from the investigation
     postmortem_levels: list[int]
+    monthly_cases: MonthlyCases
     escalation: IncidentEscalation
 
     @model_validator(mode="after")

@@ -153,6 +153,9 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
                               task_lines=[t("incident.task.investigation_done_line"), t("incident.task.due_line")],
                               tasks=[{"action_id": "incident_postmortem",
                                       "label": i18n.tp(locale, "incident.task.postmortem_title")}]),
+        "incident_cases": dict(title=i18n.tp(locale, "incident.cases.title", month="2026-10"),
+                               counts=t("incident.cases.counts", parts=Mrkdwn(t("incident.cases.level_part"))),
+                               lines=[t("incident.cases.line"), t("incident.cases.more")]),
         "incident_task_modal": dict(private_metadata="{}", summary=t("commands.status_title"), task="investigation",
                                     text_max=2000, rows=[1, 2, 3]),
         "incident_modal": dict(private_metadata="{}", kinds=kinds, levels=levels, description=v["description"],
@@ -215,6 +218,8 @@ def samples(locale: str) -> dict:
                   reason="客户称带了刀" if zh else "he says he has a knife", plan="火灾" if zh else "Fire",
                   course="客户在电话中威胁" if zh else "the caller threatened", cause="情绪失控" if zh else "anger",
                   responsibility="无" if zh else "none", actions=Mrkdwn("• x"),
+                  month="2026-10", reported=5, handled=3, done="已报警" if zh else "police called",
+                  changed=Mrkdwn("改进措施2项" if zh else "2 corrective action(s)"),
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values.update(rect_samples(locale))  # rectification (#11)
     values["parts"] = Mrkdwn(" · ".join(

@@ -362,3 +362,33 @@ def test_corrective_actions_become_tracked_items_and_the_post_mortem_follows(bot
     bot.drain()
     assert incidents(bot)[0].postmortem == "线缆管理纳入月度检查"
     assert any("线缆管理纳入月度检查" in t for t in texts_to(fake, "C0LEAD"))
+
+
+# --------------------------------------------------------------------------- the monthly case summary
+def test_the_monthly_case_summary_names_what_happened_what_was_done_and_what_changed(bot):
+    import datetime as dt
+
+    from bot import jobs
+
+    fake = bot.fake
+    incident(bot, kind="customer_threat", description="caller with a knife at the counter")
+    incident(bot, kind="complaint", description="caller unhappy with the wait")
+    threat, complaint = incidents(bot)
+    task(bot, "U0OFFICER", threat.number, "investigation",
+         {"course": "持刀客户到柜台", "cause": "门禁未关", "responsibility": "安保",
+          "action_1": "门禁常闭", "owner_1": "U0SEC"})
+    bot.submit("U0OFFICER", {"note": "police took him away"}, callback_id="hazard_resolve",
+               private_metadata=json.dumps({"number": threat.number}))
+    bot.drain()
+    local = bot.ctx.clock.now().astimezone(bot.ctx.org.tz)
+    first = dt.datetime(local.year + (local.month == 12), local.month % 12 + 1, 1, 9, 30, tzinfo=bot.ctx.org.tz)
+    assert jobs.run_job(bot.ctx, "incident_cases", first)
+    assert not jobs.run_job(bot.ctx, "incident_cases", first)  # claimed: once
+    bot.drain()
+    posts = [c for c in posts_to(fake, "C0LEAD") if "事件处理案例月报" in c.params.get("text", "")]
+    assert len(posts) == 1
+    body = everything(posts[0])
+    assert "上报2起" in body and "已处理1起" in body
+    assert threat.number in body and "caller with a knife" in body and "police took him away" in body
+    assert "改进措施1项" in body
+    assert complaint.number not in body  # not handled yet

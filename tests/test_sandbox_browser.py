@@ -147,7 +147,8 @@ def test_report_acknowledge_reply_and_status_in_the_browser(box, page, tmp_path)
     c.locator(".replies-link").click()
     page.wait_for_selector("#thread:not([hidden])")
     page.wait_for_selector("#thread-messages .msg >> nth=1")
-    assert "Wang Fang" in page.inner_text("#thread-messages") or "@" in page.inner_text("#thread-messages")
+    line = page.locator("#thread-messages .msg").nth(1).inner_text()  # the first reply: the bot's thread line
+    assert "SafeShift" in line and "@Wang Fang" in line and number in line
     shot(page, "06-thread-line")
 
     # a reply in the thread joins the report's timeline

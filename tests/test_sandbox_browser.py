@@ -234,3 +234,16 @@ def test_every_template_renders_in_the_page_without_a_schema_flag(box, page, mon
     assert page.inner_text("#problem-count") == "0"
     assert no_sample == [], f"templates without sample values in tests/test_chinese.py: {no_sample}"
     assert len(drawn) == 2 * len(TEMPLATES)
+
+
+def test_the_page_says_when_validation_is_off(page, tmp_path):
+    from sandbox.run import Sandbox
+
+    sb = Sandbox(port=0, lang="zh-CN", db_dir=str(tmp_path), schema=str(tmp_path / "absent.json")).start()
+    try:
+        page.goto(sb.url)
+        page.wait_for_selector("#validation.off")
+        assert "validation is OFF" in page.inner_text("#validation")
+        assert "absent.json" in page.inner_text("#validation")
+    finally:
+        sb.stop()

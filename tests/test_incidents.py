@@ -392,3 +392,15 @@ def test_the_monthly_case_summary_names_what_happened_what_was_done_and_what_cha
     assert threat.number in body and "caller with a knife" in body and "police took him away" in body
     assert "改进措施1项" in body
     assert complaint.number not in body  # not handled yet
+
+
+def test_the_incident_timeline_names_its_own_steps(bot):
+    incident(bot, kind="complaint", description="caller getting angry")
+    r = incidents(bot)[0]
+    bot.click("U0SUPA", "incident_on_site", r.number)
+    bot.submit("U0SUPA", {"level": 1, "reason": "刀"}, callback_id="incident_level",
+               private_metadata=json.dumps({"number": r.number}))
+    status, body = bot.slash("U0SUPA", f"status {r.number}")
+    shown = json.dumps(body, ensure_ascii=False)
+    assert "<@U0SUPA> 到场" in shown and "由【三级（一般）】调为【一级（重大）】：刀" in shown
+    assert "on_site" not in shown and "level_changed" not in shown

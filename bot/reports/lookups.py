@@ -22,6 +22,8 @@ from storage.queries import group_reports
 TIMELINE_LINES = 25  # newest entries shown by /hazard status (Slack's 3,000-character section holds ~25)
 MEMBER_LINES = 20  # joined reports listed on a lead's status
 MINE_LINES = 20
+INCIDENT_STEPS = ("on_site", "level_changed", "special_report_submitted", "investigation_submitted",
+                  "postmortem_submitted")
 TEXT_IN_LINE = 300  # user text repeated in one timeline line
 WHAT_IN_LIST = 80  # description shown in a list line
 
@@ -108,6 +110,11 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
     if e.action == "overdue":
         return i18n.t(locale, "timeline.overdue", when=when,
                       what=i18n.tp(locale, what_key(after.get("purpose", "acknowledge"))))
+    if e.action in INCIDENT_STEPS:  # an incident's own steps (bot/reports/incidents.py, followups.py)
+        levels = [level_name(ctx.org, n, locale, "incident") if isinstance(n, int) else "—"
+                  for n in ((e.before or {}).get("level"), after.get("level"))]
+        return i18n.t(locale, f"incident.timeline.{e.action}", when=when, who=who, old=levels[0], new=levels[1],
+                      text=mask(e.note)[:TEXT_IN_LINE])
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
 
 

@@ -54,10 +54,13 @@ def start_ladder(ctx, s, report: Report, purpose: str, now: dt.datetime) -> None
 
 
 def stop_ladder(s, report_id: int, purpose: str | None, now: dt.datetime) -> int:
-    """Cancel the pending timers of `purpose` (or all). Returns how many were cancelled."""
+    """Cancel the pending timers of `purpose` (or all of the report's own: a rectification item's deadline runs
+    on after its hazard is resolved, and is stopped by name). Returns how many were cancelled."""
     stmt = update(Timer).where(Timer.report_id == report_id, Timer.status == "pending")
     if purpose:
         stmt = stmt.where(Timer.purpose == purpose)
+    else:
+        stmt = stmt.where(Timer.purpose.not_in(RECTIFICATION))
     return s.execute(stmt.values(status="cancelled", fired_at=now)).rowcount or 0
 
 

@@ -448,3 +448,19 @@ def test_the_people_allowed_pass_the_check(rbot):
         before = _refused(bot, user, permission)
         bot.click(user, action_id, numbers[state])
         assert _refused(bot, user, permission) == before, (action_id, user)
+
+
+def test_resolving_the_hazard_leaves_the_rectification_deadline_running(rbot):
+    """The 24 h handling (处理) and the rectification (整改) are different steps: resolving the hazard must not
+    cancel the item's reminders and deadline."""
+    bot = rbot
+    number = hazard(bot)
+    approved(bot, number)
+    status, body = bot.submit("U0SUPA", {"note": "cord taped down for now"}, callback_id=ids.RESOLVE_VIEW,
+                              private_metadata=json.dumps({"number": number}))
+    assert status == 200 and body == ""
+    with session_scope(bot.ctx.engine) as s:
+        assert s.execute(select(Report.status).where(Report.number == number)).scalar_one() == "resolved"
+    sweep(bot, T0 + dt.timedelta(weeks=1))
+    assert item(bot, number).overdue
+    assert len(reminders(bot)) == 2

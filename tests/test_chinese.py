@@ -9,6 +9,8 @@ sentences.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -132,6 +134,11 @@ def check_tree(tree, locale: str, where: str) -> list[str]:
     return [f"{where}: {p} in {text!r}" for text, md in texts(tree) for p in problems(text, locale, md)]
 
 
+@functools.lru_cache(maxsize=1)
+def _plans() -> dict:
+    return yaml.safe_load((ROOT / "bot" / "plans_default.yaml").read_text(encoding="utf-8"))
+
+
 def incident_contexts(locale: str, v: dict, t) -> dict:
     """Sample contexts of the incident and plan templates (#9)."""
     inc = policy()["incident"]
@@ -139,7 +146,7 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
     kinds = [{"value": k, "label": i18n.tp(locale, "incident.modal.kind_option", name=c[locale],
                                            level=inc["levels"][c["level"]]["name"][locale])}
              for k, c in inc["categories"].items()]
-    plan = yaml.safe_load((ROOT / "bot" / "plans_default.yaml").read_text(encoding="utf-8"))["fire"]
+    plan = _plans()["fire"]
     steps = Mrkdwn("\n".join(t("plan.step", n=n, text=s[locale]) for n, s in enumerate(plan["steps"], 1)))
     return {
         "incident_card": dict(number=v["number"], level=v["level"], status=v["status"], kind=v["kind"],
@@ -178,8 +185,19 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
 
 
 # --------------------------------------------------------------------------- realistic values
+@functools.lru_cache(maxsize=1)
+def _policy_text() -> str:
+    return (ROOT / "bot" / "policy_default.yaml").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _policy_parsed() -> dict:
+    return yaml.safe_load(_policy_text())
+
+
 def policy() -> dict:
-    return yaml.safe_load((ROOT / "bot" / "policy_default.yaml").read_text(encoding="utf-8"))
+    """The built-in policy as data (parsed once: it is read for every sample value)."""
+    return copy.deepcopy(_policy_parsed())
 
 
 def samples(locale: str) -> dict:

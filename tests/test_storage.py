@@ -34,3 +34,12 @@ def test_sequences_count_per_name_and_year(engine):
         assert [next_sequence(s, "HZ", 2026) for _ in range(3)] == [1, 2, 3]
         assert next_sequence(s, "HZ", 2027) == 1
         assert next_sequence(s, "EV", 2026) == 1
+
+
+def test_the_migrations_have_one_head():
+    """Work done side by side may branch the migrations; they are merged again before landing."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1

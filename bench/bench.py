@@ -38,7 +38,7 @@ UTC = dt.timezone.utc
 
 def fresh_engine(kind: str):
     if kind == "postgres":
-        from bench.pgdb import own_database
+        from pgdb import own_database  # bench/ is the script's own folder on sys.path
 
         engine = make_engine(own_database())
     else:

@@ -43,7 +43,7 @@ def pct(values, p):
 
 def db_url(kind: str) -> str:
     if kind == "postgres":
-        from bench.pgdb import own_database
+        from pgdb import own_database  # bench/ is the script's own folder on sys.path
 
         return own_database()
     return f"sqlite:///{tempfile.mkdtemp()}/load.db"

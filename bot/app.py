@@ -23,6 +23,7 @@ from bot.limits import SIGNATURE_KEY
 from bot.outbox import Sender
 from bot.policy import Organisation
 from bot.settings import Settings
+from bot.worker import RequestGate
 from storage.db import make_engine, ping, session_scope, upgrade
 from storage.models import SeenRequest
 
@@ -69,18 +70,21 @@ def replayed(ctx: Context, signature: str) -> bool:
 class _ThenWake:
     """A WSGI body that wakes the sender and sweeper once the server has written it (PEP 3333 close())."""
 
-    def __init__(self, body, wakers):
-        self._body, self._wakers = body, wakers
+    def __init__(self, body, wakers, done):
+        self._body, self._wakers, self._done = body, wakers, done
 
     def __iter__(self):
         return iter(self._body)
 
     def close(self) -> None:
         close = getattr(self._body, "close", None)
-        if close is not None:
-            close()
-        for wake in self._wakers:
-            wake()
+        try:
+            if close is not None:
+                close()
+        finally:
+            self._done()  # the answer is out: background work may go
+            for wake in self._wakers:
+                wake()
 
 
 class Runtime:
@@ -102,8 +106,10 @@ class Runtime:
         # Outbox client: our sender owns retries and back-off.
         send_client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL,
                                 timeout=settings.SAFESHIFT_SEND_TIMEOUT, retry_handlers=[])
+        self.gate = RequestGate()  # requests being answered go before background work
+        self.ctx.gate = self.gate
         self.sender = Sender(self.engine, send_client, self.clock, max_attempts=settings.SAFESHIFT_MAX_SEND_ATTEMPTS,
-                             channel_interval=settings.SAFESHIFT_CHANNEL_INTERVAL)
+                             channel_interval=settings.SAFESHIFT_CHANNEL_INTERVAL, gate=self.gate)
         self.sweeper = Sweeper(self.ctx)
         self.ctx.wakers.extend([self.sender.wake, self.sweeper.wake])
         self.app = App(
@@ -183,9 +189,14 @@ class Runtime:
                     environ["wsgi.input"] = io.BytesIO(screened.body)
                     environ["CONTENT_LENGTH"] = str(len(screened.body))
                     environ["HTTP_X_SLACK_SIGNATURE"] = guard.resign(secret, timestamp, screened.body)
-                with self.ctx.deferred_wake() as deferred:
-                    body = bolt(environ, start_response)
-                return _ThenWake(body, self.ctx.wakers if deferred.pending else [])
+                self.gate.enter()
+                try:
+                    with self.ctx.deferred_wake() as deferred:
+                        body = bolt(environ, start_response)
+                except BaseException:
+                    self.gate.leave()
+                    raise
+                return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave)
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"Not Found"]
 

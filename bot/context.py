@@ -23,6 +23,7 @@ class Context:
     wakers: list[Callable[[], None]] = field(default_factory=list)
     # What depends only on the organisation file (rendered blank forms): it is read once per process.
     cache: dict = field(default_factory=dict)
+    gate: object | None = None  # bot.worker.RequestGate of the process serving requests, if any
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.org)

@@ -20,10 +20,23 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
-from bot.reports.kinds import PURPOSES, RECTIFICATION, deadline, kind_of_report, still_relevant, what_key
+from bot.reports.kinds import (
+    PURPOSES,
+    RECTIFICATION,
+    deadline,
+    kind_of_report,
+    still_relevant,
+    what_key,
+)
 from bot.worker import Worker
 from bot.working_hours import next_working_moment
-from storage.db import buffer_insert, buffer_mark, buffer_rollback, read_scope, session_scope
+from storage.db import (
+    buffer_insert,
+    buffer_mark,
+    buffer_rollback,
+    read_scope,
+    session_scope,
+)
 from storage.models import AuditEvent, Report, Timer
 
 log = logging.getLogger("safeshift.escalation")
@@ -70,12 +83,14 @@ class Sweeper(Worker):
     name = "sweeper"
 
     def __init__(self, ctx, batch: int = 200):
-        super().__init__(ctx.clock)
+        super().__init__(ctx.clock, getattr(ctx, "gate", None))
         self.ctx = ctx
         self.batch = batch
 
     def run_once(self) -> int:
-        from bot.rectification import deadlines as rect_deadlines  # it writes timers with this module's rules
+        from bot.rectification import (
+            deadlines as rect_deadlines,  # it writes timers with this module's rules
+        )
 
         ctx = self.ctx
         now = ctx.clock.now()

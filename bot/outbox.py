@@ -138,8 +138,8 @@ class Sender(Worker):
     name = "sender"
 
     def __init__(self, engine: Engine, client: WebClient, clock, *, max_attempts: int = 50,
-                 channel_interval: float = 1.0, batch: int = 50):
-        super().__init__(clock)
+                 channel_interval: float = 1.0, batch: int = 50, gate=None):
+        super().__init__(clock, gate)
         self.engine = engine
         self.client = client
         self.max_attempts = max_attempts
@@ -215,6 +215,8 @@ class Sender(Worker):
         for group in self._claim():
             for i, row in enumerate(group):
                 done += 1
+                if self.gate is not None:  # a request being answered goes first (briefly)
+                    self.gate.wait_idle()
                 if not self._deliver(row):  # rescheduled: the rows behind it must wait for it
                     self._release(group[i + 1:])
                     break

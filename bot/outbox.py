@@ -224,8 +224,6 @@ class Sender(Worker):
 
     def _release(self, rows: list[OutboxMessage]) -> None:
         """Give back claimed rows untried (their attempt does not count)."""
-        if not rows:
-            return
         with session_scope(self.engine) as s:
             for row in rows:
                 s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(

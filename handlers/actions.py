@@ -6,23 +6,14 @@ import logging
 
 from bot import forms
 from bot.reports import transitions
+from handlers.common import who_where
 
 log = logging.getLogger("safeshift.handlers")
-
-NUMBER_MAX = 64  # a button value longer than any report number is not ours
-
-
-def _who_where(body: dict) -> tuple[str, str | None, str]:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    action = (body.get("actions") or [{}])[0]
-    return user, channel, str(action.get("value") or "")[:NUMBER_MAX]
-
 
 def acknowledge(ack, body, context):
     ack()
     ctx = context["safeshift"]
-    user, channel, number = _who_where(body)
+    user, channel, number = who_where(body)
     outcome = transitions.acknowledge(ctx, number, user, context["locale"])
     if outcome.message:
         transitions.ephemeral(ctx, channel, user, outcome.message)
@@ -31,7 +22,7 @@ def acknowledge(ack, body, context):
 def resolve(ack, body, client, context):
     ack()
     ctx, locale = context["safeshift"], context["locale"]
-    user, channel, number = _who_where(body)
+    user, channel, number = who_where(body)
     check = transitions.can_resolve(ctx, number, user, locale)
     if not check.ok:
         transitions.ephemeral(ctx, channel, user, check.message)
@@ -45,7 +36,7 @@ def resolve(ack, body, client, context):
 def separate(ack, body, context):
     ack()
     ctx = context["safeshift"]
-    user, channel, number = _who_where(body)
+    user, channel, number = who_where(body)
     outcome = transitions.separate(ctx, number, user, context["locale"])
     if outcome.message:
         transitions.ephemeral(ctx, channel, user, outcome.message)

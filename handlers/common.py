@@ -38,3 +38,14 @@ def metadata(view: dict) -> dict:
     except (TypeError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+NUMBER_MAX = 64  # a button value longer than any report number is not ours
+
+
+def who_where(body: dict) -> tuple[str, str | None, str]:
+    """(who clicked, the channel it was in, the clicked button's value) of a block_actions payload."""
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    action = (body.get("actions") or [{}])[0]
+    return user, channel, str(action.get("value") or "")[:NUMBER_MAX]

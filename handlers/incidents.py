@@ -10,12 +10,11 @@ from bot import forms, i18n, ids, incident_forms, plans
 from bot.reports import followups, incidents, transitions
 from bot.reports.kinds import kind
 from bot.text import clean_text
-from handlers.common import metadata, view_values
+from handlers.common import metadata, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
-NUMBER_MAX = 64  # a button value longer than any report number is not ours
 HELP_WORDS = {"help", "帮助", "?"}
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _TS = re.compile(r"^\d{1,12}\.\d{1,8}$")
@@ -69,17 +68,10 @@ def submit_incident(ack, body, view, context):
         ctx, created.report, created.responders, locale, paged))
 
 
-def _who_where(body: dict) -> tuple[str, str | None, str]:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    action = (body.get("actions") or [{}])[0]
-    return user, channel, str(action.get("value") or "")[:NUMBER_MAX]
-
-
 def on_site(ack, body, context):
     ack()
     ctx = context["safeshift"]
-    user, channel, number = _who_where(body)
+    user, channel, number = who_where(body)
     outcome = incidents.on_site(ctx, number, user, context["locale"])
     if outcome.message:
         transitions.ephemeral(ctx, channel, user, outcome.message)
@@ -88,7 +80,7 @@ def on_site(ack, body, context):
 def change_level(ack, body, client, context):
     ack()
     ctx, locale = context["safeshift"], context["locale"]
-    user, channel, number = _who_where(body)
+    user, channel, number = who_where(body)
     check = incidents.can_change_level(ctx, number, user, locale)
     if not check.ok:
         transitions.ephemeral(ctx, channel, user, check.message)
@@ -142,7 +134,7 @@ def _task_button(task: str):
     def open_task(ack, body, client, context):
         ack()
         ctx, locale = context["safeshift"], context["locale"]
-        user, channel, number = _who_where(body)
+        user, channel, number = who_where(body)
         check = followups.can_do(ctx, number, user, task, locale)
         if not check.ok:
             transitions.ephemeral(ctx, channel, user, check.message)

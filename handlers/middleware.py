@@ -10,6 +10,7 @@ import json
 import logging
 
 from slack_bolt.response import BoltResponse
+
 from bot import i18n, ids
 from bot.context import STORAGE_ERRORS
 from bot.prefs import user_locale

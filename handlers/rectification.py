@@ -11,12 +11,10 @@ import logging
 from bot import ids
 from bot.rectification import register, steps, work
 from bot.reports import transitions
-from bot.text import clean_text
-from handlers.common import metadata
+from handlers.common import NUMBER_MAX, metadata, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
-NUMBER_MAX = 64  # a button value longer than any report number is not ours
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 # Buttons that open a form (the step's name) and buttons that act at once.
 FORMS = {ids.RECT_PLAN_ACTION: "plan", ids.RECT_SEND_BACK_ACTION: "send_back", ids.RECT_EXTENSION_ACTION: "extension",
@@ -27,11 +25,10 @@ ERROR_BLOCK = {"assess": "likelihood", "plan": "measures", "send_back": "comment
                "complete": "completion", "verify_fail": "reason", "reassign": "assigned"}
 
 
-def _who_where(body: dict) -> tuple[str, str | None, str, str]:
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+def _who_where_what(body: dict) -> tuple[str, str | None, str, str]:
+    """who_where, and which button it was (one listener serves every step's button)."""
     action = (body.get("actions") or [{}])[0]
-    return user, channel, str(action.get("value") or "")[:NUMBER_MAX], str(action.get("action_id") or "")
+    return (*who_where(body), str(action.get("action_id") or ""))
 
 
 def values(view: dict) -> dict:
@@ -64,7 +61,7 @@ def _open(client, body, ctx, channel, user, outcome, form):
 def on_button(ack, body, client, context):
     ack()
     ctx, locale = context["safeshift"], context["locale"]
-    user, channel, number, action = _who_where(body)
+    user, channel, number, action = _who_where_what(body)
     if action == ids.RECT_START_ACTION:
         return _open(client, body, ctx, channel, user, *steps.assess_form(ctx, number, user, locale))
     if action in FORMS:

@@ -233,7 +233,9 @@ def test_the_page_api_answers_only_its_own_page(box):
         status, headers, _ = http(f["url_private"])
         assert status == 200 and (headers["Content-Disposition"] == "inline") is inline
         assert headers["Content-Type"] == (ctype if inline else "application/octet-stream")
-    assert json.loads(http(base + "/sandbox/wait?v=-5")[2])["version"] == box.slack.version
+    # a stale version is answered at once with the current one (which may move on right after: bots post)
+    seen = json.loads(http(base + "/sandbox/wait?v=-5")[2])["version"]
+    assert 0 < seen <= box.slack.version
 
 
 def test_safeshift_sandbox_starts_with_no_settings_and_stops_cleanly(tmp_path):

@@ -35,7 +35,12 @@ def _using(ctx, session):
             yield s
 
 
+DIGEST_KIND = "hazard"  # the daily digest and the weekly summary count hazards (隐患); incidents have their own
+
+
 def _team_filter(q, team: str | None):
+    """Hazards only (an incident is not a hazard), of one team when `team` is given."""
+    q = q.where(Report.kind == DIGEST_KIND)
     return q.where(Report.team == team) if team else q
 
 

@@ -72,6 +72,14 @@ def seed(engine, zone="Asia/Shanghai"):
     transitions.resolve(ctx, b.number, "U0SUPB", "fixed")
     Sweeper(ctx).run_once()                                  # c is overdue (level 1, 30 min)
     d = report("d", 2, "U0AGENT2", dt.datetime(2026, 11, 28, 7, 0, tzinfo=tz))
+    # an incident the same morning: not a hazard, so not in the hazard digest's counts
+    from bot.reports import incidents
+
+    clock.set(dt.datetime(2026, 11, 28, 7, 30, tzinfo=tz))
+    inc, errors = incidents.validate_incident(kind(ctx.org, "incident"), "en", {
+        "category": "complaint", "level": "3", "description": "caller shouted", "location": "desk 12"})
+    assert not errors
+    incidents.create_incident(ctx, source_key="inc", reporter_id="U0AGENT1", data=inc)
     clock.set(dt.datetime(2026, 11, 28, 8, 30, tzinfo=tz))
     return ctx, dict(a=a, b=b, c=c, d=d)
 

@@ -464,3 +464,26 @@ def test_resolving_the_hazard_leaves_the_rectification_deadline_running(rbot):
     sweep(bot, T0 + dt.timedelta(weeks=1))
     assert item(bot, number).overdue
     assert len(reminders(bot)) == 2
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_rectification_steps_read_as_words_on_the_hazard_timeline(locale):
+    """`/hazard status` names every rectification step in words, never by its action name."""
+    import datetime as dt
+
+    from bot.context import Context
+    from bot.reports.lookups import timeline_line
+    from storage.models import AuditEvent
+    from tests.conftest import org_from
+
+    ctx = Context(org=org_from(), engine=None, clock=None)
+    at = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.timezone.utc)
+    actions = ["rect_assessed", "rect_reassigned", "rect_plan_submitted", "rect_plan_approved", "rect_plan_sent_back",
+               "rect_extension_requested", "rect_extension_approved", "rect_extension_denied", "rect_completed",
+               "rect_reminded", "rect_overdue", "rect_escalated", "rect_recurring", "rect_supervisor_flagged"]
+    events = [AuditEvent(at=at, actor="U0OFFICER", action=a, after={}, note="") for a in actions]
+    events += [AuditEvent(at=at, actor="U0OFFICER", action="rect_verified", after={"passed": p}, note=n)
+               for p, n in ((True, ""), (False, "cable still loose"))]
+    lines = [timeline_line(ctx, locale, e) for e in events]
+    assert not [line for line in lines if "rect_" in line]
+    assert "cable still loose" in lines[-1] and lines[-1] != lines[-2]

@@ -115,6 +115,9 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
                   for n in ((e.before or {}).get("level"), after.get("level"))]
         return i18n.t(locale, f"incident.timeline.{e.action}", when=when, who=who, old=levels[0], new=levels[1],
                       text=mask(e.note)[:TEXT_IN_LINE])
+    action = e.action if e.action != "rect_verified" else f"rect_verified_{'pass' if after.get('passed') else 'fail'}"
+    if f"rect_timeline.{action}" in i18n.catalog(i18n.normalise_locale(locale)):  # rectification steps (#11)
+        return i18n.t(locale, f"rect_timeline.{action}", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE] or "—")
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
 
 

@@ -48,8 +48,9 @@ def resolve_form(ctx, report, locale: str) -> dict:
     summary = i18n.t(locale, "commands.status_title", number=report.number,
                      level=level_name(ctx.org, report, locale),
                      category=category_name(ctx.org, report, locale), status=status_label(report, locale))
-    return render("resolve_modal", locale, summary=summary, note_max=kind(ctx.org, report.kind).section.suggestion_max,
-                  private_metadata=json.dumps({"number": report.number}))
+    k = kind(ctx.org, report.kind)
+    return render("resolve_modal", locale, summary=summary, note_max=k.section.suggestion_max,
+                  title_key=k.words("resolve.title"), private_metadata=json.dumps({"number": report.number}))
 
 
 def confirmation_text(ctx, report, responders: list[str], locale: str, key: str = "confirm.body") -> Mrkdwn:

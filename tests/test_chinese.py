@@ -286,7 +286,8 @@ def template_context(name: str, locale: str) -> dict:
                              description=v["description"], description_max=2000, location_max=200, suggestion_max=1000,
                              max_photos=5),
         "home": dict(mine=line, held=Mrkdwn(line + "\n" + line), show_held=True, held_title=t("home.held_team")),
-        "resolve_modal": dict(private_metadata="{}", summary=t("commands.status_title"), note_max=1000),
+        "resolve_modal": dict(private_metadata="{}", summary=t("commands.status_title"), note_max=1000,
+                              title_key="incident.resolve.title"),
         "status": dict(title=t("commands.status_title"), due=Mrkdwn(t("commands.status_due") + "\n" + t("commands.status_joined")),
                        description=v["description"], timeline=Mrkdwn("\n".join(
                            t(f"timeline.{k}") for k in ("reported", "grouped", "acknowledged_with_group", "escalated",

@@ -207,6 +207,8 @@ def test_acknowledge_and_resolve_work_on_an_incident_card(bot):
     bot.click("U0OFFICER", "hazard_ack", r.number)
     bot.drain()
     assert incidents(bot)[0].status == "acknowledged"
+    bot.click("U0OFFICER", "hazard_resolve", r.number)  # the resolve form names what it resolves: an incident
+    assert bot.fake.of("views.open")[-1].params["view"]["title"]["text"] == "处理事件"
     status, answer = bot.submit("U0OFFICER", {"note": "fire out, extinguisher used"}, callback_id="hazard_resolve",
                                 private_metadata=json.dumps({"number": r.number}))
     bot.drain()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.policy import Organisation, Team
+from bot.reports.kinds import kind
 
 # The leadership group as far as permissions and overviews go (§1.3: head, deputy, safety officer and the
 # further members in `people.leadership`). Team supervisors belong to the group in the document, but hold
@@ -108,8 +109,6 @@ class Directory:
     def responders_for(self, level: int, team_name: str | None, reporter: str | None,
                        kind_name: str = "hazard") -> list[str]:
         """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
-        from bot.reports.kinds import kind
-
         lvl = kind(self.org, kind_name or "hazard").level(level)
         people = self.resolve_people(list(lvl.responders), team_name, reporter)
         return people or self.people("safety_officer") or self.people("department_head")

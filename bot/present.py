@@ -9,7 +9,7 @@ from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import MESSAGE_TEXT, NOTE_ON_CARD, PLACE_IN_NOTICE
 from bot.masking import mask
 from bot.render import render
-from bot.reports.kinds import current_deadline, current_step, kind_of_report
+from bot.reports.kinds import current_deadline, current_step, kind, kind_of_report
 from storage.models import Report
 from storage.queries import group_members, group_reports
 
@@ -23,16 +23,12 @@ GROUP_ON_CARD = 20  # joined numbers named on the lead's card (the thread messag
 
 
 def level_name(org, report_or_level, locale: str, kind_name: str = "hazard") -> str:
-    from bot.reports.kinds import kind
-
     if isinstance(report_or_level, int):
         return kind(org, kind_name).level_name(report_or_level, locale)
     return kind_of_report(org, report_or_level).level_name(report_or_level.level, locale)
 
 
 def category_name(org, report_or_key, locale: str, kind_name: str = "hazard") -> str:
-    from bot.reports.kinds import kind
-
     if isinstance(report_or_key, str):
         return kind(org, kind_name).category_name(report_or_key, locale)
     return kind_of_report(org, report_or_key).category_name(report_or_key.category, locale)

@@ -17,12 +17,12 @@ from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
 from bot.outbox import URGENT
-from bot.present import level_name, mentions, roles_text
 from bot.prefs import locales_of, user_locale
+from bot.present import level_name, mentions, roles_text
 from bot.reports import notices
 from bot.reports.kinds import kind
 from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome
+from bot.reports.transitions import Outcome, lock_report
 from bot.text import clean_text
 from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, CorrectiveAction, Report
@@ -92,11 +92,6 @@ def can_do(ctx, number: str, user_id: str, task: str, locale: str | None = None)
         return Outcome(True, None, report)
 
 
-def _locked(s, report_id: int) -> Report:
-    return s.execute(select(Report).where(Report.id == report_id).with_for_update()
-                     .execution_options(populate_existing=True)).scalar_one()
-
-
 def submit(ctx, number: str, user_id: str, task: str, values: dict, locale: str | None = None
            ) -> tuple[Outcome, dict[str, str]]:
     """Store a special report, an investigation (with its corrective actions) or a post-mortem summary.
@@ -118,7 +113,7 @@ def submit(ctx, number: str, user_id: str, task: str, values: dict, locale: str 
     if errors:
         return Outcome(False, None, check.report), errors
     with session_scope(ctx.engine) as s:
-        report = _locked(s, check.report.id)
+        report = lock_report(s, check.report.id)
         if task not in pending(ctx, report):  # submitted by someone else a moment ago
             return Outcome(False, i18n.t(locale, "incident.task.not_pending", number=report.number,
                                          what=i18n.tp(locale, f"incident.task.{task}_title")), report), {}

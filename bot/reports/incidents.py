@@ -19,14 +19,14 @@ from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
 from bot.outbox import URGENT
-from bot.present import level_name, mentions, roles_text
 from bot.prefs import locales_of, user_locale
+from bot.present import level_name, mentions
 from bot.reports import notices
 from bot.reports.create import Created
 from bot.reports.followups import start_follow_ups
 from bot.reports.kinds import Kind, kind
 from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome
+from bot.reports.transitions import Outcome, lock_report, refuse
 from bot.text import clean_text
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report
@@ -196,20 +196,20 @@ def _receipt(ctx, s, report: Report, people: list[str], now: dt.datetime) -> Non
 
 
 # --------------------------------------------------------------------------- On site, Change level
-def _locked(s, report_id: int) -> Report:
-    return s.execute(select(Report).where(Report.id == report_id).with_for_update()
-                     .execution_options(populate_existing=True)).scalar_one()
-
-
 def _incident(s, number: str) -> Report | None:
     report = find_report(s, number)
     return report if report is not None and report.kind == KIND else None
 
 
-def _refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: dt.datetime) -> Outcome:
-    s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-    return Outcome(False, i18n.t(locale, f"incident.{action}.refused", number=report.number,
-                                 roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
+def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
+              now: dt.datetime) -> tuple[Report | None, Outcome | None]:
+    """(the incident `number`, or None with the answer why not: no such incident, or refused)."""
+    target = _incident(s, number)
+    if target is None:
+        return None, Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
+    if not ctx.directory.allowed(user_id, action, target.team):
+        return None, refuse(ctx, s, locale, action, target, user_id, now, key=f"incident.{action}.refused")
+    return target, None
 
 
 def on_site(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:
@@ -217,12 +217,10 @@ def on_site(ctx, number: str, user_id: str, locale: str | None = None) -> Outcom
     now = ctx.clock.now()
     with session_scope(ctx.engine) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        target = _incident(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
-        if not ctx.directory.allowed(user_id, "on_site", target.team):
-            return _refuse(ctx, s, locale, "on_site", target, user_id, now)
-        report = _locked(s, target.id)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "on_site", now)
+        if refused:
+            return refused
+        report = lock_report(s, target.id)
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         if report.on_site_at is not None:
@@ -250,11 +248,9 @@ def can_change_level(ctx, number: str, user_id: str, locale: str | None = None) 
     now = ctx.clock.now()
     with session_scope(ctx.engine) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        target = _incident(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
-        if not ctx.directory.allowed(user_id, "change_level", target.team):
-            return _refuse(ctx, s, locale, "change_level", target, user_id, now)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "change_level", now)
+        if refused:
+            return refused
         if target.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=target.number), target)
         return Outcome(True, None, target)
@@ -276,12 +272,10 @@ def change_level(ctx, number: str, user_id: str, new_level: object, reason: obje
             new = None
         if new not in k.section.levels:
             return Outcome(False, i18n.t(locale, "errors.level_invalid"))
-        target = _incident(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
-        if not ctx.directory.allowed(user_id, "change_level", target.team):
-            return _refuse(ctx, s, locale, "change_level", target, user_id, now)
-        report = _locked(s, target.id)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "change_level", now)
+        if refused:
+            return refused
+        report = lock_report(s, target.id)
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         old = report.level

@@ -12,6 +12,7 @@ import datetime as dt
 from bot import i18n
 from bot.outbox import BULK, ROUTINE, URGENT, enqueue
 from bot.present import card_message
+from bot.reports.kinds import kind_of_report
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX
 
@@ -30,8 +31,6 @@ def ordering_key(report_id: int) -> str:
 
 def priority_of(ctx, report) -> int:
     """Cards and notices of an urgent level go before routine traffic."""
-    from bot.reports.kinds import kind_of_report
-
     return URGENT if kind_of_report(ctx.org, report).level(report.level).urgent else ROUTINE
 
 

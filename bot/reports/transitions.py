@@ -18,8 +18,8 @@ from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import PLACE_IN_NOTICE
 from bot.masking import mask
-from bot.present import group_message, roles_text
 from bot.prefs import locales_of, user_locale
+from bot.present import group_message, roles_text
 from bot.reports import notices
 from bot.reports.kinds import kind_of_report
 from bot.reports.lookups import find_report
@@ -37,18 +37,24 @@ class Outcome:
     report: Report | None = None
 
 
-def _locked(s, report_id: int) -> Report:
+def lock_report(s, report_id: int) -> Report:
+    """The report read afresh under its row lock (two clicks at once cannot both change it)."""
     # populate_existing: the identity map would otherwise hand back the copy read before the lock.
     return s.execute(select(Report).where(Report.id == report_id).with_for_update()
                      .execution_options(populate_existing=True)).scalar_one()
 
 
-def _target(s, number: str) -> tuple[Report | None, Report | None]:
-    """(the report named, the report acted on: its lead when it is part of a group)."""
+def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
+              now: dt.datetime) -> tuple[Report | None, Outcome | None]:
+    """(the report `number` acts on — its lead when it is part of a group — or None with the answer why not:
+    no such report, or `user_id` may not `action` it, which is refused against that same report)."""
     named = find_report(s, number)
     if named is None:
-        return None, None
-    return named, (s.get(Report, named.group_id) if named.group_id else named)
+        return None, Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
+    target = s.get(Report, named.group_id) if named.group_id else named
+    if not ctx.directory.allowed(user_id, action, target.team):
+        return None, refuse(ctx, s, locale, action, target, user_id, now)
+    return target, None
 
 
 _CATALOG = {"acknowledge": "ack", "resolve": "resolve", "separate": "separate", "assign": "thread_work.assign"}
@@ -79,10 +85,12 @@ def _line_key(action: str, via: str) -> str:
     return f"thread.{action}" if via == "button" else f"thread_work.{action}_{via}"
 
 
-def _refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: dt.datetime) -> Outcome:
-    """Refused: the person is told who may, and the attempt goes to the operation log."""
+def refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: dt.datetime,
+           key: str | None = None) -> Outcome:
+    """Refused: the person is told who may (catalog `key`, by default the action's own), and the attempt goes
+    to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-    return Outcome(False, i18n.t(locale, f"{_CATALOG[action]}.refused", number=report.number,
+    return Outcome(False, i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
                                  roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
 
 
@@ -93,12 +101,10 @@ def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, vi
     now = ctx.clock.now()
     with _scope(ctx, session) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        named, target = _target(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
-        if not ctx.directory.allowed(user_id, "acknowledge", target.team):
-            return _refuse(ctx, s, locale, "acknowledge", target, user_id, now)
-        report = _locked(s, target.id)  # two clicks at once cannot both acknowledge
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "acknowledge", now)
+        if refused:
+            return refused
+        report = lock_report(s, target.id)  # two clicks at once cannot both acknowledge
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         if report.status != "open":
@@ -129,11 +135,9 @@ def can_resolve(ctx, number: str, user_id: str, locale: str | None = None) -> Ou
     now = ctx.clock.now()
     with session_scope(ctx.engine) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        named, target = _target(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
-        if not ctx.directory.allowed(user_id, "resolve", target.team):
-            return _refuse(ctx, s, locale, "resolve", target, user_id, now)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "resolve", now)
+        if refused:
+            return refused
         if target.status == "resolved":
             return _already_resolved(ctx, locale, target)
         return Outcome(True, None, target)
@@ -151,17 +155,15 @@ def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = N
     now = ctx.clock.now()
     with _scope(ctx, session) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        named, target = _target(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
-        if not ctx.directory.allowed(user_id, "resolve", target.team):
-            return _refuse(ctx, s, locale, "resolve", target, user_id, now)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "resolve", now)
+        if refused:
+            return refused
         note_max = kind_of_report(ctx.org, target).section.suggestion_max
         if not note:
             return Outcome(False, i18n.t(locale, "resolve.note_empty"), target)
         if len(note) > note_max:
             return Outcome(False, i18n.t(locale, "errors.too_long", max=note_max), target)
-        report = _locked(s, target.id)
+        report = lock_report(s, target.id)
         if report.status == "resolved":
             return _already_resolved(ctx, locale, report)
         before = {"status": report.status}
@@ -225,11 +227,11 @@ def separate(ctx, number: str, user_id: str, locale: str | None = None) -> Outco
         if member is None:
             return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
         if not ctx.directory.allowed(user_id, "separate", member.team):
-            return _refuse(ctx, s, locale, "separate", member, user_id, now)
+            return refuse(ctx, s, locale, "separate", member, user_id, now)
         if member.group_id is None:
             return Outcome(False, i18n.t(locale, "separate.not_joined", number=member.number), member)
-        lead = _locked(s, member.group_id)
-        member = _locked(s, member.id)
+        lead = lock_report(s, member.group_id)
+        member = lock_report(s, member.id)
         if member.group_id != lead.id:  # separated by someone else a moment ago
             return Outcome(False, i18n.t(locale, "separate.not_joined", number=member.number), member)
         if member.status == "resolved":
@@ -259,12 +261,10 @@ def assign(ctx, number: str, user_id: str, assignee: str, locale: str | None = N
     now = ctx.clock.now()
     with _scope(ctx, session) as s:
         locale = locale or user_locale(ctx, user_id, s)
-        named, target = _target(s, number)
-        if target is None:
-            return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
-        if not ctx.directory.allowed(user_id, "assign", target.team):
-            return _refuse(ctx, s, locale, "assign", target, user_id, now)
-        report = _locked(s, target.id)
+        target, refused = _acted_on(ctx, s, locale, number, user_id, "assign", now)
+        if refused:
+            return refused
+        report = lock_report(s, target.id)
         if report.status == "resolved":
             return _already_resolved(ctx, locale, report)
         if report.assigned_to == assignee:

@@ -11,10 +11,6 @@ from bot.policy import Organisation, Plan
 from bot.present import mentions
 from bot.render import render
 
-# §5.1.1: plans are updated quarterly; one not reviewed for this long is named in the leadership digest.
-# Not policy: the document fixes the quarter, and the organisation records `reviewed:` in its file.
-REVIEW_EVERY = dt.timedelta(days=92)
-
 
 def find_plan(org: Organisation, text: str) -> str | None:
     """The key of the plan `text` names (its key, a name in either language, or an alias), if any."""
@@ -67,6 +63,6 @@ def list_message(ctx, locale: str, unknown: str | None = None) -> tuple[str, lis
 
 
 def stale_plans(org: Organisation, today: dt.date) -> list[str]:
-    """Keys of plans never reviewed, or not for a quarter (§5.1.1)."""
-    return [key for key, plan in org.plans.items()
-            if plan.reviewed is None or today - plan.reviewed > REVIEW_EVERY]
+    """Keys of plans never reviewed, or not within the policy's `incident.plan_review_within` (§5.1.1: quarterly)."""
+    within = org.policy.incident.plan_review_within.timedelta
+    return [key for key, plan in org.plans.items() if plan.reviewed is None or today - plan.reviewed > within]

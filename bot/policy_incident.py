@@ -58,6 +58,7 @@ class IncidentPolicy(ReportSection):
     special_report: FollowUp
     investigation: FollowUp
     corrective_action_within: DurationField  # a corrective action's default due date, from the investigation
+    plan_review_within: DurationField  # a plan not reviewed for this long is stale (§5.1.1: updated quarterly)
     postmortem_levels: list[int]
     monthly_cases: MonthlyCases
     escalation: IncidentEscalation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.policy import Organisation, Team
+from bot.policy import PERSON_ROLES, Organisation, Team
 from bot.reports.kinds import kind
 
 # The leadership group as far as permissions and overviews go (§1.3: head, deputy, safety officer and the
@@ -40,7 +40,9 @@ class Directory:
 
     def roles_of(self, user_id: str, team_name: str | None) -> set[str]:
         roles = {"anyone"}
-        for role in ("department_head", "deputy", "safety_officer", "it", "security", "legal", "back_office", "medical"):
+        for role in PERSON_ROLES:
+            if role == "leadership":
+                continue
             if user_id in getattr(self.org.people, role):
                 roles.add(role)
         if user_id in self.people("leadership"):

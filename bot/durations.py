@@ -1,8 +1,8 @@
 """Durations as the policy writes them: `45s`, `30m`, `2h`, `3d`, `1w`, `15wd` (working days).
 
 Working days follow mainland China's official calendar (holidays and the swapped
-working weekends) through the `chinese-calendar` package; for years it has no
-data for yet, Monday to Friday count.
+working weekends): `bot.workdays`, the organisation's `calendar` (`Organisation.calendar`)
+where one is passed, else the package's data alone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from bot.workdays import DEFAULT, WorkCalendar
 
 _RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -27,16 +27,11 @@ class Duration:
     def __str__(self) -> str:
         return self.text
 
-    def add_to(self, start: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-        """The moment this long after `start` (aware). Working days count in `tz`."""
+    def add_to(self, start: dt.datetime, tz: ZoneInfo, calendar: WorkCalendar | None = None) -> dt.datetime:
+        """The moment this long after `start` (aware). Working days count in `tz` on `calendar`."""
         if self.working_days:
             local = start.astimezone(tz)
-            day = local.date()
-            left = self.working_days
-            while left > 0:
-                day += dt.timedelta(days=1)
-                if is_working_day(day):
-                    left -= 1
+            day = (calendar or DEFAULT).add_working_days(local.date(), self.working_days)
             end = dt.datetime.combine(day, local.time(), tzinfo=tz)
             return end.astimezone(dt.timezone.utc)
         return start + dt.timedelta(seconds=self.seconds)
@@ -64,8 +59,5 @@ def parse_duration(value: str | int | float) -> Duration:
     return Duration(seconds=float(number) * _UNIT_SECONDS[unit], text=value.strip())
 
 
-def is_working_day(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # year outside the package's data
-        return day.weekday() < 5
+def is_working_day(day: dt.date, calendar: WorkCalendar | None = None) -> bool:
+    return (calendar or DEFAULT).is_working_day(day)

@@ -140,10 +140,17 @@ def _flatten(prefix: str, node: dict, out: dict) -> None:
 
 @lru_cache(maxsize=None)
 def catalog(locale: str) -> dict[str, str]:
-    with open(_DIR / f"{locale}.yaml", encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+    """`locales/<locale>.yaml` and every `locales/<area>/<locale>.yaml` (one file per area of the product, so
+    that each area's words sit together); a key defined twice is an error, not a silent override."""
     out: dict[str, str] = {}
-    _flatten("", data, out)
+    for path in [_DIR / f"{locale}.yaml"] + sorted(_DIR.glob(f"*/{locale}.yaml")):
+        with open(path, encoding="utf-8") as f:
+            part: dict[str, str] = {}
+            _flatten("", yaml.safe_load(f) or {}, part)
+        twice = sorted(set(part) & set(out))
+        if twice:
+            raise KeyError(f"{path}: catalog keys defined twice: {', '.join(twice[:5])}")
+        out.update(part)
     return out
 
 

@@ -62,3 +62,19 @@ RECT_START_BLOCK = "rect_start"
 RECT_VIEW = "rect_step"  # every rectification form; its private_metadata names the step
 RISK_COMMAND = "/risk"
 RISK_VIEW = "risk_add"
+
+# checks: shift and daily checklists, recurring checks (#10); a button's value is the check task's id
+SAFESHIFT_COMMAND = "/safeshift"  # `/safeshift schedule`: what is due this week
+TASK_OK_ACTION = "task_ok"  # All OK / Done
+TASK_PROBLEM_ACTION = "task_problem"  # Problem found: records the ticked items, opens the hazard form prefilled
+TASK_ITEMS_ACTION = "task_items"  # the checkboxes of a checklist (ticking alone changes nothing)
+TASK_ITEMS_BLOCK = "task_items"
+TASK_ACTIONS_BLOCK = "task_actions"
+
+# drills (演练, #10); a button's value is the drill's id
+DRILL_COMMAND = "/drill"
+DRILL_ATTEND_ACTION = "drill_attend"  # on the day: "I took part"
+DRILL_EVALUATE_ACTION = "drill_evaluate"  # after it: opens the evaluation form
+DRILL_ACTIONS_BLOCK = "drill_actions"
+DRILL_VIEW = "drill_evaluation"
+DRILL_FORM_BLOCKS = ("score", "problems", "summary")

@@ -12,6 +12,7 @@ the first start of a new installation posts no digest for a run before it existe
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import os
 import socket
@@ -28,6 +29,22 @@ from storage.models import AuditEvent, JobRun, Report
 log = logging.getLogger("safeshift.jobs")
 
 JOBS = ("purge", "daily_digest", "weekly_summary", "risk_review", "incident_cases")
+# Areas with jobs of their own (#10). Each module gives `triggers(org) -> {job: CronTrigger}` (job names start
+# with the area's own prefix and are at most 64 characters), `catch_up(org, job) -> timedelta`, and
+# `run(ctx, s, job, scheduled_for) -> [chat.postMessage payloads]`, called in the claim's transaction: it may
+# write rows of its own there (check tasks, drills) and must be idempotent by its own keys.
+AREAS = ("bot.checks.jobs", "bot.drills.jobs")
+
+
+def _areas():
+    return [importlib.import_module(name) for name in AREAS]
+
+
+def _area_of(job: str):
+    for area in _areas():
+        if job.startswith(area.PREFIX):
+            return area
+    return None
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
 INSTALLED = "installed"
@@ -39,13 +56,16 @@ def triggers(org) -> dict[str, CronTrigger]:
     dh, dm = (int(x) for x in sched.daily_digest.split(":"))
     wh, wm = (int(x) for x in sched.weekly_summary.time.split(":"))
     ph, pm = (int(x) for x in org.policy.retention.purge_at.split(":"))
-    return {
+    out = {
         "purge": CronTrigger(hour=ph, minute=pm, timezone=org.tz),
         "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
         "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
         "risk_review": _review_trigger(org),  # §4.1 quarterly risk-register review (bot/rectification/register.py)
         "incident_cases": _cases_trigger(org),  # §5.2.3 monthly case summary (bot/cases.py)
     }
+    for area in _areas():
+        out.update(area.triggers(org))
+    return out
 
 
 def _cases_trigger(org) -> CronTrigger:
@@ -72,6 +92,9 @@ def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> li
 
 
 def catch_up_window(org, job: str) -> dt.timedelta:
+    area = _area_of(job)
+    if area is not None:
+        return area.catch_up(org, job)
     if job == "incident_cases":
         return org.policy.incident.monthly_cases.catch_up.timedelta
     if job == "risk_review":
@@ -98,6 +121,9 @@ def payloads_for(ctx, job: str, scheduled_for: dt.datetime, session=None) -> lis
         from bot.cases import monthly_payloads
 
         return monthly_payloads(ctx, scheduled_for, session)
+    area = _area_of(job)
+    if area is not None:
+        return area.run(ctx, session, job, scheduled_for)
     raise KeyError(job)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from bot.ids import COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND, RISK_COMMAND
+from bot.ids import (COMMAND, DRILL_COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND,
+                     RISK_COMMAND, SAFESHIFT_COMMAND)
 
 BOT_SCOPES = [
     "commands",          # /hazard
@@ -30,7 +31,11 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": PLAN_COMMAND, "description": "Emergency plans / 应急预案",
                  "usage_hint": "[fire | 火灾 | …]", "should_escape": False},
                 {"command": RISK_COMMAND, "description": "Risk register / 风险清单 (add, observe, review)",
-                 "usage_hint": "[add | observe | review 3]", "should_escape": False}]
+                 "usage_hint": "[add | observe | review 3]", "should_escape": False},
+                {"command": SAFESHIFT_COMMAND, "description": "What is due this week / 本周待办检查与演练",
+                 "usage_hint": "[schedule | help]", "should_escape": False},
+                {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move)",
+                 "usage_hint": "[list | move 3 2027-04-16 15:00 | help]", "should_escape": False}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

@@ -7,7 +7,6 @@ and raises `ConfigError("path:line: where: what")` on the first problem.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from functools import cached_property
@@ -15,8 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import Duration, parse_duration
 
@@ -25,7 +23,7 @@ DEFAULT_PLANS_PATH = Path(__file__).with_name("plans_default.yaml")
 LOCALES = ("zh-CN", "en")
 
 PERSON_ROLES = ("department_head", "deputy", "safety_officer", "it", "security", "legal", "leadership", "back_office",
-                "medical")
+                "medical", "facilities")
 # Targets a rule may name: people by role, computed groups, and channels.
 PERSON_TARGETS = PERSON_ROLES + ("team_supervisors", "responders", "reporter")
 CHANNEL_TARGETS = ("leadership_channel", "safety_channel", "team_channel")
@@ -225,6 +223,7 @@ class ThreadWork(_Strict):
 
 
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 
 
 class Policy(_Strict):
@@ -234,13 +233,16 @@ class Policy(_Strict):
     permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
-                              "review_risk"], list[PermissionRole]]
+                              "review_risk", "complete_check", "run_drill"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
     schedule: Schedule
     retention: Retention
     thread: ThreadWork
+    checklists: Checklists
+    checks: Checks
+    drills: Drills
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
@@ -261,6 +263,7 @@ class People(_Strict):
     leadership: list[UserId] = []  # further members of the leadership group (e.g. employee representatives)
     back_office: list[UserId] = []
     medical: list[UserId] = []  # first aid / the medical contact, paged for a personal injury (§5.2.1)
+    facilities: list[UserId] = []  # facilities / the electrician: UPS and generator tests, circuit checks (§3.1)
 
 
 class Team(_Strict):
@@ -268,6 +271,23 @@ class Team(_Strict):
     channel: ChannelId | None = None
     supervisors: list[UserId] = []
     members: list[UserId] = []
+    on_duty: list[UserId] = []  # the end-of-day check (#10)
+    shifts: list[Shift] = []
+    workstations: list[Annotated[str, Field(min_length=1, max_length=40)]] = []  # the weekly spot check's pool
+
+    @field_validator("shifts")
+    @classmethod
+    def _unique_shifts(cls, v: list[Shift]) -> list[Shift]:
+        names = [x.name for x in v]
+        if len(set(names)) != len(names):
+            raise ValueError("a team's shift names must be unique")
+        return v
+
+    def shift(self, name: str) -> Shift | None:
+        return next((x for x in self.shifts if x.name == name), None)
+
+    def shift_members(self, shift: Shift) -> list[str]:
+        return list(shift.members if shift.members is not None else self.members)
 
 
 class Organisation(_Strict):
@@ -277,6 +297,7 @@ class Organisation(_Strict):
     people: People = People()
     teams: list[Team] = []
     user_locales: dict[UserId, Literal["zh-CN", "en"]] = {}
+    calendar: CalendarDays = CalendarDays()
     policy: Policy
     plans: dict[str, Plan] = {}
 
@@ -285,7 +306,22 @@ class Organisation(_Strict):
         for key, kind_ in self.policy.incident.categories.items():
             if kind_.plan is not None and kind_.plan not in self.plans:
                 raise ValueError(f"incident kind {key!r} names plan {kind_.plan!r}, which is not under plans:")
+        drills = self.policy.drills
+        for key, kind_ in drills.kinds.items():
+            if kind_.plan is not None and kind_.plan not in self.plans:
+                raise ValueError(f"drill kind {key!r} names plan {kind_.plan!r}, which is not under plans:")
+        if drills.problem_level not in self.policy.hazard.levels:
+            raise ValueError(f"drills.problem_level {drills.problem_level} is not a hazard level")
+        if drills.problem_category not in self.policy.hazard.categories:
+            raise ValueError(f"drills.problem_category {drills.problem_category!r} is not a hazard category")
         return self
+
+    @cached_property
+    def workdays(self):
+        """The working-day calendar: the official one with this file's `calendar:` days on top."""
+        from bot.workdays import WorkCalendar
+
+        return WorkCalendar(self.calendar.holidays, self.calendar.workdays)
 
     @field_validator("timezone")
     @classmethod
@@ -313,87 +349,5 @@ class Organisation(_Strict):
         return moment.astimezone(self.tz)
 
 
-def _deep_merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def default_policy_data() -> dict:
-    with open(DEFAULT_POLICY_PATH, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
-def default_plans_data() -> dict:
-    with open(DEFAULT_PLANS_PATH, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Follow a pydantic error location through the YAML node tree."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if str(key_node.value) == str(part):
-                    node = value_node
-                    line = node.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
-def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
-    try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}:1: the organisation file must be a mapping of keys")
-    overrides = raw.get("policy") or {}
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"{source}:{_line_of(node, ('policy',))}: policy: must be a mapping")
-    data = dict(raw)
-    data["policy"] = _deep_merge(default_policy_data(), overrides)
-    plans = raw.get("plans") or {}
-    if not isinstance(plans, dict):
-        raise ConfigError(f"{source}:{_line_of(node, ('plans',))}: plans: must be a mapping")
-    data["plans"] = _deep_merge(default_plans_data(), plans)
-    try:
-        return Organisation.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        loc = tuple(p for p in loc if p not in ("literal", "str", "int"))
-        line = _line_of(node, loc)
-        where = ".".join(str(p) for p in loc) or "(top)"
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{source}:{line or 1}: {where}: {msg}") from None
-
-
-def load_org(path: str | Path) -> Organisation:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: the organisation file does not exist (set SAFESHIFT_CONFIG)") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read the organisation file: {exc.strerror}") from None
-    return parse_org(text, str(p))
+# Reading the file (YAML, the built-in policy merged under it, errors with their line) lives next door.
+from bot.orgfile import default_plans_data, default_policy_data, load_org, parse_org  # noqa: E402,F401

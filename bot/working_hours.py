@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.durations import is_working_day
 from bot.policy import Organisation
 
 
@@ -21,7 +20,7 @@ def next_working_moment(org: Organisation, moment: dt.datetime) -> dt.datetime:
     local = moment.astimezone(tz)
     day = local.date()
     for _ in range(400):
-        ok_day = wh.days == "every_day" or is_working_day(day)
+        ok_day = wh.days == "every_day" or org.workdays.is_working_day(day)
         if ok_day:
             day_start = dt.datetime.combine(day, start, tzinfo=tz)
             day_end = dt.datetime.combine(day, end, tzinfo=tz)

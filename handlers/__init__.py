@@ -6,7 +6,7 @@ language, and the error handler that turns storage trouble into a "try again" an
 """
 
 from bot import guard, ids
-from handlers import actions, commands, events, incidents, rectification, views
+from handlers import actions, checks, commands, drills, events, incidents, rectification, views
 from handlers.middleware import attach, storage_errors
 
 
@@ -38,6 +38,14 @@ def register(app, ctx) -> None:
     app.view(ids.RECT_VIEW)(rectification.submit_step)
     app.command(ids.RISK_COMMAND)(rectification.risk_command)
     app.view(ids.RISK_VIEW)(rectification.submit_risk)
+    app.action(ids.TASK_OK_ACTION)(checks.task_ok)  # checks and drills (#10)
+    app.action(ids.TASK_PROBLEM_ACTION)(checks.task_problem)
+    app.action(ids.TASK_ITEMS_ACTION)(checks.task_items)
+    app.command(ids.SAFESHIFT_COMMAND)(checks.safeshift_command)
+    app.command(ids.DRILL_COMMAND)(drills.drill_command)
+    app.action(ids.DRILL_ATTEND_ACTION)(drills.attend)
+    app.action(ids.DRILL_EVALUATE_ACTION)(drills.evaluate)
+    app.view(ids.DRILL_VIEW)(drills.submit_evaluation)
     app.event("message")(events.on_message)
     app.event("reaction_added")(events.on_reaction_added)
     app.event("app_mention")(events.on_mention)

@@ -224,10 +224,13 @@ class Timer(SQLModel, table=True):
     __tablename__ = "timer"
     __table_args__ = (
         UniqueConstraint("report_id", "purpose", "step", "cycle", name="uq_timer_step"),
+        UniqueConstraint("task_id", "purpose", "step", "cycle", name="uq_timer_task_step"),
         Index("ix_timer_due", "status", "fire_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    report_id: int = Field(foreign_key="report.id", index=True)
+    # A timer guards a report (its deadlines and ladders) or a check task (#10): exactly one of the two.
+    report_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
+    task_id: Optional[int] = Field(default=None, foreign_key="check_task.id", index=True)
     purpose: str = Field(max_length=16)  # acknowledge | resolve
     step: int  # -1: the deadline itself (card turns OVERDUE); 0..n: ladder rungs
     cycle: int = Field(default=1)
@@ -330,3 +333,75 @@ class Risk(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     reviewed_at: Optional[dt.datetime] = ts_column()
     reviewed_by: Optional[str] = Field(default=None, max_length=32)
+
+
+class CheckTask(SQLModel, table=True):
+    """One check to do (#10): a checklist of a shift or a day, or an occurrence of a recurring check.
+
+    kind: pre_shift | briefing (one per person of a shift) | end_of_day (one per on-duty person) | patrol |
+    check (a recurring check; `name` is its policy key). `key` makes issuing it idempotent: a restart or a
+    second process never issues the same check twice. Any of `owners` may complete it: done (all fine) or
+    problem (the items found wrong, and the hazard report it led to).
+    """
+
+    __tablename__ = "check_task"
+    __table_args__ = (UniqueConstraint("key", name="uq_check_task_key"),
+                      Index("ix_check_task_status_due", "status", "due_at"),
+                      Index("ix_check_task_team_day", "team", "day"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    name: str = Field(max_length=48)
+    team: Optional[str] = Field(default=None, max_length=80)
+    shift: Optional[str] = Field(default=None, max_length=40)
+    day: dt.date  # the local day (or the first day of the period) it belongs to
+    owners: list = Field(default_factory=list, sa_type=JSON)
+    issued_at: dt.datetime = ts_column(nullable=False)
+    starts_at: Optional[dt.datetime] = ts_column()  # a shift checklist: the shift's start
+    due_at: dt.datetime = ts_column(nullable=False)
+    status: str = Field(default="pending", max_length=16)  # pending | done | problem
+    done_at: Optional[dt.datetime] = ts_column()
+    done_by: Optional[str] = Field(default=None, max_length=32)
+    problems: list = Field(default_factory=list, sa_type=JSON)  # item keys found wrong
+    note: str = Field(default="", sa_type=Text)
+    sample: list = Field(default_factory=list, sa_type=JSON)  # a spot check: the workstations picked
+    report_id: Optional[int] = Field(default=None, foreign_key="report.id")  # the hazard it led to
+    overdue: bool = Field(default=False)
+    version: int = Field(default=1)
+
+
+class Drill(SQLModel, table=True):
+    """A drill of the calendar (演练, §3.4.2): laid out from the policy's cadence, movable, evaluated after.
+
+    status: planned → held (attendance taken) → evaluated; or cancelled. `period` (e.g. 2027-04) with
+    `kind` makes laying out the calendar idempotent.
+    """
+
+    __tablename__ = "drill"
+    __table_args__ = (UniqueConstraint("kind", "period", name="uq_drill_kind_period"),
+                      Index("ix_drill_at", "status", "planned_at"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    period: str = Field(max_length=16)
+    plan: Optional[str] = Field(default=None, max_length=48)
+    planned_at: dt.datetime = ts_column(nullable=False)
+    moved_by: Optional[str] = Field(default=None, max_length=32)
+    status: str = Field(default="planned", max_length=16)
+    notices: list = Field(default_factory=list, sa_type=JSON)  # the notices already sent ("7d", "1d", "day")
+    score: Optional[int] = Field(default=None)
+    passed: Optional[bool] = Field(default=None)
+    problems: list = Field(default_factory=list, sa_type=JSON)  # texts; each became a rectification item
+    summary: str = Field(default="", sa_type=Text)
+    evaluated_at: Optional[dt.datetime] = ts_column()
+    evaluated_by: Optional[str] = Field(default=None, max_length=32)
+    created_at: dt.datetime = ts_column(nullable=False)
+    version: int = Field(default=1)
+
+
+class DrillAttendance(SQLModel, table=True):
+    """Who took part in a drill (the attendance buttons on the day)."""
+
+    __tablename__ = "drill_attendance"
+    drill_id: int = Field(foreign_key="drill.id", primary_key=True)
+    user_id: str = Field(primary_key=True, max_length=32)
+    at: dt.datetime = ts_column(nullable=False)

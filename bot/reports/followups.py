@@ -48,7 +48,7 @@ def start_follow_ups(ctx, s, report: Report, now: dt.datetime) -> None:
         due_col = f"{task}_due_at"
         if report.level not in rule.levels or getattr(report, due_col) is not None:
             continue
-        setattr(report, due_col, rule.due_within.add_to(now, ctx.org.tz))
+        setattr(report, due_col, rule.due_within.add_to(now, ctx.org.tz, ctx.org.workdays))
         s.flush()
         escalation.start_ladder(ctx, s, report, task, now)
         owners = ctx.directory.resolve_people(list(rule.owner), report.team, report.reporter_id)
@@ -153,7 +153,7 @@ def _corrective_actions(ctx, values: dict, locale: str, now: dt.datetime):
         if not isinstance(owner, str) or not owner:
             errors[f"owner_{n}"] = i18n.tp(locale, "incident.task.owner_needed")
             continue
-        due = pol.corrective_action_within.add_to(now, ctx.org.tz)
+        due = pol.corrective_action_within.add_to(now, ctx.org.tz, ctx.org.workdays)
         if isinstance(day, str) and day:
             try:  # the end of that day in the organisation's zone
                 local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(23, 59), tzinfo=ctx.org.tz)

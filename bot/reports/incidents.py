@@ -123,8 +123,8 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
                 category=data.category, level=data.level, location=data.location, description=data.description,
                 suggestion="", photos=[], reporter_id=reporter_id, reporter_known=ctx.directory.is_known(reporter_id),
                 team=team.name if team else None, origin_channel=origin_channel, status="open", reported_at=now,
-                respond_due_at=level.respond_within.add_to(now, org.tz),
-                resolve_due_at=level.resolve_within.add_to(now, org.tz),
+                respond_due_at=level.respond_within.add_to(now, org.tz, org.workdays),
+                resolve_due_at=level.resolve_within.add_to(now, org.tz, org.workdays),
                 affected=data.affected, actions_taken=data.actions_taken, source_link=data.source_link,
             )
             s.add(report)
@@ -284,7 +284,7 @@ def change_level(ctx, number: str, user_id: str, new_level: object, reason: obje
                                          level=level_name(org, report, locale)), report)
         raised = new < old  # level 1 is the most serious
         lvl = k.level(new)
-        respond, resolve = lvl.respond_within.add_to(now, org.tz), lvl.resolve_within.add_to(now, org.tz)
+        respond, resolve = lvl.respond_within.add_to(now, org.tz, org.workdays), lvl.resolve_within.add_to(now, org.tz, org.workdays)
         if raised:
             respond, resolve = min(respond, report.respond_due_at), min(resolve, report.resolve_due_at)
         report.level, report.respond_due_at, report.resolve_due_at = new, respond, resolve

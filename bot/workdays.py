@@ -1,0 +1,93 @@
+"""Working days on mainland China's official calendar: public holidays and the swapped working weekends (调休).
+
+The data comes from the `holidays` package (released monthly; it carries each year's State Council notice
+once published: the days off and the weekend days worked in exchange). The organisation file may add days
+itself (`calendar: {holidays: [...], workdays: [...]}`), for a notice newer than the installed package or a
+local arrangement; its days win over the package's.
+
+A year counts as *covered* once its official notice is known: the package lists that year's special days
+(every recent notice moves days), or the organisation file names days in it. For a year not covered the
+fixed-date holidays and the lunar festivals still count, but no swap does; `safeshift check` and start-up
+warn when the next 12 months are not covered (`WorkCalendar.uncovered`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import lru_cache
+
+import holidays
+from holidays.countries.china import ChinaStaticHolidays
+
+COVERAGE_AHEAD = dt.timedelta(days=365)  # "the next 12 months" (issue #10): how far ahead the calendar must be known
+
+
+@lru_cache(maxsize=1)
+def _official_years() -> frozenset[int]:
+    """Years whose State Council notice the installed package carries."""
+    years = set(getattr(ChinaStaticHolidays, "special_public_holidays", {}) or {})
+    return frozenset(y for y in years if isinstance(y, int))
+
+
+class WorkCalendar:
+    """Is a day a working day? Thread-safe; the package's data is built once per year asked for."""
+
+    def __init__(self, extra_holidays=(), extra_workdays=()):
+        self.extra_holidays = frozenset(extra_holidays)
+        self.extra_workdays = frozenset(extra_workdays)
+        self._lock = threading.Lock()
+        self._china = holidays.China(years=[], categories=("public",))
+        self._years: set[int] = set()
+
+    def _known(self, year: int):
+        if year not in self._years:
+            with self._lock:  # the package fills years lazily: never two threads at once
+                if year not in self._years:
+                    _ = dt.date(year, 1, 1) in self._china  # a lookup fills the year (the package's expand)
+                    self._years.add(year)
+        return self._china
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        if day in self.extra_holidays:
+            return False
+        china = self._known(day.year)
+        with self._lock:
+            return china.is_working_day(day)
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        if day in self.extra_holidays:
+            return "holiday"
+        china = self._known(day.year)
+        with self._lock:
+            return china.get(day)
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """The `n`-th working day after `day` (n ≥ 1)."""
+        left = n
+        while left > 0:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """`day` itself when it is a working day, else the next one."""
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def covered_years(self) -> set[int]:
+        own = {d.year for d in self.extra_holidays | self.extra_workdays}
+        return set(_official_years()) | own
+
+    def uncovered(self, today: dt.date) -> list[int]:
+        """Years of the next 12 months whose official notice the calendar does not know."""
+        end = today + COVERAGE_AHEAD
+        covered = self.covered_years()
+        return [y for y in range(today.year, end.year + 1) if y not in covered]
+
+
+DEFAULT = WorkCalendar()  # the package's data alone (no organisation file in sight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -53,7 +54,22 @@ def _settings():
 def _load():
     settings = _settings()
     org = load_org(settings.config_path)
+    warning = calendar_warning(org, dt.datetime.now(dt.timezone.utc))
+    if warning:
+        log.warning("%s", warning)
     return settings, org
+
+
+def calendar_warning(org, now: dt.datetime) -> str | None:
+    """Working-day deadlines (`wd`) need the official calendar of the next 12 months: say when it is not known."""
+    missing = org.workdays.uncovered(now.astimezone(org.tz).date())
+    if not missing:
+        return None
+    years = ", ".join(str(y) for y in missing)
+    return (f"the working-day calendar does not know the official holidays and swapped working days of {years} "
+            f"yet: update the `holidays` package (pip install -U holidays) or add the State Council's notice under "
+            f"`calendar: {{holidays: [...], workdays: [...]}}` in the organisation file. Until then, working days "
+            f"in {years} count fixed holidays and the lunar festivals, but no swapped working weekend")
 
 
 def _interrupt_on_sigterm() -> dict:
@@ -212,6 +228,9 @@ def cmd_check(args) -> int:
     settings, org = _load()
     print(f"settings ok; organisation file {settings.config_path} ok "
           f"({len(org.teams)} teams, time zone {org.timezone}, locale {org.locale})")
+    warning = calendar_warning(org, dt.datetime.now(dt.timezone.utc))
+    if warning:
+        print(f"warning: {warning}")
     return 0
 
 

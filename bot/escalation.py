@@ -37,7 +37,7 @@ from storage.db import (
     read_scope,
     session_scope,
 )
-from storage.models import AuditEvent, Report, Timer
+from storage.models import AuditEvent, CheckTask, Report, Timer
 
 log = logging.getLogger("safeshift.escalation")
 
@@ -88,6 +88,7 @@ class Sweeper(Worker):
         self.batch = batch
 
     def run_once(self) -> int:
+        from bot.checks import deadlines as check_deadlines  # a check task's timers (#10)
         from bot.rectification import (
             deadlines as rect_deadlines,  # it writes timers with this module's rules
         )
@@ -109,9 +110,26 @@ class Sweeper(Worker):
                 return 0
             # One query for the batch's reports and one for language choices: no per-row round trips.
             reports = {r.id: r for r in s.execute(
-                select(Report).where(Report.id.in_({t.report_id for t in timers}))).scalars()}
+                select(Report).where(Report.id.in_({t.report_id for t in timers if t.report_id}))).scalars()}
+            task_ids = {t.task_id for t in timers if t.task_id}
+            tasks = {t.id: t for t in s.execute(
+                select(CheckTask).where(CheckTask.id.in_(task_ids)).with_for_update()).scalars()} if task_ids else {}
             with s.no_autoflush:
                 for timer in timers:
+                    if timer.task_id is not None:  # a check task's (bot/checks/deadlines.py)
+                        timer.late = (now - timer.fire_at) > LATE_AFTER
+                        mark = buffer_mark(s)
+                        try:
+                            acted = check_deadlines.fire(ctx, s, tasks.get(timer.task_id), timer, now)
+                        except Exception:  # noqa: BLE001 - one bad row must not stop every other notice
+                            buffer_rollback(s, mark)
+                            log.exception("timer %s of check task %s could not fire; set aside", timer.id,
+                                          timer.task_id)
+                            timer.status, timer.fired_at = "error", now
+                            continue
+                        timer.status, timer.fired_at = ("fired", ctx.clock.now()) if acted else ("cancelled", now)
+                        fired += bool(acted)
+                        continue
                     report = reports.get(timer.report_id)
                     rect = timer.purpose in RECTIFICATION  # a rectification item's: bot/rectification/deadlines.py
                     if report is None or (not rect and (not still_relevant(report, timer.purpose)

@@ -1,19 +1,55 @@
-"""Checks (#10): the buttons of a checklist or recurring check, and /safeshift. (Being built.)"""
+"""Checks (#10): the buttons of a checklist or recurring check (All OK / Done, Problem found, the checkboxes) and
+`/safeshift schedule`. Each reads the payload, calls one use case in `bot.checks`, and answers."""
 
 from __future__ import annotations
+
+import logging
+
+from bot import ids
+from bot.checks import schedule, tasks
+from bot.reports import transitions
+from handlers.common import who_where
+
+log = logging.getLogger("safeshift.handlers")
+
+
+def _ticked(body: dict) -> list[str]:
+    """The item keys ticked in the message's checkboxes (Slack sends the message's state with the click)."""
+    state = ((body.get("state") or {}).get("values") or {}) if isinstance(body.get("state"), dict) else {}
+    block = state.get(ids.TASK_ITEMS_BLOCK) if isinstance(state, dict) else None
+    element = (block or {}).get(ids.TASK_ITEMS_ACTION) if isinstance(block, dict) else None
+    options = (element or {}).get("selected_options") if isinstance(element, dict) else None
+    return [str(o.get("value")) for o in (options or []) if isinstance(o, dict) and o.get("value")][:20]
 
 
 def task_ok(ack, body, context):
     ack()
+    ctx = context["safeshift"]
+    user, channel, value = who_where(body)
+    outcome = tasks.complete(ctx, value, user, True, _ticked(body), context["locale"])
+    if outcome.message:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
 
 
 def task_problem(ack, body, client, context):
     ack()
+    ctx = context["safeshift"]
+    user, channel, value = who_where(body)
+    outcome = tasks.complete(ctx, value, user, False, _ticked(body), context["locale"])
+    if outcome.message:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
+    if outcome.form is not None:
+        try:
+            client.views_open(trigger_id=body.get("trigger_id"), view=outcome.form)
+        except Exception:  # noqa: BLE001 - the problem is recorded; /hazard still works
+            log.exception("views.open failed for the hazard form of a check")
 
 
 def task_items(ack):
     ack()  # ticking a box changes nothing until a button is pressed
 
 
-def safeshift_command(ack, command, context):
-    ack()
+def safeshift_command(ack, body, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
+    return ack(response_type="ephemeral", text=text, blocks=blocks)

@@ -90,3 +90,34 @@ def test_a_placeholder_token_in_env_file_is_one_line(workdir, capsys):
                                   encoding="utf-8")
     assert cli.main(["check"]) == 2
     assert one_error_line(capsys).startswith("safeshift: error: SLACK_BOT_TOKEN is a placeholder")
+
+
+def test_check_warns_when_the_calendar_does_not_know_the_next_12_months(workdir, capsys, monkeypatch):
+    import datetime as dt
+
+    from bot.workdays import WorkCalendar
+
+    (workdir / "org.yaml").write_text(ORG_YAML, encoding="utf-8")
+    (workdir / ".env").write_text(f"SLACK_BOT_TOKEN={TOKEN}\nSLACK_SIGNING_SECRET={SECRET}\nSAFESHIFT_CONFIG=org.yaml\n",
+                                  encoding="utf-8")
+    far = max(WorkCalendar().covered_years()) + 1  # a year no installed data can know yet
+    assert cli.main(["check"]) == 0
+    org = cli.load_org(workdir / "org.yaml")
+    assert f"of {far}" in cli.calendar_warning(org, dt.datetime(far - 1, 6, 1, tzinfo=dt.timezone.utc))
+    # the organisation file's own days for that year (its notice typed in) make it known
+    (workdir / "org.yaml").write_text(ORG_YAML + f"calendar: {{holidays: [{far}-01-01], workdays: [{far}-02-06]}}\n",
+                                      encoding="utf-8")
+    org = cli.load_org(workdir / "org.yaml")
+    assert cli.calendar_warning(org, dt.datetime(far - 1, 6, 1, tzinfo=dt.timezone.utc)) is None
+    assert not org.workdays.is_working_day(dt.date(far, 1, 1))
+    # `safeshift check` prints it as a warning today (2026-11: the package has no notice for 2027 yet) or says
+    # nothing when it is known
+    capsys.readouterr()
+    monkeypatch.setattr(cli, "calendar_warning", lambda org, now: "the calendar is short")
+    assert cli.main(["check"]) == 0
+    assert "warning: the calendar is short" in capsys.readouterr().out
+    # a day both off and worked is refused with its line
+    (workdir / "org.yaml").write_text(ORG_YAML + f"calendar: {{holidays: [{far}-01-01], workdays: [{far}-01-01]}}\n",
+                                      encoding="utf-8")
+    assert cli.main(["check"]) == 2
+    assert "both a holiday and a working day" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from tests.conftest import org_from, start_bot, stop_bot
 FAST = """
 hazard:
   levels:
-    2: {respond_within: 2s, resolve_within: 3s}
+    2: {respond_within: 2s, resolve_within: 3s, ignore_working_hours: true}  # the real clock: any hour of the day
 escalation:
   acknowledge:
     - {after: 0s, notify: [responders], via: [thread, dm]}

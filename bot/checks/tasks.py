@@ -1,0 +1,188 @@
+"""One check to do (#10): issued as a row and a message to each owner, then done or a problem found.
+
+Issuing (`issue`) runs in the caller's transaction (a claimed job run): the `check_task` row, keyed so that a
+second run never issues it twice, and one DM per owner in the owner's language with the items as checkboxes,
+**All OK** and **Problem found**. Completing (`complete`) is one transaction: the row under its lock, an audit
+row, every owner's message edited to say who did it and when, the deadline's timers stopped. A problem records
+the items ticked and answers with the hazard form, prefilled with them, for the handler to open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot import forms, i18n
+from bot.i18n import Mrkdwn, fmt_time, mention
+from bot.outbox import ROUTINE, enqueue
+from bot.prefs import locales_of, user_locale
+from bot.present import roles_text
+from bot.render import render
+from storage.db import buffer_insert, read_scope, session_scope
+from storage.models import AuditEvent, CheckTask
+
+USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+CHECKLISTS = ("pre_shift", "briefing", "end_of_day", "patrol")  # kinds with the policy's items; else "check"
+TASK_ID_MAX = 12  # a button value longer than any task id is not ours
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    message: Mrkdwn | None = None  # what to tell the person who acted (ephemeral), if anything
+    form: dict | None = None  # a view to open (the prefilled hazard form)
+    task: CheckTask | None = None
+
+
+def ordering_key(task_id: int) -> str:
+    return f"task:{task_id}"
+
+
+def message_key(task_id: int, owner: str) -> str:
+    return f"task:{task_id}:{owner}"
+
+
+def items_of(org, task: CheckTask) -> dict:
+    """{item key: Localized} the task lists: a checklist's items; a recurring check has none."""
+    if task.kind in CHECKLISTS:
+        return dict(getattr(org.policy.checklists, task.kind).items)
+    return {}
+
+
+def title(org, task: CheckTask, locale: str) -> str:
+    if task.kind in CHECKLISTS:
+        return i18n.tp(locale, f"checks.title.{task.kind}")
+    check = org.policy.checks.every.get(task.name)
+    return check.name.get(locale) if check else task.name
+
+
+def occasion(org, task: CheckTask, locale: str) -> str:
+    """Which shift, team or day the task belongs to, in words."""
+    parts = [task.team, task.shift]
+    day = task.day.isoformat() if task.day else ""
+    return " · ".join([p for p in parts if p] + [day])
+
+
+def message(ctx, task: CheckTask, locale: str) -> dict:
+    """The task's message (a DM to an owner), as it stands: open with its buttons, or done."""
+    org = ctx.org
+    items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
+    done = None
+    if task.status != "pending":
+        wrong = [items_of(org, task)[k].get(locale) for k in task.problems if k in items_of(org, task)]
+        key = "checks.done_line" if task.status == "done" else "checks.problem_line"
+        done = i18n.t(locale, key, who=mention(task.done_by), at=fmt_time(task.done_at, org.tz),
+                      items=i18n.join_list(locale, wrong, "and") if wrong else "—")
+    name = title(org, task, locale)
+    picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
+    head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
+                  due=fmt_time(task.due_at, org.tz))
+    return render("check_task", locale, task_id=str(task.id), head=head, items=items,
+                  sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
+                  done=done, text=i18n.tp(locale, "checks.fallback", title=name),
+                  overdue=bool(task.overdue and task.status == "pending"))
+
+
+def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.date, due_at: dt.datetime,
+          now: dt.datetime, team: str | None = None, shift: str | None = None, starts_at: dt.datetime | None = None,
+          sample: list[str] | None = None) -> CheckTask | None:
+    """Issue a task in the caller's transaction: the row and a DM to each owner. None when `key` was issued
+    before (a second run, a restart) or nobody holds it."""
+    owners = [u for u in dict.fromkeys(owners) if u]
+    if not owners or s.execute(select(CheckTask.id).where(CheckTask.key == key)).first() is not None:
+        return None
+    task = CheckTask(key=key, kind=kind, name=name, team=team, shift=shift, day=day, owners=owners, issued_at=now,
+                     starts_at=starts_at, due_at=due_at, sample=list(sample or []), status="pending")
+    s.add(task)
+    s.flush()
+    langs = locales_of(s, ctx.org, owners)
+    for owner in owners:
+        payload = dict(message(ctx, task, langs[owner]), channel=owner)
+        enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(task.id),
+                message_key=message_key(task.id, owner), dedupe_key=f"{key}:{owner}"[:128], priority=ROUTINE)
+    return task
+
+
+def update_messages(ctx, s, task: CheckTask, now: dt.datetime) -> None:
+    langs = locales_of(s, ctx.org, task.owners)
+    for owner in task.owners:
+        payload = dict(message(ctx, task, langs[owner]), channel=owner)
+        enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(task.id),
+                target_key=message_key(task.id, owner), priority=ROUTINE)
+
+
+def may_complete(ctx, task: CheckTask, user_id: str) -> bool:
+    roles = ctx.directory.roles_of(user_id, task.team)
+    if user_id in (task.owners or []):
+        roles.add("owner")
+    return bool(set(ctx.org.policy.permissions.get("complete_check", [])) & roles)
+
+
+def _task_id(value: object) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= TASK_ID_MAX else None
+
+
+def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = None,
+             locale: str | None = None) -> Outcome:
+    """All OK (`ok`) or Problem found (the `ticked` item keys) on task `value` (a button's value)."""
+    from bot.checks import deadlines  # the task's timers (it imports this module)
+
+    now = ctx.clock.now()
+    task_id = _task_id(value)
+    with session_scope(ctx.engine) as s:
+        locale = locale or user_locale(ctx, user_id, s)
+        task = s.execute(select(CheckTask).where(CheckTask.id == task_id).with_for_update()
+                         .execution_options(populate_existing=True)).scalar_one_or_none() if task_id else None
+        if task is None:
+            return Outcome(False, i18n.t(locale, "checks.not_found"))
+        if not may_complete(ctx, task, user_id):
+            s.add(AuditEvent(at=now, actor=user_id, action="refused_complete_check", note=task.key[:200]))
+            return Outcome(False, i18n.t(locale, "checks.refused", title=title(ctx.org, task, locale),
+                                         roles=_owners_words(ctx, task, locale)))
+        if task.status != "pending":
+            return Outcome(False, i18n.t(locale, "checks.already", title=title(ctx.org, task, locale),
+                                         who=mention(task.done_by), at=fmt_time(task.done_at, ctx.org.tz)))
+        known = items_of(ctx.org, task)
+        picked = [k for k in dict.fromkeys(str(x) for x in (ticked or [])) if k in known]
+        if ok and picked:  # ticked something and pressed All OK: ask, do not guess
+            return Outcome(False, i18n.t(locale, "checks.ticked_but_ok",
+                                         items=i18n.join_list(locale, [known[k].get(locale) for k in picked], "and")))
+        task.status, task.done_at, task.done_by = ("done" if ok else "problem"), now, user_id
+        task.problems = picked
+        task.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(
+            at=now, actor=user_id, action="check_done" if ok else "check_problem", report_id=None, before=None,
+            note=task.key[:200], after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team,
+                                        "problems": picked, "late": now > task.due_at}))
+        deadlines.stop(s, task.id, now)
+        update_messages(ctx, s, task, now)
+        form = None if ok else problem_form(ctx, task, picked, locale)
+    ctx.wake()
+    return Outcome(True, None, form, task)
+
+
+def problem_form(ctx, task: CheckTask, picked: list[str], locale: str) -> dict:
+    """The hazard form, its description the items found wrong (or the check's name) and where."""
+    known = items_of(ctx.org, task)
+    what = [known[k].get(locale) for k in picked] or [title(ctx.org, task, locale)]
+    where = occasion(ctx.org, task, locale)
+    text = i18n.tp(locale, "checks.problem_description", title=title(ctx.org, task, locale), where=where,
+                   items="\n".join(f"- {w}" for w in what))
+    return forms.report_form(ctx, locale, text, {"check_task": task.id})
+
+
+def _owners_words(ctx, task: CheckTask, locale: str) -> Mrkdwn:
+    names = [mention(u) for u in task.owners or []]
+    roles = [r for r in ctx.org.policy.permissions.get("complete_check", []) if r != "owner"]
+    if roles:
+        names.append(roles_text(locale, roles))
+    return Mrkdwn(i18n.join_list(locale, names))
+
+
+def find(ctx, task_id: int) -> CheckTask | None:
+    with read_scope(ctx.engine) as s:
+        return s.get(CheckTask, task_id)

@@ -1,0 +1,24 @@
+"""Sample values and template contexts of checks (#10) for tests/test_chinese.py."""
+
+from __future__ import annotations
+
+from bot import i18n
+from bot.i18n import Mrkdwn, mention
+
+
+def check_samples(locale: str) -> dict:
+    zh = locale == "zh-CN"
+    return dict(title="UPS及发电机测试" if zh else "UPS / generator test", at="2026-12-02 10:05",
+                occasion="热线A组 · 2026-12-02" if zh else "Hotline A · 2026-12-02",
+                owners=Mrkdwn(f"{mention('U0FAC')}"), items="用电安全" if zh else "electrical safety",
+                where="热线A组" if zh else "Hotline A", shift="早" if zh else "Early", before="15分钟" if zh else "15 min",
+                days=i18n.tp(locale, "checks.schedule.days.every_day"), weekday="周三" if zh else "Wed",
+                time="10:00", day="周三 12-02" if zh else "Wed 12-02")
+
+
+def check_contexts(locale: str, v: dict, t) -> dict:
+    return {
+        "check_task": dict(task_id="7", head=t("checks.head"), text=i18n.tp(locale, "checks.fallback", title=v["title"]),
+                           items=[{"value": "power_cords", "text": "电源线、插座完好" if locale == "zh-CN" else "Power cords"}],
+                           sample=Mrkdwn(i18n.join_list(locale, ["A01", "A07"], "and")), done=None, overdue=True),
+    }

@@ -64,3 +64,26 @@ def test_the_purge_job_runs_once_per_day(engine):
     when = dt.datetime(2026, 1, 5, 19, 30, tzinfo=dt.timezone.utc)
     assert run_job(ctx, "purge", when) is True
     assert run_job(ctx, "purge", when) is False
+
+
+def test_a_purged_report_leaves_no_dangling_pointer_and_an_open_rectification_keeps_its_hazard(engine):
+    from bot.checks import tasks
+    from bot.rectification import steps
+    from storage.models import CheckTask, RectItem
+
+    ctx = ctx_for(engine, "retention: {reports: 365d}")
+    gone, looped = report(ctx, "d"), report(ctx, "e")
+    with session_scope(engine) as s:  # a check whose problem led to the first report
+        task = tasks.issue(ctx, s, kind="patrol", name="patrol", key="patrol:x", owners=["U0OFFICER"],
+                           day=T0.date(), due_at=T0, now=T0)
+        task.report_id = gone.id
+    assert steps.assess(ctx, looped.number, "U0OFFICER", "low", "minor").ok  # its rectification item stays open
+    for r in (gone, looped):
+        assert transitions.resolve(ctx, r.number, "U0SUPA", "fixed").ok
+    ctx.clock.set(T0 + dt.timedelta(days=366))
+    assert purge(ctx)["reports"] == 1  # the looped one waits for its item to close
+    with session_scope(engine) as s:
+        assert [x.number for x in s.execute(select(Report)).scalars()] == [looped.number]
+        kept = s.execute(select(CheckTask)).scalar_one()
+        assert (kept.key, kept.report_id) == ("patrol:x", None)  # the check's record stays, without the pointer
+        assert s.execute(select(RectItem)).scalar_one().state == "planning"

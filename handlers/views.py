@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import forms, ids
+from bot.checks import tasks
 from bot.reports import create, transitions
 from bot.reports.kinds import kind
 from handlers.common import metadata, view_values
@@ -20,6 +21,8 @@ def submit_report(ack, body, view, context):
                                    origin_channel=metadata(view).get("channel"), locale=locale)
     if created.refused:  # nothing was stored: say why, on the form
         return ack(response_action="errors", errors={"description": created.refused[:INLINE_ERROR_MAX]})
+    if metadata(view).get("check_task") is not None:  # opened from a check's Problem found (#10)
+        tasks.link_report(ctx, metadata(view)["check_task"], created.report.id, created.report.number, user)
     return ack(response_action="update", view=forms.confirmation_view(ctx, created.report, created.responders, locale,
                                                                       created.lead_number))
 

@@ -216,6 +216,19 @@ def test_problem_found_records_it_and_opens_the_hazard_form_prefilled(check_bot)
     assert json.loads(view["private_metadata"]) == {"check_task": task.id}
     got = tasks_of(bot.ctx.engine)[0]
     assert (got.status, got.done_by) == ("problem", "U0FAC")
+    # someone else submitting a form that names the task links nothing; the finder's report is linked, once
+    meta = json.dumps({"check_task": task.id})
+    bot.report("U0AGENT1", private_metadata=meta)
+    assert tasks_of(bot.ctx.engine)[0].report_id is None
+    bot.report("U0FAC", level=3, category="equipment", description="UPS fails its test", private_metadata=meta)
+    from storage.models import Report
+
+    with session_scope(bot.ctx.engine) as s:
+        mine = s.execute(select(Report).where(Report.reporter_id == "U0FAC")).scalar_one()
+    assert tasks_of(bot.ctx.engine)[0].report_id == mine.id
+    update = bot.fake.wait_for(lambda c: c.method == "chat.update" and mine.number in json.dumps(
+        c.params.get("blocks"), ensure_ascii=False))[-1]
+    assert update.params["channel"] == "U0FAC" or update.params["channel"].startswith("D")
 
 
 def test_a_checklist_with_items_ticked_but_all_ok_pressed_records_nothing(engine):

@@ -66,8 +66,9 @@ def occasion(org, task: CheckTask, locale: str) -> str:
     return " · ".join([p for p in parts if p] + [day])
 
 
-def message(ctx, task: CheckTask, locale: str) -> dict:
-    """The task's message (a DM to an owner), as it stands: open with its buttons, or done."""
+def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dict:
+    """The task's message (a DM to an owner), as it stands: open with its buttons, or done (`number`: the hazard
+    report its problem led to)."""
     org = ctx.org
     items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
     done = None
@@ -75,7 +76,7 @@ def message(ctx, task: CheckTask, locale: str) -> dict:
         wrong = [items_of(org, task)[k].get(locale) for k in task.problems if k in items_of(org, task)]
         key = "checks.done_line" if task.status == "done" else "checks.problem_line"
         done = i18n.t(locale, key, who=mention(task.done_by), at=fmt_time(task.done_at, org.tz),
-                      items=i18n.join_list(locale, wrong, "and") if wrong else "—")
+                      items=i18n.join_list(locale, wrong, "and") if wrong else "—", number=number)
     name = title(org, task, locale)
     picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
     head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
@@ -106,10 +107,10 @@ def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.
     return task
 
 
-def update_messages(ctx, s, task: CheckTask, now: dt.datetime) -> None:
+def update_messages(ctx, s, task: CheckTask, now: dt.datetime, number: str | None = None) -> None:
     langs = locales_of(s, ctx.org, task.owners)
     for owner in task.owners:
-        payload = dict(message(ctx, task, langs[owner]), channel=owner)
+        payload = dict(message(ctx, task, langs[owner], number), channel=owner)
         enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(task.id),
                 target_key=message_key(task.id, owner), priority=ROUTINE)
 
@@ -173,6 +174,28 @@ def problem_form(ctx, task: CheckTask, picked: list[str], locale: str) -> dict:
     text = i18n.tp(locale, "checks.problem_description", title=title(ctx.org, task, locale), where=where,
                    items="\n".join(f"- {w}" for w in what))
     return forms.report_form(ctx, locale, text, {"check_task": task.id})
+
+
+def link_report(ctx, value: object, report_id: int, number: str, user_id: str) -> bool:
+    """The hazard report a problem led to, submitted from the prefilled form: noted on the task and its messages.
+    Only by the person who found the problem, once."""
+    task_id = _task_id(value)
+    if task_id is None:
+        return False
+    now = ctx.clock.now()
+    with session_scope(ctx.engine) as s:
+        task = s.execute(select(CheckTask).where(CheckTask.id == task_id).with_for_update()
+                         .execution_options(populate_existing=True)).scalar_one_or_none()
+        if task is None or task.status != "problem" or task.done_by != user_id or task.report_id is not None:
+            return False
+        task.report_id = report_id
+        task.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(
+            at=now, actor=user_id, action="check_reported", report_id=report_id, before=None, note=task.key[:200],
+            after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team}))
+        update_messages(ctx, s, task, now, number)
+    ctx.wake()
+    return True
 
 
 def _owners_words(ctx, task: CheckTask, locale: str) -> Mrkdwn:

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.policy import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, UserId, _Strict
+from bot.policy_rectification import IMPACTS, LIKELIHOODS
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -190,6 +191,9 @@ class Drills(_Strict):
     problem_within: DurationField  # §3.4.2 each problem found: a rectification item due within this
     problem_level: int  # the hazard level a problem is filed at
     problem_category: str  # and its category (a key of hazard.categories)
+    # and the risk of its rectification item (§4.1.3 matrix: who owns it, and the item's risk level)
+    problem_likelihood: Literal[LIKELIHOODS]  # type: ignore[valid-type]
+    problem_impact: Literal[IMPACTS]  # type: ignore[valid-type]
     notices: list[DurationField] = Field(min_length=1)  # notices this long before the drill (7d, 1d)
     notice_time: HHMM  # local time notices go out
     owner: list[CheckOwner] = Field(min_length=1)  # who runs and evaluates drills
@@ -202,3 +206,11 @@ class Drills(_Strict):
     @classmethod
     def _kind_keys(cls, v: dict) -> dict:
         return _keys(v, "drill kind")
+
+    @model_validator(mode="after")
+    def _notices(self) -> "Drills":
+        if any(d.working_days for d in self.notices) or len({d.seconds for d in self.notices}) != len(self.notices):
+            raise ValueError("drills.notices are distinct clock durations (d, w), not working days")
+        if self.horizon.working_days:
+            raise ValueError("drills.horizon is a clock duration (w, d)")
+        return self

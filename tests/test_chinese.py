@@ -24,6 +24,7 @@ from bot import i18n
 from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
 from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
+from tests.chinese_drills import drill_contexts
 from tests.chinese_rectification import rect_contexts, rect_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -302,6 +303,7 @@ def template_context(name: str, locale: str) -> dict:
                              ids=SimpleNamespace(SEPARATE_ACTION="hazard_separate")),
         **incident_contexts(locale, v, t),
         **rect_contexts(locale, v, t),
+        **drill_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]

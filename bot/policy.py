@@ -321,7 +321,7 @@ class Organisation(_Strict):
         """The working-day calendar: the official one with this file's `calendar:` days on top."""
         from bot.workdays import WorkCalendar
 
-        return WorkCalendar(self.calendar.holidays, self.calendar.workdays)
+        return WorkCalendar(self.calendar.holidays, self.calendar.workdays, self.calendar.country)
 
     @field_validator("timezone")
     @classmethod

@@ -6,7 +6,8 @@ itself (`calendar: {holidays: [...], workdays: [...]}`), for a notice newer than
 local arrangement; its days win over the package's.
 
 A year counts as *covered* once its official notice is known: the package lists that year's special days
-(every recent notice moves days), or the organisation file names days in it. For a year not covered the
+(every recent notice moves days), or the organisation file names days in it. Another country
+(`calendar: {country: DE}`) follows the package's rules for it, which need no yearly notice: always covered. For a year not covered the
 fixed-date holidays and the lunar festivals still count, but no swap does; `safeshift check` and start-up
 warn when the next 12 months are not covered (`WorkCalendar.uncovered`).
 """
@@ -33,20 +34,21 @@ def _official_years() -> frozenset[int]:
 class WorkCalendar:
     """Is a day a working day? Thread-safe; the package's data is built once per year asked for."""
 
-    def __init__(self, extra_holidays=(), extra_workdays=()):
+    def __init__(self, extra_holidays=(), extra_workdays=(), country: str = "CN"):
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
+        self.country = country
         self._lock = threading.Lock()
-        self._china = holidays.China(years=[], categories=("public",))
+        self._days = holidays.country_holidays(country, years=[])
         self._years: set[int] = set()
 
     def _known(self, year: int):
         if year not in self._years:
             with self._lock:  # the package fills years lazily: never two threads at once
                 if year not in self._years:
-                    _ = dt.date(year, 1, 1) in self._china  # a lookup fills the year (the package's expand)
+                    _ = dt.date(year, 1, 1) in self._days  # a lookup fills the year (the package's expand)
                     self._years.add(year)
-        return self._china
+        return self._days
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_workdays:
@@ -83,8 +85,14 @@ class WorkCalendar:
         own = {d.year for d in self.extra_holidays | self.extra_workdays}
         return set(_official_years()) | own
 
+    def official_notices(self) -> bool:
+        """Does this country's calendar depend on a yearly official notice (mainland China's does)?"""
+        return self.country == "CN"
+
     def uncovered(self, today: dt.date) -> list[int]:
         """Years of the next 12 months whose official notice the calendar does not know."""
+        if not self.official_notices():
+            return []
         end = today + COVERAGE_AHEAD
         covered = self.covered_years()
         return [y for y in range(today.year, end.year + 1) if y not in covered]

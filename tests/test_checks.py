@@ -271,3 +271,20 @@ def test_the_calendar_follows_official_swaps_and_the_organisations_own_days():
     assert not own.is_working_day(dt.date(2027, 1, 4)) and own.is_working_day(dt.date(2027, 1, 9))
     assert 2027 in own.covered_years()
     assert WorkCalendar().uncovered(dt.date(2026, 11, 29)) == [y for y in [2027] if y not in WorkCalendar().covered_years()]
+    germany = WorkCalendar(country="DE")  # another country: the package's rules, no yearly notice to wait for
+    assert not germany.is_working_day(dt.date(2025, 10, 3)) and germany.is_working_day(dt.date(2025, 10, 2))  # a Friday off
+    assert germany.uncovered(dt.date(2026, 11, 29)) == []
+    with pytest.raises(Exception, match="unknown country"):
+        org_from(base=BASE + "calendar: {country: XX}\n")
+
+
+def test_a_check_keeps_its_local_time_across_a_dst_change(engine):
+    berlin = ZoneInfo("Europe/Berlin")
+    daily_ups = ONLY_UPS.replace("every: week, weekday: wed", "every: week, weekday: mon")
+    ctx = make(engine, local(2026, 10, 19, tz=berlin), daily_ups, base=BASE.replace("Asia/Shanghai", "Europe/Berlin"))
+    run_days(ctx, recurring.job_name("ups_test"), local(2026, 10, 19, tz=berlin), local(2026, 10, 27, tz=berlin))
+    issued = [t.issued_at for t in tasks_of(engine)]
+    # Mon 19 Oct 10:00 CEST = 08:00 UTC; Mon 26 Oct (after the clocks went back on the 25th) 10:00 CET = 09:00 UTC
+    assert issued == [dt.datetime(2026, 10, 19, 8, 0, tzinfo=dt.timezone.utc),
+                      dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.timezone.utc)]
+    assert [t.issued_at.astimezone(berlin).hour for t in tasks_of(engine)] == [10, 10]

@@ -10,12 +10,13 @@ from bot.masking import mask
 from bot.present import level_name, status_label
 from bot.render import render
 from storage.db import read_scope
-from storage.models import Report, report_is_open
+from storage.models import CheckTask, Report, report_is_open
 
 # Lines per list on the Home tab: ten lines of a report fit Slack's 3,000-character section.
 LIMIT = 10
 WHAT_IN_LINE = 80  # characters of a description in one line
 PLACE_IN_LINE = 60
+PENDING_SCAN = 500  # open check tasks looked through for mine (a day's checks of a large department)
 
 
 def _line(ctx, locale, r: Report) -> Mrkdwn:
@@ -41,8 +42,18 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
                 q.where(Report.overdue.is_(True)).subquery())).scalar_one()
             held = s.execute(q.order_by(Report.overdue.desc(), Report.level, Report.reported_at)
                              .limit(LIMIT)).scalars().all()
+        # my open checks (#10): owners are a JSON list, so the few pending rows are filtered here
+        checks = [t for t in s.execute(select(CheckTask).where(CheckTask.status == "pending")
+                                       .order_by(CheckTask.due_at).limit(PENDING_SCAN)).scalars()
+                  if user_id in (t.owners or [])][:LIMIT]
+    from bot.checks.tasks import occasion, title
+
+    check_lines = [i18n.t(locale, "checks.schedule.open_overdue" if t.overdue else "checks.schedule.open",
+                          title=title(ctx.org, t, locale), occasion=occasion(ctx.org, t, locale),
+                          due=fmt_time(t.due_at, ctx.org.tz)) for t in checks]
     return render(
         "home", locale,
+        checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None,
         mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
         held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
         show_held=bool(sees_all or teams),

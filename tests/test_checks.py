@@ -288,3 +288,19 @@ def test_a_check_keeps_its_local_time_across_a_dst_change(engine):
     assert issued == [dt.datetime(2026, 10, 19, 8, 0, tzinfo=dt.timezone.utc),
                       dt.datetime(2026, 10, 26, 9, 0, tzinfo=dt.timezone.utc)]
     assert [t.issued_at.astimezone(berlin).hour for t in tasks_of(engine)] == [10, 10]
+
+
+def test_the_home_tab_lists_my_open_checks_only(engine):
+    from bot.home import home_view
+    from tests.slackschema import assert_valid_view
+
+    ctx = make(engine, local(2026, 12, 2, 10, 0), ONLY_UPS)
+    jobs.run_job(ctx, recurring.job_name("ups_test"), local(2026, 12, 2, 10, 0))
+    view = home_view(ctx, "U0FAC", "en")
+    assert_valid_view(view)
+    assert "UPS test" in json.dumps(view) and "Your checks to do" in json.dumps(view)
+    assert "UPS test" not in json.dumps(home_view(ctx, "U0AGENT1", "en"))
+    from bot.checks import tasks
+
+    tasks.complete(ctx, str(tasks_of(engine)[0].id), "U0FAC", True)
+    assert "UPS test" not in json.dumps(home_view(ctx, "U0FAC", "en"))

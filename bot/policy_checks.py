@@ -62,8 +62,18 @@ class Shift(_Strict):
 class CalendarDays(_Strict):
     """Days the organisation adds to the official calendar: a newer notice, or a local arrangement."""
 
+    country: str = "CN"  # the `holidays` package's country code: mainland China's calendar by default
     holidays: list[dt.date] = []
     workdays: list[dt.date] = []  # weekend days worked (调休上班)
+
+    @field_validator("country")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        import holidays
+
+        if v not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country {v!r} for the working-day calendar (use a code like CN)")
+        return v
 
     @model_validator(mode="after")
     def _apart(self) -> "CalendarDays":
@@ -154,6 +164,12 @@ class Checks(_Strict):
     reminders: list[DurationField]  # to the owners, this long before the due time
     escalation: list[CheckRung] = Field(min_length=1)  # `after` counts from the due time
     every: dict[str, Check]
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _switched_off(cls, v):
+        # The organisation file merges over the built-in checks: `name: null` switches one off.
+        return {k: c for k, c in v.items() if c is not None} if isinstance(v, dict) else v
 
     @field_validator("every")
     @classmethod

@@ -41,6 +41,10 @@ def pct(values, p):
     return v[min(len(v) - 1, max(0, int(round(p / 100 * (len(v) - 1)))))] * 1000 if v else float("nan")
 
 
+def pcts(values) -> tuple[float, float, float]:
+    return tuple(round(pct(values, p), 2) for p in (50, 95, 99))
+
+
 def db_url(kind: str) -> str:
     if kind == "postgres":
         from pgdb import own_database  # bench/ is the script's own folder on sys.path
@@ -147,10 +151,10 @@ def latency(kind: str, n: int) -> dict:
                             break
                         time.sleep(0.001)
             out[name] = {
-                "slash→HTTP answer p50/p99 ms": (pct(answer, 50), pct(answer, 99)),
-                "slash→views.open p50/p99 ms": (pct(to_open, 50), pct(to_open, 99)),
-                "submission→HTTP answer (record + queued card) p50/p99 ms": (pct(sub_answer, 50), pct(sub_answer, 99)),
-                "submission→card at Slack p50/p99 ms": (pct(sub_card, 50), pct(sub_card, 99)) if sub_card else None,
+                "slash→HTTP answer p50/p95/p99 ms": pcts(answer),
+                "slash→views.open p50/p95/p99 ms": pcts(to_open),
+                "submission→HTTP answer (record + queued card) p50/p95/p99 ms": pcts(sub_answer),
+                "submission→card at Slack p50/p95/p99 ms": pcts(sub_card) if sub_card else None,
                 "rss_mb": psutil.Process(proc.pid).memory_info().rss / 2**20,
             }
         finally:

@@ -19,17 +19,18 @@ import datetime as dt
 import logging
 import random
 import socket
-from dataclasses import dataclass, field
+import time
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from bot.limits import ERROR_TEXT_KEPT
+from bot.outbox_pacing import BULK, POSTS, ROUTINE, URGENT, ChannelPacer, _pace_bucket  # noqa: F401 - re-exported
 from bot.worker import Worker
-from storage.db import buffer_insert, read_scope, session_scope
+from storage.db import buffer_insert, insert_or_ignore, read_scope, session_scope
 from storage.models import OutboxMessage, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
@@ -37,20 +38,14 @@ log = logging.getLogger("safeshift.outbox")
 METADATA_TYPE = "safeshift_outbox"  # every post carries its outbox id, so an uncertain one can be found
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
                     "team_added_to_org"}
-POSTS = {"chat.postMessage"}
-# Priorities: the sender takes due rows in this order (rows of one ordering_key still go in id order).
-URGENT, ROUTINE, BULK = 0, 1, 2
+# Priorities (URGENT, ROUTINE, BULK): the sender takes due rows in this order (rows of one ordering_key still go
+# in id order); pacing (ChannelPacer) lives in bot.outbox_pacing.
 HISTORY_PAGES = 20  # how far back an uncertain post is looked for (200 messages a page)
 POSTED_CACHE = 10_000  # remembered message locations (a few hundred bytes each)
-
-
-def _pace_bucket(method: str, channel: str) -> str | None:
-    """Posts are limited per channel (~1/s); edits per workspace (Tier 3, ~50/min): one bucket each."""
-    if method in POSTS:
-        return channel
-    if method == "chat.update":
-        return "chat.update"  # while an edit waits here, a newer edit of the same message supersedes it
-    return None
+# A report's settled rows are written in one transaction when its group is done; a slow group (Slack
+# answering slowly) still writes them at least this often, well inside the claim's lease. Not policy:
+# it only bounds how long the database lags behind what this sender knows.
+SETTLE_AT_LEAST_EVERY = 1.0  # seconds
 
 
 def _surely_not_sent(exc: Exception) -> bool:
@@ -80,58 +75,16 @@ def enqueue(session, now: dt.datetime, method: str, payload: dict, *, ordering_k
     ))
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+class _Settled:
+    """What the sender settled since its last write: row updates and the messages it posted."""
 
+    def __init__(self) -> None:
+        self.updates: list[tuple[int, dict]] = []
+        self.messages: list[dict] = []
+        self.since = time.monotonic()
 
-@dataclass
-class ChannelPacer:
-    """Token bucket per channel: `burst` posts at once, then one per `interval` seconds.
-
-    A row that has to wait reserves the channel's next token for its priority: until it has been
-    sent (or the reservation lapses, e.g. another process sent it), less urgent rows of that channel
-    wait behind it, so a level-1 card never queues behind a flood of routine ones.
-    """
-
-    interval: float = 1.0
-    burst: int = 4
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
-    _reserved: dict[str, tuple[int, float]] = field(default_factory=dict)  # channel -> (priority, until)
-
-    def wait_for(self, channel: str, now: float, priority: int = ROUTINE) -> float:
-        """Seconds until a post of `priority` to `channel` may go (0 means now)."""
-        if self.interval <= 0:
-            return 0.0
-        b = self._buckets.get(channel)
-        wait = 0.0
-        if b is not None:
-            tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval)
-            wait = 0.0 if tokens >= 1 else (1 - tokens) * self.interval
-        held = self._reserved.get(channel)
-        if held is not None:
-            held_priority, until = held
-            if until <= now:
-                del self._reserved[channel]
-                held = None
-            elif held_priority < priority:  # a more urgent row is waiting for this channel: it goes first
-                return max(wait, until - now, 0.05)
-        if wait > 0 and (held is None or priority <= held[0]):
-            self._reserved[channel] = (priority, now + wait + 2 * self.interval)
-        return wait
-
-    def take(self, channel: str, now: float, priority: int = ROUTINE) -> None:
-        if self.interval <= 0:
-            return
-        held = self._reserved.get(channel)
-        if held is not None and held[0] >= priority:
-            del self._reserved[channel]
-        b = self._buckets.get(channel)
-        if b is None:
-            b = self._buckets[channel] = _Bucket(tokens=self.burst, updated=now)
-        b.tokens = min(self.burst, b.tokens + (now - b.updated) / self.interval) - 1
-        b.updated = now
+    def __bool__(self) -> bool:
+        return bool(self.updates or self.messages)
 
 
 class Sender(Worker):
@@ -147,6 +100,7 @@ class Sender(Worker):
         self.pacer = ChannelPacer(interval=channel_interval)
         self.rounds = 0  # claim rounds so far: a test of "never spins" counts them
         self._posted: dict[str, tuple[str, str]] = {}  # message_key -> (channel, ts)
+        self._settled = _Settled()  # written by _write_settled, one transaction per report's group
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
 
@@ -210,28 +164,53 @@ class Sender(Worker):
 
     # -- delivering -----------------------------------------------------------------------
     def run_once(self) -> int:
-        """Deliver what is due now. Returns how many rows were handled (sent, failed or rescheduled)."""
+        """Deliver what is due now. Returns how many rows were handled (sent, failed or rescheduled).
+
+        What a group settles (sent, failed, rescheduled, given back) is written in one transaction when the
+        group is done: one write per report instead of one per row, so a request answered meanwhile seldom
+        waits for the sender's writes. The rows stay claimed (`sending`, under their lease) until then.
+        """
         done = 0
         for group in self._claim():
-            for i, row in enumerate(group):
-                done += 1
-                if self.gate is not None:  # a request being answered goes first (briefly)
-                    self.gate.wait_idle()
-                if not self._deliver(row):  # rescheduled: the rows behind it must wait for it
-                    self._release(group[i + 1:])
-                    break
+            try:
+                for i, row in enumerate(group):
+                    done += 1
+                    if self.gate is not None:  # a request being answered goes first (briefly)
+                        self.gate.wait_idle()
+                    if not self._deliver(row):  # rescheduled: the rows behind it must wait for it
+                        self._release(group[i + 1:])
+                        break
+                    if time.monotonic() - self._settled.since > SETTLE_AT_LEAST_EVERY:
+                        self._write_settled()
+            finally:
+                self._write_settled()
         return done
 
     def _release(self, rows: list[OutboxMessage]) -> None:
         """Give back claimed rows untried (their attempt does not count)."""
-        with session_scope(self.engine) as s:
-            for row in rows:
-                s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                    status="pending", lease_until=None, attempts=row.attempts - 1))
+        for row in rows:
+            self._finish(row.id, status="pending", lease_until=None, attempts=row.attempts - 1)
 
     def _finish(self, row_id: int, **values) -> None:
+        self._settled.updates.append((row_id, values))
+
+    def _write_settled(self) -> None:
+        """Write what was settled in one transaction (one executemany per shape of update)."""
+        settled, self._settled = self._settled, _Settled()
+        if not settled:
+            return
+        table = OutboxMessage.__table__
+        shapes: dict[tuple, list[dict]] = {}
+        for row_id, values in settled.updates:
+            shapes.setdefault(tuple(sorted(values)), []).append({"b_id": row_id, **{f"b_{k}": v for k, v in values.items()}})
         with session_scope(self.engine) as s:
-            s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+            conn = s.connection()
+            for shape, params in shapes.items():
+                conn.execute(table.update().where(table.c.id == bindparam("b_id"))
+                             .values({k: bindparam(f"b_{k}") for k in shape}), params)
+            for message in settled.messages:
+                if not insert_or_ignore(conn, SlackMessage.__table__, message):
+                    self._posted.pop(message["key"], None)  # it was posted before: what the database has counts
 
     def _superseded(self, row: OutboxMessage) -> bool:
         with read_scope(self.engine) as s:
@@ -248,10 +227,13 @@ class Sender(Worker):
             if msg is None:
                 return None
             found = (msg.channel, msg.ts)
-            if len(self._posted) >= POSTED_CACHE:
-                self._posted.clear()
-            self._posted[key] = found
+            self._remember(key, found)
         return found
+
+    def _remember(self, key: str, where: tuple[str, str]) -> None:
+        if len(self._posted) >= POSTED_CACHE:
+            self._posted.clear()
+        self._posted[key] = where
 
     def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict]:
         """The call to make: channel/ts/thread_ts filled from the target message, or a fallback without it."""
@@ -314,17 +296,18 @@ class Sender(Worker):
         return True
 
     def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:
+        """Settle a delivered row; its message's place is known at once here (rows behind it may target it)
+        and written with the group (`_write_settled`)."""
         sent_at = self.clock.now()
-        with session_scope(self.engine) as s:
-            s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                status="sent", sent_at=sent_at, lease_until=None, last_error=""))
-            # An update that had to become the first post of its message now is that message.
-            key = (row.message_key or (row.target_key if row.method == "chat.update" else None)) \
-                if method in POSTS else None
-            if key and response.get("ts"):
-                if s.get(SlackMessage, key) is None:
-                    s.add(SlackMessage(key=key, channel=response.get("channel") or channel, ts=response["ts"],
-                                       report_id=row.report_id, posted_at=sent_at))
+        self._finish(row.id, status="sent", sent_at=sent_at, lease_until=None, last_error="")
+        # An update that had to become the first post of its message now is that message.
+        key = (row.message_key or (row.target_key if row.method == "chat.update" else None)) \
+            if method in POSTS else None
+        if key and response.get("ts") and key not in self._posted:
+            where = (response.get("channel") or channel, response["ts"])
+            self._remember(key, where)
+            self._settled.messages.append(dict(key=key, channel=where[0], ts=where[1], report_id=row.report_id,
+                                               posted_at=sent_at))
 
     def _find_posted(self, row: OutboxMessage, payload: dict) -> dict | None:
         """Look for this row's message in the channel's recent history (by its metadata)."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import event, func, literal, select, text
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
@@ -23,6 +24,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # What the database being away (or refusing) looks like to callers: answer "try again", store nothing.
 STORAGE_ERRORS = (OperationalError, DBAPIError)
 _MIGRATION_LOCK = 742_001  # pg_advisory_lock key: one replica migrates at a time
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restart or a firewall may have
+# closed it); one used more recently is not: pinging every checkout cost a round trip per transaction.
+PING_AFTER_IDLE = 1.0  # seconds; not policy: how long a dead connection can go unnoticed is the driver's matter
+_IDLE_SINCE = "safeshift_idle_since"
 
 
 def _hide_row_values(context) -> None:
@@ -75,10 +80,37 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     # A database that does not answer must fail fast: Slack wants its answer within 3 s.
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=2,
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_timeout=2,
                            connect_args={"connect_timeout": 2}, **kwargs)
     event.listen(engine, "handle_error", _hide_row_values)
+    _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """`pool_pre_ping`, but only for connections idle more than PING_AFTER_IDLE seconds.
+
+    A dead connection found by the ping is replaced, and every connection older than it is dropped
+    (as `pool_pre_ping` does); one that dies while in use fails that transaction ("try again") and
+    SQLAlchemy then drops the pool's older connections, exactly as before.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle(dbapi_conn, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # new, or used a moment ago
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as err:
+            if dialect.is_disconnect(err, dbapi_conn, None):
+                raise InvalidatePoolError() from err  # the pool connects afresh (up to twice more)
+            raise
 
 
 _BUFFER = "safeshift_buffered_rows"
@@ -128,11 +160,19 @@ _engine_extras: "weakref.WeakKeyDictionary[Engine, tuple]" = weakref.WeakKeyDict
 
 
 def _extras(engine: Engine) -> tuple:
-    """(read-only engine, in-process writer lock) of `engine`, made once."""
+    """(read-only engine, in-process writer lock, autocommit engine) of `engine`, made once.
+
+    On PostgreSQL read-only work runs in autocommit: each statement sees its own snapshot, which is what
+    READ COMMITTED (the server's default, which this application keeps) gives inside a transaction too,
+    without the BEGIN and ROLLBACK round trips. SQLite keeps a (deferred, lock-free) read transaction.
+    """
     extras = _engine_extras.get(engine)
     if extras is None:
-        lock = threading.RLock() if engine.dialect.name == "sqlite" else None
-        extras = _engine_extras[engine] = (engine.execution_options(**{_READ_ONLY: True}), lock)
+        sqlite = engine.dialect.name == "sqlite"
+        lock = threading.RLock() if sqlite else None
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        read_only = engine.execution_options(**{_READ_ONLY: True}) if sqlite else autocommit
+        extras = _engine_extras[engine] = (read_only, lock, autocommit)
     return extras
 
 
@@ -162,10 +202,41 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
-    """A read-only transaction: never takes SQLite's write lock (nor the in-process writer lock)."""
+    """Read-only work: never takes SQLite's write lock (nor the in-process writer lock); on PostgreSQL each
+    statement runs on its own (autocommit, see `_extras`)."""
     # Closing ends the transaction without expiring what was read (a rollback would).
     with Session(_extras(engine)[0], expire_on_commit=False) as session:
         yield session
+
+
+def insert_or_ignore(conn, table, row: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on `conn` (a Connection): True if the row was inserted."""
+    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    key = list(table.primary_key)[0]  # RETURNING, not rowcount: SQLAlchemy keeps rowcount for UPDATE/DELETE only
+    return conn.execute(ins(table).values(row).on_conflict_do_nothing().returning(key)).first() is not None
+
+
+def insert_once(engine: Engine, table, row: dict, *, durable: bool = True) -> bool:
+    """Insert `row` into `table` unless a row with its key is there already: True if it was inserted.
+
+    One statement in a transaction of its own, no ORM. `durable=False` (PostgreSQL): the commit does not wait
+    for the WAL flush (`synchronous_commit` off for this transaction only; a crash of the server may lose the
+    last ~0.6 s of such rows, never a partial one). SQLite's commits already do not wait (WAL, synchronous=NORMAL).
+    """
+    lock = _extras(engine)[1]
+    if lock is not None:  # SQLite: queue on the writer lock, not on SQLite's sleeping busy handler
+        with lock, engine.begin() as conn:
+            return insert_or_ignore(conn, table, row)
+    if durable:
+        with _extras(engine)[2].connect() as conn:  # autocommit: the INSERT is the whole transaction
+            return insert_or_ignore(conn, table, row)
+    # `set_config(..., true)` is SET LOCAL as an expression: it holds for this statement's own transaction,
+    # whose commit reads it. One round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
+    relaxed = select(func.set_config("synchronous_commit", "off", True)).cte("relaxed")
+    values = select(*[literal(v, table.c[k].type) for k, v in row.items()]).select_from(relaxed)
+    with _extras(engine)[2].connect() as conn:
+        return conn.execute(pg_insert(table).from_select(list(row), values).on_conflict_do_nothing()
+                            .returning(list(table.primary_key)[0])).first() is not None
 
 
 def alembic_config(url: str):

@@ -54,10 +54,14 @@ def _settings():
 def _load():
     settings = _settings()
     org = load_org(settings.config_path)
+    return settings, org
+
+
+def _warn_calendar(org) -> None:
+    """At start-up, once the process is up (a start that fails says only why it failed)."""
     warning = calendar_warning(org, dt.datetime.now(dt.timezone.utc))
     if warning:
         log.warning("%s", warning)
-    return settings, org
 
 
 def calendar_warning(org, now: dt.datetime) -> str | None:
@@ -107,6 +111,7 @@ def cmd_serve(args) -> int:
         settings, org = _load()
         runtime = build_runtime(settings, org, with_scheduler=not args.no_scheduler)
         runtime.start_background()
+        _warn_calendar(org)
         use_http = args.http or not settings.SLACK_APP_TOKEN
         log.info("SafeShift serving (%s)", "HTTP" if use_http else "Socket Mode")
         if use_http:
@@ -147,6 +152,7 @@ def cmd_scheduler(args) -> int:
     settings, org = _load()
     runtime = build_runtime(settings, org, with_scheduler=True)
     runtime.start_background()
+    _warn_calendar(org)
     log.info("SafeShift scheduler running (sweeper, outbox sender, cron jobs)")
     stop.wait()
     log.info("SafeShift stopping")

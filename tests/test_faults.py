@@ -159,7 +159,7 @@ FAST = """
 policy:
   hazard:
     levels:
-      2: {respond_within: 8s}
+      2: {respond_within: 8s, ignore_working_hours: true}  # the real clock: any hour of the day
 """
 
 

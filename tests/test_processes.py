@@ -28,7 +28,7 @@ FAST = """
 policy:
   hazard:
     levels:
-      2: {respond_within: 2s, resolve_within: 1h}
+      2: {respond_within: 2s, resolve_within: 1h, ignore_working_hours: true}  # the real clock: any hour
   escalation:
     acknowledge:
       - {after: 0s, notify: [responders], via: [thread, dm]}
@@ -235,6 +235,11 @@ def test_a_new_installation_posts_no_digest_due_before_it(base_env, fake_slack, 
         assert code == 0, err[-3000:]
         assert "not made up: due before this installation" in err, err[-3000:]
         assert not [c for c in fake_slack.of("chat.postMessage") if "安全日报" in c.params.get("text", "")]
+        # the working-day calendar is checked at start-up: a warning when the next 12 months are not known
+        from bot.workdays import WorkCalendar
+
+        short = bool(WorkCalendar().uncovered(dt.datetime.now(tz).date()))
+        assert ("working-day calendar does not know" in err) == short, err[-3000:]
     finally:
         if proc.poll() is None:
             proc.kill()

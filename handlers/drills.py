@@ -13,10 +13,14 @@ from handlers.middleware import INLINE_ERROR_MAX
 log = logging.getLogger("safeshift.handlers")
 
 
-def drill_command(ack, command, context):
-    """`/drill` or `/drill list`, `/drill move <id> <YYYY-MM-DD> [HH:MM]`, `/drill help`: only for the person."""
+def drill_command(ack, command, client, context):
+    """`/drill` or `/drill list`, `/drill move <id> <YYYY-MM-DD> [HH:MM]`, `/drill evaluate <id>` (the form),
+    `/drill help`: answered only to the person."""
     ctx, locale = context["safeshift"], context["locale"]
     outcome = manage.command(ctx, command.get("user_id", ""), command.get("text"), locale)
+    if outcome.view:
+        ack()
+        return _open(client, command.get("trigger_id"), outcome.view)
     if outcome.blocks:
         return ack(response_type="ephemeral", text=str(outcome.message), blocks=outcome.blocks)
     return ack(response_type="ephemeral", text=str(outcome.message))
@@ -37,8 +41,12 @@ def evaluate(ack, body, client, context):
     outcome = evaluation.form_for(ctx, user, value, locale)
     if not outcome.ok:
         return transitions.ephemeral(ctx, channel, user, outcome.message)
+    _open(client, body.get("trigger_id"), outcome.view)
+
+
+def _open(client, trigger_id, view) -> None:
     try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=outcome.view)
+        client.views_open(trigger_id=trigger_id, view=view)
     except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
         log.exception("views.open failed for the drill evaluation form")
 

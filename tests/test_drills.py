@@ -400,6 +400,13 @@ def test_bad_input_in_the_evaluation_form_gets_inline_errors_and_stores_nothing(
         block = "score" if score != "90" else "problems"
         assert set(body["errors"]) == {block}, body
     assert "0到100" in submit(bot, OFFICER, drill.id, "101")["errors"]["score"]
+    # `/drill evaluate <id>` opens the same form (a drill whose day notice is out of reach), refused to others
+    opened = len(bot.fake.of("views.open"))
+    assert "本次操作未生效" in drill_cmd(bot, AGENT, f"evaluate {drill.id}")["text"]
+    assert "没有编号为" in drill_cmd(bot, OFFICER, "evaluate 999")["text"]
+    drill_cmd(bot, OFFICER, f"evaluate {drill.id}")
+    assert len(bot.fake.of("views.open")) == opened + 1
+    assert bot.fake.of("views.open")[-1].params["view"]["callback_id"] == ids.DRILL_VIEW
     d = the_drill(bot, "cross_department", "2026-09")
     assert (d.status, d.score, d.problems) == ("planned", None, [])
     with session_scope(bot.ctx.engine) as s:
@@ -411,3 +418,22 @@ def test_bad_input_in_the_evaluation_form_gets_inline_errors_and_stores_nothing(
     bot.drain()
     lead = [everything(c.params) for c in bot.fake.of("chat.postMessage") if c.params.get("channel") == "C0LEAD"]
     assert len(lead) == 1 and "未发现问题" in lead[0] and "95分" in lead[0] and "不合格" not in lead[0]
+
+
+def test_the_15_working_days_count_on_the_organisations_own_calendar(engine):
+    # the organisation file adds a day off (a local arrangement) inside the 15 working days: one day later
+    org = org_from("", **{"teams:\n": "calendar: {holidays: [2026-10-12]}\nteams:\n"})
+    ctx = Context(org=org, engine=engine, clock=FrozenClock(local(2026, 9, 1, 8, 0)))
+    with session_scope(engine) as s:
+        layout.lay_out(ctx, s, ctx.clock.now())
+        drill_id = s.execute(select(Drill.id).where(Drill.kind == "cross_department", Drill.period == "2026-09")
+                             ).scalar_one()
+    ctx.clock.set(local(2026, 9, 25, 11, 0))
+    from bot.drills import evaluation
+
+    outcome = evaluation.evaluate(ctx, OFFICER, {"drill": drill_id}, {"score": "90", "problems": "exit sign dark"},
+                                  "zh-CN")
+    assert outcome.ok, outcome
+    with session_scope(engine) as s:
+        item = s.execute(select(RectItem)).scalar_one()
+    assert item.due_at == local(2026, 10, 23, 11, 0)  # 22 October without the organisation's own day off

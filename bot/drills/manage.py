@@ -1,4 +1,5 @@
-"""`/drill`: the coming drills, moving one (by someone with permission `run_drill`), help.
+"""`/drill`: the coming drills, moving one (by someone with permission `run_drill`), the evaluation form of one
+(as the day notice's Evaluate button), help.
 
 Moving is one transaction: the drill (under its row lock), an audit row (before → after), and the notices:
 those already sent for the old date are due again for the new one (the drill's `notices` is emptied and the
@@ -12,7 +13,7 @@ import datetime as dt
 import re
 
 from bot import i18n
-from bot.drills import layout, notices
+from bot.drills import evaluation, layout, notices
 from bot.drills.common import Outcome, allowed, not_found, parse_id, refuse
 from bot.i18n import fmt_time
 from bot.render import render
@@ -21,7 +22,7 @@ from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, Drill
 
 SUBCOMMANDS = {"list": "list", "列表": "list", "计划": "list", "move": "move", "改期": "move",
-               "help": "help", "帮助": "help", "?": "help"}
+               "evaluate": "evaluate", "评估": "evaluate", "help": "help", "帮助": "help", "?": "help"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 TEXT_ECHO = 40  # how much of a bad argument the answer repeats
@@ -35,6 +36,8 @@ def command(ctx, user_id: str, text: object, locale: str) -> Outcome:
         return list_message(ctx, locale)
     if sub == "move":
         return move_command(ctx, user_id, words[1:], locale)
+    if sub == "evaluate":  # the day notice's Evaluate button, for a drill whose notice is out of reach
+        return evaluation.form_for(ctx, user_id, words[1] if len(words) > 1 else "", locale)
     help_text = i18n.t(locale, "drills.help")
     return Outcome(sub == "help", help_text if sub == "help" else i18n.t(locale, "drills.unknown_word",
                                                                          text=words[0][:TEXT_ECHO]) + "\n" + help_text)

@@ -19,7 +19,8 @@ log = logging.getLogger("safeshift.handlers")
 
 # Where a form shows the "try again" answer: the block that holds the person's text.
 _ERROR_BLOCK = {ids.REPORT_VIEW: "description", ids.RESOLVE_VIEW: ids.RESOLVE_NOTE_BLOCK,
-                ids.INCIDENT_VIEW: "description", ids.INCIDENT_LEVEL_VIEW: ids.INCIDENT_LEVEL_BLOCK}
+                ids.INCIDENT_VIEW: "description", ids.INCIDENT_LEVEL_VIEW: ids.INCIDENT_LEVEL_BLOCK,
+                ids.DRILL_VIEW: ids.DRILL_FORM_BLOCKS[0]}
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 
 

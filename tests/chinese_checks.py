@@ -12,7 +12,7 @@ def check_samples(locale: str) -> dict:
                 occasion="热线A组 · 2026-12-02" if zh else "Hotline A · 2026-12-02",
                 owners=Mrkdwn(f"{mention('U0FAC')}"), items="用电安全" if zh else "electrical safety",
                 where="热线A组" if zh else "Hotline A", shift="早" if zh else "Early", before="15分钟" if zh else "15 min",
-                days=i18n.tp(locale, "checks.schedule.days.every_day"), weekday="周三" if zh else "Wed",
+                cadence=i18n.tp(locale, "checks.schedule.days.every_day"), days=7, weekday="周三" if zh else "Wed",
                 time="10:00", day="周三 12-02" if zh else "Wed 12-02")
 
 

@@ -85,7 +85,7 @@ def lines(ctx, user_id: str, locale: str) -> dict[str, list[tuple[dt.datetime, s
                 whose = "me" if user_id in team.shift_members(shift) else "team"
                 out[whose].append((now, i18n.t(locale, "checks.schedule.shift", shift=shift.name, start=shift.start,
                                                end=shift.end, before=fmt_minutes(locale, org.policy.checklists.pre_shift.before.seconds),
-                                               days=i18n.tp(locale, f"checks.schedule.days.{shift.days}"))))
+                                               cadence=i18n.tp(locale, f"checks.schedule.days.{shift.days}"))))
     for drill in drills:
         kind = org.policy.drills.kinds.get(drill.kind)
         out["me"].append((drill.planned_at, i18n.t(

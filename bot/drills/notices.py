@@ -133,15 +133,18 @@ def notice_message(ctx, drill: Drill, label: str, locale: str, moved_from: dt.da
     elif label == DAY:
         body = i18n.t(locale, "drills.notice_day", name=name, when=when,
                       roles=roles_text(locale, ctx.directory.permitted_roles("run_drill")))
-    else:
-        body = i18n.t(locale, "drills.notice_before", name=name, when=when)
+    else:  # how far ahead, in days of the organisation's calendar: "in 7 days", "tomorrow"
+        days = (org.local(drill.planned_at).date() - org.local(ctx.clock.now()).date()).days
+        body = i18n.t(locale, "drills.notice_before", name=name, when=when, days=days)
     moved = (i18n.t(locale, "drills.notice_moved", start=fmt_time(moved_from, org.tz))
              if moved_from is not None and label != MOVED else None)
     plan_line = (i18n.t(locale, "drills.plan_line", plan=plan, code=drill.plan) if plan
                  else i18n.t(locale, "drills.no_plan"))
     blocks = render("drill_notice", locale, title=i18n.tp(locale, "drills.notice_title", name=name), body=body,
                     moved=moved, plan_line=plan_line, buttons=label == DAY, value=str(drill.id), zone=org.timezone)
-    return {"text": i18n.tp(locale, "drills.notice_fallback", name=name, when=when), "blocks": blocks,
+    return {"text": i18n.tp(locale, "drills.notice_fallback", name=name, when=when,
+                            days=(org.local(drill.planned_at).date() - org.local(ctx.clock.now()).date()).days),
+            "blocks": blocks,
             "unfurl_links": False, "unfurl_media": False}
 
 

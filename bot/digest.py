@@ -13,6 +13,7 @@ import statistics
 from sqlalchemy import func, select
 
 from bot import i18n
+from bot.checks import shift_rates
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.reports.kinds import current_step, deadline
@@ -64,6 +65,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
     """The numbers behind a daily digest (tests assert on this)."""
     since = since or last_digest_time(ctx, now, session)
     y_start, y_end = _local_day_bounds(ctx, now, 1)
+    y_day = now.astimezone(ctx.org.tz).date() - dt.timedelta(days=1)
     open_q = _team_filter(select(Report).where(report_is_open()), team)
     with _using(ctx, session) as s:
         new_q = _team_filter(select(Report).where(Report.reported_at >= since, Report.reported_at < now), team)
@@ -80,6 +82,8 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
             _team_filter(select(Report.reported_at, Report.acknowledged_at)
                          .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end), team)
         ).all()
+        # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
+        checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
     tta = [(a - r).total_seconds() for r, a in spans]
     return {
         "since": since,
@@ -91,6 +95,8 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "overdue_items": overdue_items,
         "tta": tta,
         "checks": [],  # scheduled checks and drills join here when they exist
+        "checklists_day": y_day,
+        "checklists": checklists,
     }
 
 
@@ -135,7 +141,8 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
-                    tta_line=tta_line, checks_line=i18n.t(locale, "digest.checks_none"))
+                    tta_line=tta_line, checks_line=i18n.t(locale, "digest.checks_none"),
+                    checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
                   overdue=c["overdue_count"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}

@@ -25,6 +25,7 @@ from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
 from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
 from tests.chinese_drills import drill_contexts
+from tests.chinese_checks import check_contexts, check_samples
 from tests.chinese_rectification import rect_contexts, rect_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +242,7 @@ def samples(locale: str) -> dict:
                   changed=Mrkdwn("改进措施2项" if zh else "2 corrective action(s)"),
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values.update(rect_samples(locale))  # rectification (#11)
+    values.update(check_samples(locale))  # checks (#10)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))
@@ -303,6 +305,7 @@ def template_context(name: str, locale: str) -> dict:
                              ids=SimpleNamespace(SEPARATE_ACTION="hazard_separate")),
         **incident_contexts(locale, v, t),
         **rect_contexts(locale, v, t),
+        **check_contexts(locale, v, t),
         **drill_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"

@@ -67,7 +67,11 @@ def monthly_payloads(ctx, scheduled_for: dt.datetime, session) -> list[dict]:
     if c["handled"] > len(lines):
         lines.append(i18n.t(locale, "incident.cases.more", n=c["handled"] - len(lines)))
     title = i18n.tp(locale, "incident.cases.title", month=c["label"])
-    blocks = render("incident_cases", locale, title=title, counts=counts, lines=lines)
+    from bot.checks.shift_rates import monthly_lines  # the month's checklist completion per team (#10)
+
+    start, end, _ = month_bounds(ctx, scheduled_for)
+    blocks = render("incident_cases", locale, title=title, counts=counts, lines=lines,
+                    checklists=monthly_lines(ctx, session, start, end, locale))
     text = i18n.t(locale, "incident.cases.fallback", month=c["label"], reported=reported, handled=c["handled"])
     return [{"channel": org.channels.leadership or org.channels.safety, "text": text, "blocks": blocks,
              "unfurl_links": False}]

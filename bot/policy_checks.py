@@ -92,6 +92,7 @@ class Checklist(_Strict):
     days: Days = "every_day"  # daily checklists only; a shift's own `days` rule shift checklists
     missing_after: DurationField
     owner: list[CheckOwner] = []  # daily checklists; a shift checklist's owners are fixed by its kind
+    missing_to: list[CheckOwner] = Field(min_length=1)  # who gets the names of those who have not done it
     items: dict[str, Localized] = Field(min_length=1, max_length=10)  # Slack: at most 10 checkboxes
 
     @field_validator("items")

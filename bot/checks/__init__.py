@@ -2,6 +2,7 @@
 
 tasks      one check to do: issued (row + message), done or problem found (→ a hazard report), in one transaction
 shifts     the shift and daily checklists (pre-shift self-check, briefing, end of day, patrol) and missing lists
+shift_rates  how many of a day's or month's checklists were done on time, late, with a problem, or not at all
 recurring  the policy's recurring checks (weekly, monthly, quarterly), spot-check samples
 deadlines  reminders and the overdue ladder of a check task, as timer rows the Sweeper fires
 schedule   what is due this week (/safeshift schedule)

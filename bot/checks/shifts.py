@@ -11,7 +11,7 @@ in `job_run` so that a restart or a second process never runs one twice:
   when the owners are the team's (`on_duty`, `team_supervisors`), else one for the department (owners by
   role). Due at `at` + `missing_after`.
 - `…:missing…` at the shift's start (or `at`) + `missing_after`: one message to each of the people of
-  MISSING_TO naming exactly those whose task is still pending (one audit row `check_missing` with the list).
+  the checklist's `missing_to` (policy) naming exactly those whose task is still pending (one audit row `check_missing` with the list).
   When nobody is missing, nothing is sent: the daily digest carries the completion rate.
 
 Every task's key holds the kind, the tag, the shift's local start date (or the day) and the person: issuing
@@ -52,11 +52,8 @@ PREFIX = "checks:shift"
 SHIFT_KINDS = ("pre_shift", "briefing")  # tied to each shift (`before` its start)
 DAILY_KINDS = ("end_of_day", "patrol")  # once a day (`at`)
 PHASES = ("issue", "missing")
-# Who is told whom a checklist is missing from (issue #10): the agents' self-check and the on-duty person's
-# end-of-day check go to the team's supervisors; the supervisors' briefing to the safety officer; the safety
-# officer's patrol to the department head. With nobody in that role, the safety officer, then the head.
-MISSING_TO = {"pre_shift": ("team_supervisors",), "briefing": ("safety_officer",),
-              "end_of_day": ("team_supervisors",), "patrol": ("department_head",)}
+# Who is told whom a checklist is missing from is each checklist's `missing_to` (policy); with nobody in that
+# role, the safety officer, then the head.
 TEAM_OWNERS = ("on_duty", "team_supervisors")  # daily owners that make one task per team
 DAY = 24 * 3600
 MIN_WINDOW = dt.timedelta(minutes=1)  # a made-up run's window is never shorter than the scheduler's own tick
@@ -213,7 +210,7 @@ def pending(s, job: Job, day: dt.date, before: dt.datetime) -> dict[str | None, 
 def _missing(ctx, s, job_name: str, job: Job, day: dt.date, scheduled_for: dt.datetime, now: dt.datetime) -> None:
     org = ctx.org
     for team_name, names in pending(s, job, day, scheduled_for).items():
-        to = ctx.directory.resolve_people(list(MISSING_TO[job.kind]), team_name, None) \
+        to = ctx.directory.resolve_people(list(getattr(org.policy.checklists, job.kind).missing_to), team_name, None) \
             or ctx.directory.people("safety_officer") or ctx.directory.people("department_head")
         langs = locales_of(s, org, to)
         for user in to:

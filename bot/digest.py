@@ -13,7 +13,8 @@ import statistics
 from sqlalchemy import func, select
 
 from bot import i18n
-from bot.checks import shift_rates
+from bot.checks import schedule, shift_rates
+from bot.drills.problems import from_a_drill
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.reports.kinds import current_step, deadline
@@ -80,10 +81,12 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         overdue_items = s.execute(overdue_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
         spans = s.execute(
             _team_filter(select(Report.reported_at, Report.acknowledged_at)
-                         .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end), team)
+                         .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end,
+                                ~from_a_drill()), team)  # a drill's problems were never waiting for an answer
         ).all()
         # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
         checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
+        today = schedule.today(ctx, s, now, team, ctx.org.locale)  # today's checks and drills (#10)
     tta = [(a - r).total_seconds() for r, a in spans]
     return {
         "since": since,
@@ -94,7 +97,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "overdue_count": overdue_count,
         "overdue_items": overdue_items,
         "tta": tta,
-        "checks": [],  # scheduled checks and drills join here when they exist
+        "checks": today,
         "checklists_day": y_day,
         "checklists": checklists,
     }
@@ -141,7 +144,8 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
-                    tta_line=tta_line, checks_line=i18n.t(locale, "digest.checks_none"),
+                    tta_line=tta_line, checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]
+                    else i18n.t(locale, "digest.checks_none"),
                     checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
                   overdue=c["overdue_count"])
@@ -180,7 +184,8 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None)
             _team_filter(select(Report).where(report_is_open()), team).subquery())).scalar_one()
         # a week's acknowledgements are few: rank them here (datetime arithmetic differs per engine)
         acked = s.execute(_team_filter(select(Report.number, Report.level, Report.reported_at, Report.acknowledged_at)
-                                       .where(Report.acknowledged_at >= start, Report.acknowledged_at < now), team)).all()
+                                       .where(Report.acknowledged_at >= start, Report.acknowledged_at < now,
+                                              ~from_a_drill()), team)).all()
         slow = sorted(acked, key=lambda r: r.acknowledged_at - r.reported_at, reverse=True)[:DETAILS]
     return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
             "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}

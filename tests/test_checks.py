@@ -304,3 +304,29 @@ def test_the_home_tab_lists_my_open_checks_only(engine):
 
     tasks.complete(ctx, str(tasks_of(engine)[0].id), "U0FAC", True)
     assert "UPS test" not in json.dumps(home_view(ctx, "U0FAC", "en"))
+
+
+def test_the_daily_digest_names_todays_checks_the_days_drill_and_checks_past_due(engine):
+    from bot import digest
+    from storage.models import Drill
+
+    ctx = make(engine, local(2026, 12, 3, 8, 30))  # Thursday: the weekly spot check of every team
+    with session_scope(engine) as s:
+        s.add(Drill(kind="fire", period="2026-12", plan="fire", planned_at=local(2026, 12, 3, 15, 0),
+                    created_at=ctx.clock.now(), status="planned", summary=""))
+    [dept, team_a, _team_b] = digest.daily_payloads(ctx, ctx.clock.now())
+    for p in (dept, team_a):
+        line = next(b for b in p["blocks"] if b["type"] == "context" and "今日检查与演练" in json.dumps(
+            b, ensure_ascii=False))["elements"][0]["text"]
+        assert "工位安全抽查（10:00）" in line and "消防疏散演练，15:00" in line and "没有安排" not in line
+    ups_day = make(engine, local(2026, 12, 2, 8, 30), ONLY_UPS)  # Wednesday: UPS, nothing for a team
+    dept, team_a = digest.daily_payloads(ups_day, ups_day.clock.now())[:2]
+    assert "UPS测试（10:00）" in json.dumps(dept["blocks"], ensure_ascii=False)
+    assert "UPS测试" not in json.dumps(team_a["blocks"], ensure_ascii=False)
+    # a check past its due time, still open, is named the next morning
+    jobs.run_job(ups_day, recurring.job_name("ups_test"), local(2026, 12, 2, 10, 0))
+    ups_day.clock.set(local(2026, 12, 3, 10, 0))
+    Sweeper(ups_day).run_once()
+    ups_day.clock.set(local(2026, 12, 4, 8, 30))
+    dept = digest.daily_payloads(ups_day, ups_day.clock.now())[0]
+    assert "1项检查已超期：UPS测试" in json.dumps(dept["blocks"], ensure_ascii=False)

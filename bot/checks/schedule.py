@@ -95,6 +95,35 @@ def lines(ctx, user_id: str, locale: str) -> dict[str, list[tuple[dt.datetime, s
     return {k: sorted(v, key=lambda x: x[0]) for k, v in out.items()}
 
 
+def today(ctx, s, now: dt.datetime, team: str | None, locale: str) -> list[str]:
+    """The daily digest's "today" (#10): the recurring checks issued today (the team's own for a team channel),
+    the drills of the day, and the checks still open past their due time."""
+    org = ctx.org
+    day = now.astimezone(org.tz).date()
+    out = []
+    for key, check in org.policy.checks.every.items():
+        if recurring.occurrence_on(org, check, day) is None:
+            continue
+        groups = [g for g, _ in recurring.owner_groups(ctx, check)]
+        if team is not None and team not in groups:  # a team channel: the team's own checks
+            continue
+        out.append(i18n.t(locale, "checks.today.check", title=check.name.get(locale), time=check.time))
+    end = _local(org, day + dt.timedelta(days=1), "00:00")
+    for drill in s.execute(select(Drill).where(Drill.status == "planned", Drill.planned_at >= _local(org, day, "00:00"),
+                                               Drill.planned_at < end).order_by(Drill.planned_at)).scalars():
+        kind = org.policy.drills.kinds.get(drill.kind)
+        out.append(i18n.t(locale, "checks.today.drill", name=kind.name.get(locale) if kind else drill.kind,
+                          time=drill.planned_at.astimezone(org.tz).strftime("%H:%M")))
+    q = select(CheckTask).where(CheckTask.status == "pending", CheckTask.overdue.is_(True))
+    if team is not None:
+        q = q.where(CheckTask.team == team)
+    late = s.execute(q.order_by(CheckTask.due_at).limit(LINES_MAX)).scalars().all()
+    if late:
+        out.append(i18n.t(locale, "checks.today.overdue", n=len(late), items=i18n.join_list(
+            locale, [title(org, t, locale) for t in late], "and")))
+    return out
+
+
 def _local(org, day: dt.date, hhmm: str) -> dt.datetime:
     h, m = (int(x) for x in hhmm.split(":"))
     return dt.datetime.combine(day, dt.time(h, m), tzinfo=org.tz).astimezone(dt.timezone.utc)

@@ -26,8 +26,16 @@ from storage.db import buffer_insert, next_sequence
 from storage.models import AuditEvent, Drill, RectItem, Report
 
 
+SOURCE_PREFIX = "drill:"  # the source key of every hazard a drill's problem became
+
+
 def source_key(drill: Drill, n: int) -> str:
-    return f"drill:{drill.id}:problem:{n}"
+    return f"{SOURCE_PREFIX}{drill.id}:problem:{n}"
+
+
+def from_a_drill():
+    """A hazard filed from a drill's evaluation: acknowledged by its filing, not by anyone answering in time."""
+    return Report.source_key.like(f"{SOURCE_PREFIX}%")
 
 
 def file_problem(ctx, s, drill: Drill, n: int, text: str, evaluator: str, now: dt.datetime) -> tuple[Report, RectItem]:

@@ -198,10 +198,10 @@ def test_done_over_signed_http_edits_the_message_and_refuses_anyone_else(check_b
     click(bot, "U0FAC", "task_ok", str(task.id))  # twice: says who already did it, changes nothing
     again = bot.fake.wait_for(lambda c: c.method == "chat.postEphemeral" and c.params["user"] == "U0FAC")[-1]
     assert "已由" in again.params["text"]
-    for bad in ("", "abc", "99999999", "1" * 40):
+    for bad in ("", "abc", "99999999", "1" * 40, "７"):
         click(bot, "U0FAC", "task_ok", bad)
     bot.drain()
-    assert len([c for c in bot.fake.of("chat.postEphemeral") if "不存在" in c.params["text"]]) == 4
+    assert len([c for c in bot.fake.of("chat.postEphemeral") if "不存在" in c.params["text"]]) == 5
 
 
 def test_problem_found_records_it_and_opens_the_hazard_form_prefilled(check_bot):

@@ -57,8 +57,8 @@ def lines(ctx, user_id: str, locale: str) -> dict[str, list[tuple[dt.datetime, s
     with read_scope(ctx.engine) as s:
         open_tasks = s.execute(select(CheckTask).where(CheckTask.status == "pending")
                                .order_by(CheckTask.due_at).limit(500)).scalars().all()
-        issued = {t.key for t in s.execute(select(CheckTask).where(
-            CheckTask.day >= monday - dt.timedelta(days=recurring.LOOKBACK))).scalars()}
+        issued = set(s.execute(select(CheckTask.key).where(
+            CheckTask.kind == "check", CheckTask.day >= monday - dt.timedelta(days=recurring.LOOKBACK))).scalars())
         drills = s.execute(select(Drill).where(Drill.status == "planned", Drill.planned_at >= now,
                                                Drill.planned_at < _local(org, sunday + dt.timedelta(days=1), "00:00"))
                            .order_by(Drill.planned_at)).scalars().all()

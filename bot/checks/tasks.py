@@ -124,7 +124,7 @@ def may_complete(ctx, task: CheckTask, user_id: str) -> bool:
 
 def _task_id(value: object) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) <= TASK_ID_MAX else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= TASK_ID_MAX else None
 
 
 def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = None,

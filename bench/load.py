@@ -112,55 +112,60 @@ def view_body(i: int, user: str = "U0AGENT1", place: str | None = None) -> str:
 
 
 def latency(kind: str, n: int) -> dict:
+    """Both servers run side by side. Slash commands take turns, request by request: whatever else the machine
+    does meanwhile (two shared cores) falls on both alike. Submissions go as before, all of one server's then
+    the other's, each SafeShift one as soon as the card of the one before is at Slack (its DMs still going)."""
     fake = FakeSlack()
-    out = {}
-    for name in ("bare Bolt", "SafeShift"):
-        if name == "SafeShift":
-            # one person files every report here: the per-person limit is off for the measurement
-            proc, port = safeshift(fake, db_url(kind), "policy:\n  hazard: {rate_limit: null}\n",
-                                   SAFESHIFT_CHANNEL_INTERVAL="0")
-        else:
-            proc, port = bare(fake)
-        try:
+    servers = {"bare Bolt": bare(fake)}
+    try:
+        # one person files every report here: the per-person limit is off for the measurement
+        servers["SafeShift"] = safeshift(fake, db_url(kind), "policy:\n  hazard: {rate_limit: null}\n",
+                                         SAFESHIFT_CHANNEL_INTERVAL="0")
+        for name, (_proc, port) in servers.items():
             for i in range(20):  # warm up
                 post(port, slash_body(10_000 + i), "application/x-www-form-urlencoded", int(time.time()) - i - 1)
-            answer, to_open = [], []
-            for i in range(n):
+        got = {name: {"answer": [], "to_open": [], "sub_answer": [], "sub_card": []} for name in servers}
+        for i in range(n):
+            for name, (_proc, port) in servers.items():
                 fake.calls.clear()
                 status, t0, _ = post(port, slash_body(i), "application/x-www-form-urlencoded")
                 t1 = time.time()
                 assert status == 200
                 opened = [c.at for c in fake.calls if c.method == "views.open"]
-                answer.append(t1 - t0)
-                to_open.append(opened[0] - t0)
-            sub_answer, sub_card = [], []
+                got[name]["answer"].append(t1 - t0)
+                got[name]["to_open"].append(opened[0] - t0)
+        for name, (_proc, port) in servers.items():  # one after the other: the sender's work is part of it
             for i in range(n):
                 fake.calls.clear()
                 status, t0, _ = post(port, view_body(i), "application/x-www-form-urlencoded")
                 t1 = time.time()
                 assert status == 200
-                sub_answer.append(t1 - t0)
-                if name == "SafeShift":
+                got[name]["sub_answer"].append(t1 - t0)
+                if name == "SafeShift":  # the next request comes once the card is at Slack (its DMs still going)
                     deadline = time.time() + 10
                     while time.time() < deadline:
                         cards = [c.at for c in fake.calls if c.method == "chat.postMessage"
                                  and c.params.get("channel") == "C0SAFETY" and c.params.get("blocks")
                                  and not c.params.get("thread_ts")]
                         if cards:
-                            sub_card.append(cards[0] - t0)
+                            got[name]["sub_card"].append(cards[0] - t0)
                             break
                         time.sleep(0.001)
+        out = {}
+        for name, (proc, _port) in servers.items():
+            g = got[name]
             out[name] = {
-                "slash→HTTP answer p50/p95/p99 ms": pcts(answer),
-                "slash→views.open p50/p95/p99 ms": pcts(to_open),
-                "submission→HTTP answer (record + queued card) p50/p95/p99 ms": pcts(sub_answer),
-                "submission→card at Slack p50/p95/p99 ms": pcts(sub_card) if sub_card else None,
+                "slash→HTTP answer p50/p95/p99 ms": pcts(g["answer"]),
+                "slash→views.open p50/p95/p99 ms": pcts(g["to_open"]),
+                "submission→HTTP answer (record + queued card) p50/p95/p99 ms": pcts(g["sub_answer"]),
+                "submission→card at Slack p50/p95/p99 ms": pcts(g["sub_card"]) if g["sub_card"] else None,
                 "rss_mb": psutil.Process(proc.pid).memory_info().rss / 2**20,
             }
-        finally:
+    finally:
+        for proc, _port in servers.values():
             proc.terminate()
             proc.wait(timeout=10)
-    fake.close()
+        fake.close()
     return {"db": kind, "n": n, **out}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import sys
@@ -57,6 +58,12 @@ def call(app, env) -> tuple[str, bytes]:
     return got["status"], out
 
 
+def _slowest(times, cpu) -> tuple[float, float]:
+    """Mean wall time and the request thread's own CPU of the slowest 5 %: the gap is waiting (GIL, locks, I/O)."""
+    worst = sorted(zip(times, cpu), reverse=True)[: max(1, len(times) // 20)]
+    return (round(sum(w for w, _ in worst) / len(worst) * 1000, 2), round(sum(c for _, c in worst) / len(worst) * 1000, 2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -65,6 +72,8 @@ def main() -> None:
     ap.add_argument("--profile", default=None)
     ap.add_argument("--quiet-sender", action="store_true")
     ap.add_argument("--show-sql", action="store_true", help="print the statements of the last request")
+    ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after start-up (what `serve` does)")
+    ap.add_argument("--gc-threshold", default=None, help="gc.set_threshold for this run, e.g. 700,10,10")
     ap.add_argument("--switch", type=float, default=None, help="sys.setswitchinterval for this run (s)")
     a = ap.parse_args()
 
@@ -83,6 +92,21 @@ def main() -> None:
     runtime = Runtime(make_settings(url, fake.url), org, register=handlers.register)
     if not a.quiet_sender:
         runtime.start_background()
+    if a.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    if a.gc_threshold:
+        gc.set_threshold(*[int(x) for x in a.gc_threshold.split(",")])
+    gc_pauses: list[float] = []
+    gc_started = {}
+
+    def _gc(phase, info):
+        if phase == "start":
+            gc_started["t"] = time.perf_counter()
+        elif "t" in gc_started:
+            gc_pauses.append((time.perf_counter() - gc_started.pop("t"), info["generation"]))
+
+    gc.callbacks.append(_gc)
     if a.switch is not None:
         sys.setswitchinterval(a.switch)
     app = runtime.wsgi()
@@ -96,7 +120,7 @@ def main() -> None:
             statements.setdefault("sql", []).append(" ".join(statement.split())[:160])
 
     prof = cProfile.Profile() if a.profile else None
-    times, per_request = [], []
+    times, per_request, cpu = [], [], []
     for i in range(a.n + 20):
         body = view_body(i) if a.what == "submit" else slash_body(i)
         env = environ(body, int(time.time()) - (i % 30))
@@ -105,15 +129,16 @@ def main() -> None:
         statements.update(n=0, on=not warm, sql=[])
         if prof and not warm:
             prof.enable()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         status, out = call(app, env)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         if prof and not warm:
             prof.disable()
         statements["on"] = False
         assert status.startswith("200"), (status, out[:200])
         if not warm:
             times.append(t1 - t0)
+            cpu.append(c1 - c0)
             per_request.append(statements["n"])
         if a.what == "submit" and not a.quiet_sender:
             deadline = time.time() + 10
@@ -124,7 +149,11 @@ def main() -> None:
     runtime.engine.dispose()
     fake.close()
     print(json.dumps({"db": a.db, "what": a.what, "n": a.n, "p50/p95/p99 ms": pcts(times),
-                      "statements per request (median)": sorted(per_request)[len(per_request) // 2]}))
+                      "request thread's own CPU p50/p95/p99 ms": pcts(cpu),
+                      "slowest 5 %: wall / own CPU ms (mean)": _slowest(times, cpu),
+                      "statements per request (median)": sorted(per_request)[len(per_request) // 2],
+                      "gc threshold": gc.get_threshold(), "gc pauses": len(gc_pauses),
+                      "gc pauses ≥ 1 ms (gen, ms)": [(g, round(d * 1000, 1)) for d, g in gc_pauses if d >= 0.001]}))
     if a.show_sql:
         print("\n".join(statements["sql"]))
     if prof:

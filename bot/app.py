@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
+import threading
 import time
 from typing import Callable
 
@@ -69,6 +71,21 @@ def replayed(ctx: Context, signature: str) -> bool:
     except Exception:  # noqa: BLE001 - the database is away: signatures still hold, let Bolt answer
         log.warning("replay check skipped: database unavailable")
         return False
+
+
+_frozen = threading.Event()
+
+
+def _freeze_startup_objects() -> None:
+    """Leave what start-up made (modules, SQLAlchemy mappers, templates, policy) out of the cyclic collector.
+
+    Measured: a full collection of it took ~100 ms, landing on whichever request was being answered;
+    afterwards a full collection only walks what was made since. Once per process (tests build many runtimes).
+    """
+    if not _frozen.is_set():
+        _frozen.set()
+        gc.collect()
+        gc.freeze()
 
 
 class _ThenWake:
@@ -141,6 +158,7 @@ class Runtime:
             worker.stop()
 
     def wsgi(self):
+        _freeze_startup_objects()
         bolt = SlackRequestHandler(self.app, path=EVENTS_PATH)
         engine = self.engine
         secret = self.settings.SLACK_SIGNING_SECRET
@@ -193,15 +211,22 @@ class Runtime:
                     environ["wsgi.input"] = io.BytesIO(screened.body)
                     environ["CONTENT_LENGTH"] = str(len(screened.body))
                     environ["HTTP_X_SLACK_SIGNATURE"] = guard.resign(secret, timestamp, screened.body)
-                self.gate.enter()
-                try:
-                    with self.ctx.deferred_wake() as deferred:
-                        body = bolt(environ, start_response)
-                except BaseException:
-                    self.gate.leave()
-                    raise
-                return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave)
+                return bolt(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"Not Found"]
 
-        return application
+        def gated(environ, start_response):
+            """Slack's requests go first from the moment they arrive (the replay check included): the sender and
+            sweeper start nothing new meanwhile (RequestGate), and wakes wait until the answer is written."""
+            if environ.get("PATH_INFO", "") != EVENTS_PATH:
+                return application(environ, start_response)
+            self.gate.enter()
+            try:
+                with self.ctx.deferred_wake() as deferred:
+                    body = application(environ, start_response)
+            except BaseException:
+                self.gate.leave()
+                raise
+            return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave)
+
+        return gated

@@ -124,6 +124,9 @@ class Sender(Worker):
             and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
         )
+        with read_scope(self.engine) as s:  # nothing to claim (the usual answer after a round): no write transaction
+            if s.execute(select(OutboxMessage.id).where(claimable, ~self._blocked()).limit(1)).first() is None:
+                return []
         with session_scope(self.engine) as s:
             heads = s.execute(
                 select(OutboxMessage).where(claimable, ~self._blocked())
@@ -196,9 +199,11 @@ class Sender(Worker):
 
     def _write_settled(self) -> None:
         """Write what was settled in one transaction (one executemany per shape of update)."""
-        settled, self._settled = self._settled, _Settled()
-        if not settled:
+        if not self._settled:
             return
+        if self.gate is not None:  # a request being answered goes first (briefly): the rows stay claimed meanwhile
+            self.gate.wait_idle()
+        settled, self._settled = self._settled, _Settled()
         table = OutboxMessage.__table__
         shapes: dict[tuple, list[dict]] = {}
         for row_id, values in settled.updates:

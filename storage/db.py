@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import event, func, literal, select, text
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -209,11 +210,28 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@functools.lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table, columns: tuple[str, ...], durable: bool = True):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING key, with a bound parameter per column: built once, reused.
+
+    RETURNING, not rowcount: SQLAlchemy keeps rowcount for UPDATE and DELETE only. Not durable (PostgreSQL):
+    `set_config(..., true)` is SET LOCAL as an expression; it holds for the statement's own transaction (in
+    autocommit), whose commit reads it: one round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
+    """
+    key = list(table.primary_key)[0]
+    params = [bindparam(c, type_=table.c[c].type) for c in columns]
+    if dialect != "postgresql":
+        return sqlite_insert(table).values(dict(zip(columns, params))).on_conflict_do_nothing().returning(key)
+    if durable:
+        return pg_insert(table).values(dict(zip(columns, params))).on_conflict_do_nothing().returning(key)
+    relaxed = select(func.set_config("synchronous_commit", "off", True)).cte("relaxed")
+    return (pg_insert(table).from_select(list(columns), select(*params).select_from(relaxed))
+            .on_conflict_do_nothing().returning(key))
+
+
 def insert_or_ignore(conn, table, row: dict) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on `conn` (a Connection): True if the row was inserted."""
-    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    key = list(table.primary_key)[0]  # RETURNING, not rowcount: SQLAlchemy keeps rowcount for UPDATE/DELETE only
-    return conn.execute(ins(table).values(row).on_conflict_do_nothing().returning(key)).first() is not None
+    """INSERT … ON CONFLICT DO NOTHING on `conn` (a Connection), in its transaction: True if the row was inserted."""
+    return conn.execute(_insert_ignoring(conn.dialect.name, table, tuple(row)), row).first() is not None
 
 
 def insert_once(engine: Engine, table, row: dict, *, durable: bool = True) -> bool:
@@ -227,16 +245,8 @@ def insert_once(engine: Engine, table, row: dict, *, durable: bool = True) -> bo
     if lock is not None:  # SQLite: queue on the writer lock, not on SQLite's sleeping busy handler
         with lock, engine.begin() as conn:
             return insert_or_ignore(conn, table, row)
-    if durable:
-        with _extras(engine)[2].connect() as conn:  # autocommit: the INSERT is the whole transaction
-            return insert_or_ignore(conn, table, row)
-    # `set_config(..., true)` is SET LOCAL as an expression: it holds for this statement's own transaction,
-    # whose commit reads it. One round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
-    relaxed = select(func.set_config("synchronous_commit", "off", True)).cte("relaxed")
-    values = select(*[literal(v, table.c[k].type) for k, v in row.items()]).select_from(relaxed)
-    with _extras(engine)[2].connect() as conn:
-        return conn.execute(pg_insert(table).from_select(list(row), values).on_conflict_do_nothing()
-                            .returning(list(table.primary_key)[0])).first() is not None
+    with _extras(engine)[2].connect() as conn:  # autocommit: the INSERT is the whole transaction
+        return conn.execute(_insert_ignoring("postgresql", table, tuple(row), durable), row).first() is not None
 
 
 def alembic_config(url: str):

@@ -129,10 +129,10 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
                 after={"status": report.status, "level": data.level, "category": data.category,
                        "grouped_with": lead.number if lead else None, "known": known}))
             if lead is None:
-                _first_messages(ctx, s, report, responders, now)
+                _first_messages(ctx, s, report, responders, now, locale)
                 escalation.start_ladder(ctx, s, report, "acknowledge", now)
             else:
-                _joined_messages(ctx, s, report, lead, responders, now)
+                _joined_messages(ctx, s, report, lead, responders, now, locale)
     except IntegrityError:
         # The same submission raced itself: the other request stored it.
         with session_scope(ctx.engine) as s:
@@ -179,14 +179,21 @@ def _group_lead(s, k: Kind, data: ReportInput, now: dt.datetime, known: bool) ->
     return s.execute(q.order_by(Report.reported_at).limit(1).with_for_update()).scalar_one_or_none()
 
 
-def _first_messages(ctx, s, report: Report, responders: list[str], now: dt.datetime) -> None:
+def _languages(s, org, people: list[str], reporter_id: str, reporter_locale: str | None) -> dict[str, str]:
+    """{person: language} for the people told and the reporter; the reporter's is known when the request read it."""
+    if reporter_locale is None:
+        return locales_of(s, org, people + [reporter_id])
+    return {**locales_of(s, org, [u for u in people if u != reporter_id]), reporter_id: reporter_locale}
+
+
+def _first_messages(ctx, s, report: Report, responders: list[str], now: dt.datetime, locale: str | None) -> None:
     """The card (mentioning its responders), the level's notices, and the reporter's receipt."""
     org = ctx.org
     notices.post_card(ctx, s, report, now)
     level = kind(org, report.kind).level(report.level)
     notify_people = [u for u in ctx.directory.resolve_people(list(level.notify), report.team, report.reporter_id)
                      if u != report.reporter_id]
-    langs = locales_of(s, org, notify_people + [report.reporter_id])
+    langs = _languages(s, org, notify_people, report.reporter_id, locale)
     for user in notify_people:
         notices.direct(ctx, s, report, now, user, _new_major(ctx, report, langs[user]))
     for channel in ctx.directory.resolve_channels(list(level.notify), report.team):
@@ -202,7 +209,8 @@ def _new_major(ctx, report: Report, locale: str):
                   location=mask(report.location) or "—", description=mask(report.description)[:WORDS_IN_NOTICE])
 
 
-def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str], now: dt.datetime) -> None:
+def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str], now: dt.datetime,
+                     locale: str | None) -> None:
     """A joined report keeps its voice: its own line in the group's thread message, the lead's card
     updated, its reporter answered, and its own responders told when they are not the lead's."""
     org = ctx.org
@@ -211,7 +219,7 @@ def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str]
     notices.update_card(ctx, s, lead, now)
     lead_responders = ctx.directory.responders_for(lead.level, lead.team, lead.reporter_id)
     extra = [u for u in responders if u not in lead_responders and u != report.reporter_id]
-    langs = locales_of(s, org, extra + [report.reporter_id])
+    langs = _languages(s, org, extra, report.reporter_id, locale)
     for user in extra:
         loc = langs[user]
         notices.direct(ctx, s, report, now, user, i18n.t(

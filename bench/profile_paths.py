@@ -72,7 +72,6 @@ def main() -> None:
     ap.add_argument("--profile", default=None)
     ap.add_argument("--quiet-sender", action="store_true")
     ap.add_argument("--show-sql", action="store_true", help="print the statements of the last request")
-    ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after start-up (what `serve` does)")
     ap.add_argument("--gc-threshold", default=None, help="gc.set_threshold for this run, e.g. 700,10,10")
     ap.add_argument("--switch", type=float, default=None, help="sys.setswitchinterval for this run (s)")
     a = ap.parse_args()
@@ -92,9 +91,7 @@ def main() -> None:
     runtime = Runtime(make_settings(url, fake.url), org, register=handlers.register)
     if not a.quiet_sender:
         runtime.start_background()
-    if a.gc_freeze:
-        gc.collect()
-        gc.freeze()
+    app = runtime.wsgi()  # built first: its start-up collection is not a request's pause
     if a.gc_threshold:
         gc.set_threshold(*[int(x) for x in a.gc_threshold.split(",")])
     gc_pauses: list[float] = []
@@ -109,7 +106,6 @@ def main() -> None:
     gc.callbacks.append(_gc)
     if a.switch is not None:
         sys.setswitchinterval(a.switch)
-    app = runtime.wsgi()
     statements = {"n": 0, "on": False}
     main_thread = threading.get_ident()
 

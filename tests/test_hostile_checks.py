@@ -7,7 +7,9 @@ a 200 (never a 500 or a traceback), nothing stored half-way, a refusal said to t
 no broadcast or mention injection reaching a channel unescaped, no ID-card or bank-card number in a channel,
 every message and view valid Block Kit (the fake_slack fixture checks the last at teardown).
 
-Defects found are kept as strict xfails (the reason says what is wrong) so the suite stays green until fixed.
+Each defect these probes found was fixed in the tree while they were written (text.parse_row_id, masked echoes,
+the years a drill can move to, selected_options of the wrong type, a failed views.open said to the person): the
+probes that found them are plain tests now.
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from bot import ids, jobs
 from bot.checks import tasks
 from bot.clock import FrozenClock
 from storage.db import session_scope
-from storage.models import AuditEvent, CheckTask, Drill, DrillAttendance, RectItem, Report
-from tests.conftest import PG_URL, org_from, start_bot, stop_bot
+from storage.models import (
+    AuditEvent,
+    CheckTask,
+    Drill,
+    DrillAttendance,
+    RectItem,
+    Report,
+)
+from tests.conftest import org_from, start_bot, stop_bot
 from tests.slackschema import assert_valid_message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -38,17 +47,13 @@ BANK_CARD_16 = "4111111111111111"  # 16 digits, Luhn-valid
 INJECT = "<!channel> <!here> <@U0HEAD> <!subteam^S123|team> <http://evil.example|click> *bold*"
 SUPERSCRIPT = "\u00b2"  # "²": str.isdigit() is True, int() refuses it
 FULLWIDTH_90 = "\uff19\uff10"  # "９０"
-# ids are read up to 12 digits (TASK_ID_MAX, drills ID_MAX) but the id columns are 32-bit INTEGER: on PostgreSQL
-# a value above 2147483647 makes the lookup fail (NumericValueOutOfRange) and the person is told the database
-# is unreachable. SQLite's integers are 64-bit, so there it is only "not found".
-PG_INT4 = pytest.mark.xfail(bool(PG_URL), strict=True, reason=(
-    "PostgreSQL: an id of 10-12 digits above 2147483647 passes the 12-digit check but overflows the INTEGER id "
-    "column: the query raises NumericValueOutOfRange and the answer is 'SafeShift 暂时无法连接数据库…' "
-    "instead of 'not found'"))
+# The id columns are 32-bit INTEGER: on PostgreSQL a number above 2147483647 in a lookup raises
+# NumericValueOutOfRange (once answered "the database is unreachable"); SQLite's are 64-bit. Both must say
+# "not found".
 
 
 def local(*a) -> dt.datetime:
-    return dt.datetime(*a, tzinfo=SH).astimezone(dt.timezone.utc)
+    return dt.datetime(*a, tzinfo=SH).astimezone(dt.UTC)
 
 
 NOW = local(2026, 9, 25, 11, 0)  # Friday 25 September 2026, 11:00 Shanghai
@@ -80,8 +85,9 @@ def make_task(bot, owner: str = AGENT, team: str = "Hotline A", kind: str = "pre
     return task_id
 
 
-def make_drill(bot, when: dt.datetime = local(2026, 9, 25, 10, 0), kind: str = "fire", period: str = "2026-09",
+def make_drill(bot, when: dt.datetime | None = None, kind: str = "fire", period: str = "2026-09",
                status: str = "planned") -> int:
+    when = when or local(2026, 9, 25, 10, 0)
     with session_scope(bot.ctx.engine) as s:
         d = Drill(kind=kind, period=period, plan="fire", planned_at=when, created_at=bot.clock.now(), status=status,
                   summary="")
@@ -220,7 +226,7 @@ BAD_TASK_VALUES = [
     pytest.param("abc", id="letters"),
     pytest.param("-1", id="negative"),
     pytest.param("0", id="zero"),
-    pytest.param("999999999999", id="12-digit-huge", marks=PG_INT4),
+    pytest.param("999999999999", id="12-digit-huge"),
     pytest.param("2147483647", id="int4-max"),
     pytest.param("9" * 13, id="13-digits"),
     pytest.param("1.0", id="float"),
@@ -297,13 +303,8 @@ STATE_SHAPES = [
     pytest.param({"values": {"task_items": {"task_items": {"selected_options": [1, "x", None, [], {"value": 5},
                                                                                   {"value": {"a": 1}}]}}}},
                  id="options-of-junk"),
-    pytest.param({"values": {"task_items": {"task_items": {"selected_options": 5}}}}, id="options-a-number",
-                 marks=pytest.mark.xfail(strict=True, reason="handlers/checks._ticked iterates `selected_options or []`"
-                                         ": a number raises TypeError after ack; Problem found records nothing and "
-                                         "the person hears nothing")),
-    pytest.param({"values": {"task_items": {"task_items": {"selected_options": True}}}}, id="options-true",
-                 marks=pytest.mark.xfail(strict=True, reason="handlers/checks._ticked: `True` is not iterable "
-                                         "(TypeError after ack); nothing recorded, nothing said")),
+    pytest.param({"values": {"task_items": {"task_items": {"selected_options": 5}}}}, id="options-a-number"),
+    pytest.param({"values": {"task_items": {"task_items": {"selected_options": True}}}}, id="options-true"),
 ]
 
 
@@ -324,8 +325,8 @@ def test_thousands_of_ticked_options_with_unknown_keys_record_only_the_known_ite
     bot = hbot
     task_id = make_task(bot)
     keys = ["power_cords"] * 3 + [f"junk{n}" for n in range(5000)] + ["<!channel>", "fire_exits"]
-    status, body = bot.interactive(click_payload(AGENT, ids.TASK_PROBLEM_ACTION, str(task_id),
-                                                 state=ticked_state(keys)))
+    status, _ = bot.interactive(click_payload(AGENT, ids.TASK_PROBLEM_ACTION, str(task_id),
+                                              state=ticked_state(keys)))
     assert status == 200
     bot.drain()
     t = task_row(bot, task_id)
@@ -428,10 +429,7 @@ def problem_task(bot, owner=AGENT) -> int:
     pytest.param(lambda t: json.dumps({"check_task": True}), id="true"),
     pytest.param(lambda t: json.dumps({"check_task": float(t)}), id="a-float"),
     pytest.param(lambda t: json.dumps({"check_task": "<!channel>"}), id="broadcast"),
-    pytest.param(lambda t: json.dumps({"check_task": 999999999999}), id="12-digit", marks=pytest.mark.xfail(
-        bool(PG_URL), strict=True, reason="PostgreSQL: link_report looks up check_task 999999999999 in an INTEGER "
-        "column → NumericValueOutOfRange AFTER the report was committed: the form shows 'SafeShift 暂时无法连接数据库"
-        "，本次操作未生效，内容未保存' although the report is stored and its card queued")),
+    pytest.param(lambda t: json.dumps({"check_task": 999999999999}), id="12-digit"),
     pytest.param(lambda t: json.dumps([{"check_task": t}]), id="metadata-a-list"),
     pytest.param(lambda t: "{not json", id="metadata-not-json"),
     pytest.param(lambda t: json.dumps({"check_task": SUPERSCRIPT}), id="superscript-two"),
@@ -518,25 +516,16 @@ def test_safeshift_answers_only_the_person_whatever_the_text(hbot, user, text):
 # =========================================================================== /drill
 @pytest.mark.parametrize("text", [
     INJECT, f"move 1 {INJECT}", f"move {INJECT} 2026-10-20", f"evaluate {INJECT}",
-    pytest.param(ID_CARD, marks=pytest.mark.xfail(strict=True, reason=(
-        "manage.command echoes an unknown first word unmasked: `/drill 11010519491231002X` answers "
-        "'不认识“11010519491231002X”' (masking.py: everything posted to Slack passes through mask)"))),
-    pytest.param(f"move 1 {ID_CARD}", marks=pytest.mark.xfail(strict=True, reason=(
-        "manage.move echoes the bad date unmasked: `/drill move <id> 11010519491231002X` answers "
-        "'“11010519491231002X”不是有效的日期和时间'"))),
+    pytest.param(ID_CARD),
+    pytest.param(f"move 1 {ID_CARD}"),
     f"evaluate {BANK_CARD}", f"dance {BANK_CARD_16}",
-    pytest.param(f"{BANK_CARD_16} move", marks=pytest.mark.xfail(strict=True, reason=(
-        "manage.command echoes an unknown first word unmasked: `/drill 4111111111111111 move` answers "
-        "'不认识“4111111111111111”'"))),
+    pytest.param(f"{BANK_CARD_16} move"),
     "x" * 20000, "move", "evaluate",
-    "move -1 2026-10-20", pytest.param("move 999999999999 2026-10-20 10:00", marks=PG_INT4),
-    pytest.param("evaluate 999999999999", marks=PG_INT4), "move 2147483647 2026-10-20 10:00", "move 9999999999999 2026-10-20",
+    "move -1 2026-10-20", pytest.param("move 999999999999 2026-10-20 10:00"),
+    pytest.param("evaluate 999999999999"), "move 2147483647 2026-10-20 10:00", "move 9999999999999 2026-10-20",
     "evaluate -3", "move #0 2026-10-20", "list <!channel>", "帮助",
-    pytest.param(f"move {SUPERSCRIPT} 2026-10-20", marks=pytest.mark.xfail(strict=True, reason=(
-        "drills.common.parse_id: '²'.isdigit() is True, int('²') raises ValueError: `/drill move ² …` answers "
-        "with the generic failure instead of 'no drill numbered ²'"))),
-    pytest.param(f"evaluate {SUPERSCRIPT}", marks=pytest.mark.xfail(strict=True, reason=(
-        "drills.common.parse_id raises ValueError on '²': `/drill evaluate ²` is not answered 'not found'"))),
+    pytest.param(f"move {SUPERSCRIPT} 2026-10-20"),
+    pytest.param(f"evaluate {SUPERSCRIPT}"),
 ])
 def test_drill_command_text_is_answered_to_the_person_escaped_masked_and_changes_nothing(hbot, text):
     bot = hbot
@@ -558,9 +547,7 @@ def test_a_broadcast_in_drill_text_arrives_escaped(hbot):
 
 
 @pytest.mark.parametrize("when", [
-    pytest.param("0001-01-01 00:00", id="year-1", marks=pytest.mark.xfail(strict=True, reason=(
-        "layout.local_moment: 0001-01-01 00:00 Asia/Shanghai is before datetime.min in UTC, astimezone raises "
-        "OverflowError: `/drill move <id> 0001-01-01 00:00` by the safety officer is an HTTP 500"))),
+    pytest.param("0001-01-01 00:00", id="year-1"),
     pytest.param("0001-01-01", id="year-1-no-time"),
     pytest.param("9999-12-31 23:59", id="year-9999"),
     pytest.param("2026-02-30 10:00", id="feb-30"),
@@ -579,7 +566,8 @@ def test_drill_move_to_a_hostile_date_is_answered_and_never_crashes(hbot, when):
     if d.planned_at != local(2026, 10, 13, 15, 0):  # a date that was accepted: a real future moment, audited
         assert d.planned_at > NOW and len(audits(bot, "drill_moved")) == 1
     else:
-        assert not audits(bot, "drill_moved") and "本次操作未生效" in sent or "不是有效" in sent or "已经过去" in sent, sent
+        assert not audits(bot, "drill_moved")
+        assert "本次操作未生效" in sent or "不是有效" in sent or "已经过去" in sent, sent
 
 
 @pytest.mark.parametrize("user", [AGENT, SUPA, HEAD.replace("HEAD", "DEPUTYX"), STRANGER])
@@ -606,10 +594,9 @@ def test_drill_move_of_an_evaluated_drill_is_refused(hbot):
 # =========================================================================== drill buttons
 BAD_DRILL_VALUES = [
     pytest.param("", id="empty"), pytest.param("abc", id="letters"), pytest.param("-1", id="negative"),
-    pytest.param("0", id="zero"), pytest.param("999999999999", id="12-digit", marks=PG_INT4), pytest.param("9" * 13, id="13-digit"),
+    pytest.param("0", id="zero"), pytest.param("999999999999", id="12-digit"), pytest.param("9" * 13, id="13-digit"),
     pytest.param("<!channel>", id="broadcast"), pytest.param("1.5", id="float"),
-    pytest.param(SUPERSCRIPT, id="superscript-two", marks=pytest.mark.xfail(strict=True, reason=(
-        "drills.common.parse_id: int('²') raises ValueError after ack; the person hears nothing"))),
+    pytest.param(SUPERSCRIPT, id="superscript-two"),
 ]
 
 
@@ -677,7 +664,7 @@ def test_the_evaluate_button_of_a_drill_not_yet_held_opens_nothing(hbot):
 @pytest.mark.parametrize("score,accepted", [
     ("1e2", None), (FULLWIDTH_90, None), ("+90", None), ("90.0", None), ("0x5a", None), ("", None), (None, None),
     ("-0", None), ("101", None), ("1000", None), ("9" * 5000, None), ("９", None), (SUPERSCRIPT, None),
-    ("<!channel>", None), (["90"], None), ({"a": 1}, None),
+    ("<!channel>", None), (["90"], None), ({"a": 1}, None), ("\u0669\u0660", None), ("9\u200b0", 90),
     ("090", 90), (" 90 ", 90), ("90", 90), ("0", 0), ("100", 100), (90, 90),
 ])
 def test_scores_are_read_strictly_and_a_bad_one_gets_an_inline_error_and_stores_nothing(hbot, score, accepted):
@@ -717,10 +704,9 @@ def test_an_evaluation_with_a_broken_state_gets_inline_errors_and_stores_nothing
 def test_an_evaluation_whose_state_is_null_gets_inline_errors(hbot):
     bot = hbot
     drill_id = make_drill(bot)
-    body = submit_evaluation(bot, OFFICER, drill_id, state=None) if False else None
     payload = view_submission(OFFICER, ids.DRILL_VIEW, None, json.dumps({"drill": drill_id}))
-    status, body = bot.interactive(payload)
-    assert status == 200 and "score" in assert_inline_errors(body)
+    status, answer = bot.interactive(payload)
+    assert status == 200 and "score" in assert_inline_errors(answer)
     nothing_evaluated(bot, drill_id)
 
 
@@ -736,9 +722,7 @@ def test_an_evaluation_whose_state_is_null_gets_inline_errors(hbot):
     pytest.param(lambda d: json.dumps([d]), id="metadata-a-list"),
     pytest.param(lambda d: "{not json", id="not-json"),
     pytest.param(lambda d: json.dumps({"drill": "<!channel>"}), id="broadcast"),
-    pytest.param(lambda d: json.dumps({"drill": SUPERSCRIPT}), id="superscript-two", marks=pytest.mark.xfail(
-        strict=True, reason="drills.common.parse_id raises ValueError on '²': the evaluation form gets no "
-        "answer (Slack shows 'We had some trouble connecting') instead of an inline 'not found'")),
+    pytest.param(lambda d: json.dumps({"drill": SUPERSCRIPT}), id="superscript-two"),
 ])
 @pytest.mark.parametrize("user", [OFFICER, AGENT])
 def test_an_evaluation_naming_no_drill_gets_an_inline_error_and_stores_nothing(hbot, meta, user):
@@ -894,7 +878,7 @@ def test_a_drill_moved_to_the_far_future_still_lists_and_schedules(hbot):
     bot = hbot
     drill_id = make_drill(bot, when=local(2026, 10, 13, 15, 0))
     assert "本次操作未生效" not in assert_safe_answer(slash(bot, OFFICER, ids.DRILL_COMMAND,
-                                                            f"move {drill_id} 9999-12-31 23:59"))
+                                                            f"move {drill_id} 2999-12-31 23:59"))
     for user in (OFFICER, HEAD, AGENT):
         assert_safe_answer(slash(bot, user, ids.DRILL_COMMAND, "list"))
         assert_safe_answer(slash(bot, user, ids.SAFESHIFT_COMMAND, "schedule"))
@@ -903,10 +887,54 @@ def test_a_drill_moved_to_the_far_future_still_lists_and_schedules(hbot):
     digest.daily_payloads(bot.ctx, bot.clock.now())  # the morning digest reads the drills too
 
 
-@PG_INT4
 def test_an_evaluation_naming_a_12_digit_drill_gets_an_inline_not_found(hbot):
     bot = hbot
     drill_id = make_drill(bot)
     errors = assert_inline_errors(submit_evaluation(bot, OFFICER, 999999999999, "90", "exit blocked"))
     assert "没有编号为" in json.dumps(errors, ensure_ascii=False), errors
     nothing_evaluated(bot, drill_id)
+
+
+def test_problem_found_when_the_form_cannot_open_tells_the_person_how_to_report(hbot):
+    from sandbox.slack import Scripted
+
+    bot = hbot
+    task_id = make_task(bot)
+    bot.fake.script("views.open", Scripted(body={"ok": False, "error": "expired_trigger_id"}))
+    click(bot, AGENT, ids.TASK_PROBLEM_ACTION, str(task_id), state=ticked_state(["power_cords"]))
+    bot.drain()
+    t = task_row(bot, task_id)
+    assert (t.status, t.problems) == ("problem", ["power_cords"])
+    # the task now says "problem found" and a second click says it was done: the person must hear how to file it
+    assert ephemerals(bot, AGENT), "Problem found recorded, the hazard form never opened, and nobody was told"
+
+
+
+def test_the_evaluate_button_when_the_form_cannot_open_tells_the_person(hbot):
+    from sandbox.slack import Scripted
+
+    bot = hbot
+    drill_id = make_drill(bot)
+    bot.fake.script("views.open", Scripted(body={"ok": False, "error": "expired_trigger_id"}))
+    click(bot, OFFICER, ids.DRILL_EVALUATE_ACTION, str(drill_id), channel="C0SAFETY")
+    bot.drain()
+    nothing_evaluated(bot, drill_id)
+    assert ephemerals(bot, OFFICER), "the evaluation form did not open and the officer was told nothing"
+
+
+@pytest.mark.parametrize("command", [ids.DRILL_COMMAND, ids.SAFESHIFT_COMMAND])
+@pytest.mark.parametrize("drop", ["text", "user_id", "trigger_id", "channel_id"])
+def test_a_slash_command_missing_a_field_is_answered_and_changes_nothing(hbot, command, drop):
+    bot = hbot
+    drill_id = make_drill(bot, when=local(2026, 10, 13, 15, 0))
+    fields = {"token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": "C0TEAMA",
+              "channel_name": "x", "user_id": OFFICER, "user_name": "x", "command": command,
+              "text": f"move {drill_id} 2026-10-20 10:00" if drop != "text" else "", "api_app_id": "A1",
+              "response_url": "http://127.0.0.1:9/hooks", "trigger_id": "trig-x"}
+    del fields[drop]
+    status, body = bot.form(fields)
+    assert status == 200, (status, str(body)[:300])
+    if isinstance(body, dict):
+        assert_safe_answer(body)
+    moved = drill_row(bot, drill_id).planned_at != local(2026, 10, 13, 15, 0)
+    assert not moved or (command == ids.DRILL_COMMAND and drop in ("trigger_id", "channel_id"))

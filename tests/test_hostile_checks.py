@@ -938,3 +938,33 @@ def test_a_slash_command_missing_a_field_is_answered_and_changes_nothing(hbot, c
         assert_safe_answer(body)
     moved = drill_row(bot, drill_id).planned_at != local(2026, 10, 13, 15, 0)
     assert not moved or (command == ids.DRILL_COMMAND and drop in ("trigger_id", "channel_id"))
+
+
+@pytest.mark.parametrize("meta", [{"drill": 1}, 5, ["x"], None, True])
+def test_private_metadata_that_is_not_a_string_is_answered_inline_and_stores_nothing(hbot, meta):
+    bot = hbot
+    drill_id = make_drill(bot)
+    task_id = problem_task(bot)
+    # Slack always sends a string: anything else is a shape the guard does not understand (a quiet 200, nothing
+    # stored), or it is read as no metadata (an inline error; the report filed and linked to nothing)
+    status, body = bot.interactive(view_submission(OFFICER, ids.DRILL_VIEW, evaluation_state("90", "exit"), meta))
+    assert status == 200 and (body == "" or "score" in assert_inline_errors(body)), body
+    nothing_evaluated(bot, drill_id)
+    status, body = bot.interactive(view_submission(AGENT, ids.REPORT_VIEW, hazard_state(), meta))
+    assert status == 200 and (body == "" or body.get("response_action") == "update"), body
+    assert count(bot, Report) == (0 if body == "" else 1) and task_row(bot, task_id).report_id is None
+
+
+def test_a_cancelled_drill_can_be_neither_attended_moved_nor_evaluated(hbot):
+    bot = hbot
+    drill_id = make_drill(bot, status="cancelled")
+    click(bot, AGENT, ids.DRILL_ATTEND_ACTION, str(drill_id), channel="C0SAFETY")
+    click(bot, OFFICER, ids.DRILL_EVALUATE_ACTION, str(drill_id), channel="C0SAFETY")
+    assert "本次操作未生效" in assert_safe_answer(slash(bot, OFFICER, ids.DRILL_COMMAND,
+                                                        f"move {drill_id} 2026-10-20 10:00"))
+    errors = assert_inline_errors(submit_evaluation(bot, OFFICER, drill_id, "90", "exit blocked"))
+    assert "score" in errors
+    assert len(ephemerals(bot, AGENT)) == 1 and len(ephemerals(bot, OFFICER)) == 1
+    d = drill_row(bot, drill_id)
+    assert (d.status, d.planned_at, d.score) == ("cancelled", local(2026, 9, 25, 10, 0), None)
+    assert count(bot, DrillAttendance) == 0 and count(bot, Report) == 0 and not bot.fake.of("views.open")

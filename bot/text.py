@@ -42,6 +42,19 @@ def clean_text(value: object) -> str:
     return s.strip()
 
 
+ROW_ID_MAX = 2**31 - 1  # an SQL INTEGER key: a larger number names no row of ours (PostgreSQL would refuse it)
+
+
+def parse_row_id(value: object) -> int | None:
+    """A row id as a button's value or a person types it ("7", "#7"): ASCII digits, 1..ROW_ID_MAX, else None
+    (full-width or superscript digits, signs, spaces inside, a number too large: none of them is an id)."""
+    text = clean_text(value).lstrip("#")
+    if not text or len(text) > len(str(ROW_ID_MAX)) or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= ROW_ID_MAX else None
+
+
 def parse_number(text: object) -> str | None:
     """A report number like HZ-2026-00042 (any case, surrounding space ignored), or None."""
     candidate = clean_text(text).upper()

@@ -11,15 +11,18 @@ from bot.reports import transitions
 from handlers.common import who_where
 
 log = logging.getLogger("safeshift.handlers")
+TICKED_MAX = 20  # Slack allows 10 checkboxes: more ticked items than this are not a message of ours
 
 
 def _ticked(body: dict) -> list[str]:
     """The item keys ticked in the message's checkboxes (Slack sends the message's state with the click)."""
     state = ((body.get("state") or {}).get("values") or {}) if isinstance(body.get("state"), dict) else {}
     block = state.get(ids.TASK_ITEMS_BLOCK) if isinstance(state, dict) else None
-    element = (block or {}).get(ids.TASK_ITEMS_ACTION) if isinstance(block, dict) else None
-    options = (element or {}).get("selected_options") if isinstance(element, dict) else None
-    return [str(o.get("value")) for o in (options or []) if isinstance(o, dict) and o.get("value")][:20]
+    element = block.get(ids.TASK_ITEMS_ACTION) if isinstance(block, dict) else None
+    options = element.get("selected_options") if isinstance(element, dict) else None
+    if not isinstance(options, list):
+        return []
+    return [str(o.get("value"))[:64] for o in options[:TICKED_MAX] if isinstance(o, dict) and o.get("value")]
 
 
 def task_ok(ack, body, context):
@@ -41,8 +44,9 @@ def task_problem(ack, body, client, context):
     if outcome.form is not None:
         try:
             client.views_open(trigger_id=body.get("trigger_id"), view=outcome.form)
-        except Exception:  # noqa: BLE001 - the problem is recorded; /hazard still works
+        except Exception:  # noqa: BLE001 - the problem is recorded: say how to report it all the same
             log.exception("views.open failed for the hazard form of a check")
+            transitions.ephemeral(ctx, channel, user, tasks.form_failed(context["locale"]))
 
 
 def task_items(ack):

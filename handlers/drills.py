@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import i18n
 from bot.drills import attendance, evaluation, manage
 from bot.reports import transitions
 from handlers.common import metadata, view_values, who_where
@@ -20,7 +21,8 @@ def drill_command(ack, command, client, context):
     outcome = manage.command(ctx, command.get("user_id", ""), command.get("text"), locale)
     if outcome.view:
         ack()
-        return _open(client, command.get("trigger_id"), outcome.view)
+        return _open(ctx, client, command.get("trigger_id"), outcome.view, command.get("channel_id"),
+                     command.get("user_id", ""), locale)
     if outcome.blocks:
         return ack(response_type="ephemeral", text=str(outcome.message), blocks=outcome.blocks)
     return ack(response_type="ephemeral", text=str(outcome.message))
@@ -41,14 +43,15 @@ def evaluate(ack, body, client, context):
     outcome = evaluation.form_for(ctx, user, value, locale)
     if not outcome.ok:
         return transitions.ephemeral(ctx, channel, user, outcome.message)
-    _open(client, body.get("trigger_id"), outcome.view)
+    _open(ctx, client, body.get("trigger_id"), outcome.view, channel, user, locale)
 
 
-def _open(client, trigger_id, view) -> None:
+def _open(ctx, client, trigger_id, view, channel, user, locale) -> None:
     try:
         client.views_open(trigger_id=trigger_id, view=view)
-    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
+    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed; say so
         log.exception("views.open failed for the drill evaluation form")
+        transitions.ephemeral(ctx, channel, user, i18n.t(locale, "drills.form_failed"))
 
 
 def submit_evaluation(ack, body, view, context):

@@ -21,12 +21,12 @@ from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of, user_locale
 from bot.present import roles_text
 from bot.render import render
+from bot.text import parse_row_id
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import AuditEvent, CheckTask
 
 USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 CHECKLISTS = ("pre_shift", "briefing", "end_of_day", "patrol")  # kinds with the policy's items; else "check"
-TASK_ID_MAX = 12  # a button value longer than any task id is not ours
 
 
 @dataclass
@@ -123,8 +123,7 @@ def may_complete(ctx, task: CheckTask, user_id: str) -> bool:
 
 
 def _task_id(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= TASK_ID_MAX else None
+    return parse_row_id(value)
 
 
 def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = None,
@@ -174,6 +173,10 @@ def problem_form(ctx, task: CheckTask, picked: list[str], locale: str) -> dict:
     text = i18n.tp(locale, "checks.problem_description", title=title(ctx.org, task, locale), where=where,
                    items="\n".join(f"- {w}" for w in what))
     return forms.report_form(ctx, locale, text, {"check_task": task.id})
+
+
+def form_failed(locale: str) -> Mrkdwn:
+    return i18n.t(locale, "checks.form_failed")
 
 
 def link_report(ctx, value: object, report_id: int, number: str, user_id: str) -> bool:

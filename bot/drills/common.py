@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from bot import i18n
 from bot.i18n import Mrkdwn
+from bot.masking import mask
 from bot.present import roles_text
+from bot.text import parse_row_id
 from storage.models import AuditEvent
 
 ACTION = "run_drill"  # the policy's permission: move a drill, take it, evaluate it (§3.4.2)
@@ -24,8 +26,7 @@ class Outcome:
 
 
 def parse_id(value: object) -> int | None:
-    text = str(value or "").strip().lstrip("#")
-    return int(text) if text.isdigit() and len(text) <= ID_MAX else None
+    return parse_row_id(value)
 
 
 def allowed(ctx, user_id: str) -> bool:
@@ -40,4 +41,4 @@ def refuse(ctx, s, locale: str, user_id: str, step: str, drill_id: int | None, n
 
 
 def not_found(locale: str, value: object) -> Outcome:
-    return Outcome(False, i18n.t(locale, "drills.not_found", number=str(value or "—")[:ID_MAX + 1]))
+    return Outcome(False, i18n.t(locale, "drills.not_found", number=mask(str(value or "—"))[:ID_MAX + 1]))

@@ -16,6 +16,7 @@ from bot import i18n
 from bot.drills import evaluation, layout, notices
 from bot.drills.common import Outcome, allowed, not_found, parse_id, refuse
 from bot.i18n import fmt_time
+from bot.masking import mask
 from bot.render import render
 from bot.text import clean_text
 from storage.db import buffer_insert, session_scope
@@ -26,6 +27,7 @@ SUBCOMMANDS = {"list": "list", "列表": "list", "计划": "list", "move": "move
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 TEXT_ECHO = 40  # how much of a bad argument the answer repeats
+MOVE_YEARS = (2000, 2999)  # a date a drill can be moved to (the year 1 is no drill date, and overflows UTC)
 
 
 def command(ctx, user_id: str, text: object, locale: str) -> Outcome:
@@ -40,7 +42,7 @@ def command(ctx, user_id: str, text: object, locale: str) -> Outcome:
         return evaluation.form_for(ctx, user_id, words[1] if len(words) > 1 else "", locale)
     help_text = i18n.t(locale, "drills.help")
     return Outcome(sub == "help", help_text if sub == "help" else i18n.t(locale, "drills.unknown_word",
-                                                                         text=words[0][:TEXT_ECHO]) + "\n" + help_text)
+                                                                         text=mask(words[0])[:TEXT_ECHO]) + "\n" + help_text)
 
 
 def status_word(ctx, drill: Drill, locale: str, now: dt.datetime) -> str:
@@ -70,6 +72,8 @@ def parse_when(ctx, drill: Drill, words: list[str]) -> dt.datetime | None:
         return None
     try:
         day = dt.date.fromisoformat(words[0])
+        if not MOVE_YEARS[0] <= day.year <= MOVE_YEARS[1]:
+            return None
         if len(words) == 2:
             if not _TIME.match(words[1]):
                 return None
@@ -102,7 +106,7 @@ def move(ctx, user_id: str, drill_id: int, when_words: list[str], locale: str) -
                                          status=i18n.tp(locale, f"drills.status_{drill.status}")))
         new = parse_when(ctx, drill, when_words)
         if new is None:
-            return Outcome(False, i18n.t(locale, "drills.move_bad_date", text=" ".join(when_words)[:TEXT_ECHO]))
+            return Outcome(False, i18n.t(locale, "drills.move_bad_date", text=mask(" ".join(when_words))[:TEXT_ECHO]))
         if new <= now:
             return Outcome(False, i18n.t(locale, "drills.move_past", when=fmt_time(new, org.tz)))
         old, told = drill.planned_at, list(drill.notices or [])

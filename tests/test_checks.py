@@ -330,3 +330,19 @@ def test_the_daily_digest_names_todays_checks_the_days_drill_and_checks_past_due
     ups_day.clock.set(local(2026, 12, 4, 8, 30))
     dept = digest.daily_payloads(ups_day, ups_day.clock.now())[0]
     assert "1项检查已超期：UPS测试" in json.dumps(dept["blocks"], ensure_ascii=False)
+
+
+def test_a_working_day_deadline_of_a_hazard_counts_on_the_organisations_calendar(engine):
+    from bot.reports import create
+    from bot.reports.kinds import kind
+
+    def resolve_by(base):
+        ctx = make(engine, local(2026, 9, 30, 10, 0), "hazard:\n  levels:\n    3: {resolve_within: 1wd}\n", base=base)
+        data, _ = create.validate_report(kind(ctx.org), "en", {"level": "3", "category": "equipment",
+                                                                 "description": "headset"})
+        made = create.create_report(ctx, "hazard", source_key=str(uuid.uuid4()), reporter_id="U0AGENT1", data=data)
+        return made.report.resolve_due_at.astimezone(SH)
+
+    assert resolve_by(BASE) == dt.datetime(2026, 10, 8, 10, 0, tzinfo=SH)  # over the National Day week
+    # the organisation file's own day off (a local arrangement) counts too
+    assert resolve_by(BASE + "calendar: {holidays: [2026-10-08]}\n") == dt.datetime(2026, 10, 9, 10, 0, tzinfo=SH)

@@ -58,7 +58,8 @@ def file_problem(ctx, s, drill: Drill, n: int, text: str, evaluator: str, now: d
                          date=org.local(drill.planned_at).date().isoformat(), number=str(drill.id)),
         photos=[], reporter_id=evaluator, reporter_known=ctx.directory.is_known(evaluator),
         team=team.name if team else None, status="resolved", reported_at=now,
-        respond_due_at=level.respond_within.add_to(now, org.tz), resolve_due_at=level.resolve_within.add_to(now, org.tz),
+        respond_due_at=level.respond_within.add_to(now, org.tz, org.workdays),
+        resolve_due_at=level.resolve_within.add_to(now, org.tz, org.workdays),
         acknowledged_at=now, acknowledged_by=evaluator, resolved_at=now, resolved_by=evaluator, resolution_note=note)
     s.add(report)
     s.flush()

@@ -115,8 +115,8 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
                 category=data.category, level=data.level, location=data.location, description=data.description,
                 suggestion=data.suggestion, photos=data.photos, reporter_id=reporter_id, reporter_known=known,
                 team=team_name, origin_channel=origin_channel, status="open", reported_at=now,
-                respond_due_at=level.respond_within.add_to(now, org.tz),
-                resolve_due_at=level.resolve_within.add_to(now, org.tz),
+                respond_due_at=level.respond_within.add_to(now, org.tz, org.workdays),
+                resolve_due_at=level.resolve_within.add_to(now, org.tz, org.workdays),
             )
             if lead is not None:  # it follows its lead: same state, no card, no ladder of its own
                 report.group_id = lead.id

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
 
@@ -136,3 +137,26 @@ def test_read_only_work_on_postgresql_sends_no_begin(engine):
     with session_scope(engine) as s:
         s.execute(select(func.count()).select_from(Report)).scalar_one()
         assert s.connection().connection.dbapi_connection.info.transaction_status == 2  # INTRANS
+
+
+def test_a_persons_language_is_read_once_per_few_seconds_and_a_change_here_shows_at_once(engine):
+    from sqlalchemy import event
+
+    from bot import prefs
+    from bot.clock import FrozenClock
+    from bot.context import Context
+    from tests.conftest import org_from
+
+    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)))
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert prefs.user_locale(ctx, "U0AGENT1") == "zh-CN"
+    read_once = len(statements)
+    assert read_once >= 1
+    assert prefs.user_locale(ctx, "U0AGENT1") == "zh-CN" and len(statements) == read_once  # remembered
+    prefs.set_user_locale(ctx, "U0AGENT1", "en")
+    assert prefs.user_locale(ctx, "U0AGENT1") == "en"  # the change made here: at once, without a read
+    with session_scope(engine) as s:  # inside a transaction it is always read afresh
+        assert prefs.user_locale(ctx, "U0AGENT1", s) == "en"
+    ctx.cache["user_locale"]["U0AGENT1"] = (0.0, "zh-CN")  # remembered long ago: read again
+    assert prefs.user_locale(ctx, "U0AGENT1") == "en"

@@ -154,6 +154,33 @@ def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict:
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
 
+def actions_payload(user: str, action_id: str, value, channel: str = "C0SAFETY", message_ts: str = "1.0",
+                    block_id: str = "hazard_actions", state: dict | None = None) -> dict:
+    """A block_actions payload as Slack sends it for a button click on a message (`state`: the message's input
+    elements, e.g. `checkbox_state(...)`, sent with the click)."""
+    payload = {
+        "type": "block_actions", "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else "safety"},
+        "message": {"type": "message", "ts": message_ts, "text": "card", "blocks": []},
+        "response_url": "http://127.0.0.1:9/actions",
+        "actions": [{"action_id": action_id, "block_id": block_id, "value": value, "type": "button",
+                     "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}],
+        "is_enterprise_install": False,
+    }
+    if state is not None:
+        payload["state"] = state
+    return payload
+
+
+def checkbox_state(ticked, block_id: str = "task_items", action_id: str = "task_items") -> dict:
+    """The `state` of a message whose checkboxes have `ticked` (option values) ticked."""
+    return {"values": {block_id: {action_id: {"type": "checkboxes", "selected_options": [
+        {"text": {"type": "plain_text", "text": k}, "value": k} for k in ticked]}}}}
+
+
 class Bot:
     """The bot in HTTP mode on a free local port, with helpers that speak Slack's payload shapes."""
 
@@ -232,19 +259,7 @@ class Bot:
         return body
 
     def click(self, user: str, action_id: str, value: str, channel: str = "C0SAFETY", message_ts: str = "1.0", **kw):
-        payload = {
-            "type": "block_actions", "team": {"id": "T1", "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
-            "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
-            "channel": {"id": channel, "name": "safety"},
-            "message": {"type": "message", "ts": message_ts, "text": "card", "blocks": []},
-            "response_url": "http://127.0.0.1:9/actions",
-            "actions": [{"action_id": action_id, "block_id": "hazard_actions", "value": value, "type": "button",
-                         "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}],
-            "is_enterprise_install": False,
-        }
-        return self.interactive(payload, **kw)
+        return self.interactive(actions_payload(user, action_id, value, channel, message_ts), **kw)
 
     def event(self, event: dict, event_id: str | None = None, headers: dict | None = None, **kw):
         body = {

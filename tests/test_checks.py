@@ -20,7 +20,7 @@ from bot.escalation import Sweeper
 from bot.workdays import WorkCalendar
 from storage.db import session_scope
 from storage.models import AuditEvent, CheckTask, OutboxMessage, Timer
-from tests.conftest import ORG_YAML, org_from, start_bot, stop_bot
+from tests.conftest import ORG_YAML, actions_payload, checkbox_state, org_from, start_bot, stop_bot
 
 SH = ZoneInfo("Asia/Shanghai")
 BASE = ORG_YAML.replace("  security: [U0SEC]\n", "  security: [U0SEC]\n  facilities: [U0FAC]\n  back_office: [U0BACK]\n") \
@@ -161,21 +161,8 @@ def check_bot(db_url, fake_slack):
 
 
 def click(bot, user: str, action_id: str, value: str, ticked: list[str] | None = None, channel: str = "D0DM"):
-    payload = {
-        "type": "block_actions", "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
-        "container": {"type": "message", "message_ts": "9.1", "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "ts": "9.1", "text": "check", "blocks": []},
-        "state": {"values": {"task_items": {"task_items": {"type": "checkboxes", "selected_options": [
-            {"text": {"type": "plain_text", "text": k}, "value": k} for k in (ticked or [])]}}}},
-        "response_url": "http://127.0.0.1:9/actions",
-        "actions": [{"action_id": action_id, "block_id": "task_actions", "value": value, "type": "button",
-                     "text": {"type": "plain_text", "text": "x"}, "action_ts": "1.0"}],
-        "is_enterprise_install": False,
-    }
-    status, _ = bot.interactive(payload)
+    status, _ = bot.interactive(actions_payload(user, action_id, value, channel, "9.1", block_id="task_actions",
+                                                state=checkbox_state(ticked or [])))
     assert status == 200
 
 

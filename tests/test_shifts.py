@@ -13,7 +13,6 @@ import heapq
 import json
 import re
 import time
-import uuid
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from bot.clock import FrozenClock
 from bot.context import Context
 from storage.db import session_scope
 from storage.models import AuditEvent, CheckTask, JobRun, OutboxMessage
-from tests.conftest import org_from, start_bot, stop_bot
+from tests.conftest import actions_payload, checkbox_state, org_from, start_bot, stop_bot
 from tests.slackschema import assert_valid_message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -350,21 +349,8 @@ def test_local_times_hold_across_the_end_of_summer_time(engine):
 # --------------------------------------------------------------------------- (a) signed HTTP, the real clock
 def _actions(user: str, action_id: str, value: str, channel: str, ticked: list[str] = ()) -> dict:
     """A block_actions payload as Slack sends it for a click in a DM, with the message's checkbox state."""
-    return {
-        "type": "block_actions", "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
-        "container": {"type": "message", "message_ts": "1.0", "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "ts": "1.0", "text": "check", "blocks": []},
-        "state": {"values": {ids.TASK_ITEMS_BLOCK: {ids.TASK_ITEMS_ACTION: {
-            "type": "checkboxes",
-            "selected_options": [{"text": {"type": "plain_text", "text": k}, "value": k} for k in ticked]}}}},
-        "response_url": "http://127.0.0.1:9/actions",
-        "actions": [{"action_id": action_id, "block_id": ids.TASK_ACTIONS_BLOCK, "value": value, "type": "button",
-                     "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}],
-        "is_enterprise_install": False,
-    }
+    return actions_payload(user, action_id, value, channel, block_id=ids.TASK_ACTIONS_BLOCK,
+                           state=checkbox_state(ticked, ids.TASK_ITEMS_BLOCK, ids.TASK_ITEMS_ACTION))
 
 
 @pytest.fixture

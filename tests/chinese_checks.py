@@ -18,7 +18,7 @@ def check_samples(locale: str) -> dict:
 
 def check_contexts(locale: str, v: dict, t) -> dict:
     return {
-        "check_task": dict(task_id="7", head=t("checks.head"), text=i18n.tp(locale, "checks.fallback", title=v["title"]),
+        "check_task": dict(task_id="7", head=t("checks.head"),
                            items=[{"value": "power_cords", "text": "电源线、插座完好" if locale == "zh-CN" else "Power cords"}],
                            sample=Mrkdwn(i18n.join_list(locale, ["A01", "A07"], "and")), done=None, overdue=True),
     }

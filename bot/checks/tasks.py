@@ -81,10 +81,10 @@ def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dic
     picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
     head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
                   due=fmt_time(task.due_at, org.tz))
-    return render("check_task", locale, task_id=str(task.id), head=head, items=items,
-                  sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
-                  done=done, text=i18n.tp(locale, "checks.fallback", title=name),
-                  overdue=bool(task.overdue and task.status == "pending"))
+    blocks = render("check_task", locale, task_id=str(task.id), head=head, items=items,
+                    sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
+                    done=done, overdue=bool(task.overdue and task.status == "pending"))
+    return {"text": i18n.tp(locale, "checks.fallback", title=name), "blocks": blocks}
 
 
 def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.date, due_at: dt.datetime,

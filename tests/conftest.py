@@ -338,3 +338,9 @@ def utc():
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked `waits` (minutes on the real clock, little CPU) go first: with several workers the rest of
+    the suite runs beside them instead of after them."""
+    items.sort(key=lambda item: item.get_closest_marker("waits") is None)

@@ -163,6 +163,7 @@ policy:
 """
 
 
+@pytest.mark.waits
 def test_sigkill_mid_work_loses_nothing_posts_nothing_twice_and_escalations_resume(db_url, tmp_path, fake_slack):
     org = tmp_path / "org.yaml"
     org.write_text(ORG_YAML + FAST, encoding="utf-8")

@@ -384,6 +384,7 @@ def _checklist_dm(fake, user: str):
             and "班前自查" in c.params.get("text", "")]
 
 
+@pytest.mark.waits
 def test_live_the_self_check_arrives_all_ok_records_it_the_supervisor_gets_who_did_not(live):
     bot, fake = live, live.fake
     fake.wait_for(lambda c: c.params.get("channel") == "U0AGENT3" and "班前自查" in c.params.get("text", ""),

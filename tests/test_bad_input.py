@@ -72,7 +72,10 @@ def test_any_form_values_give_errors_or_a_safe_report(engine, level, category, d
                                .where(AuditEvent.action == "reported")).scalar_one()
         n_cards = s.execute(select(func.count()).select_from(OutboxMessage)
                             .where(OutboxMessage.message_key.like("%:card"))).scalar_one()
-    assert n_reports == n_reported == n_cards  # never a half-stored report
+        # a report of the same place, level and category as an open one joins it (its lead's card covers it):
+        # examples share the database, and Hypothesis repeats values, above all while it shrinks
+        n_joined = s.execute(select(func.count()).select_from(Report).where(Report.group_id.is_not(None))).scalar_one()
+    assert n_reports == n_reported == n_cards + n_joined  # never a half-stored report
 
 
 @RELAXED

@@ -116,36 +116,27 @@ class Sweeper(Worker):
                 select(CheckTask).where(CheckTask.id.in_(task_ids)).with_for_update()).scalars()} if task_ids else {}
             with s.no_autoflush:
                 for timer in timers:
-                    if timer.task_id is not None:  # a check task's (bot/checks/deadlines.py)
-                        timer.late = (now - timer.fire_at) > LATE_AFTER
-                        mark = buffer_mark(s)
-                        try:
-                            acted = check_deadlines.fire(ctx, s, tasks.get(timer.task_id), timer, now)
-                        except Exception:  # noqa: BLE001 - one bad row must not stop every other notice
-                            buffer_rollback(s, mark)
-                            log.exception("timer %s of check task %s could not fire; set aside", timer.id,
-                                          timer.task_id)
-                            timer.status, timer.fired_at = "error", now
+                    if timer.task_id is not None:  # a check task's: bot/checks/deadlines.py decides what matters
+                        subject, fire = tasks.get(timer.task_id), check_deadlines.fire
+                    else:
+                        report = reports.get(timer.report_id)
+                        rect = timer.purpose in RECTIFICATION  # a rectification item's: bot/rectification/deadlines.py
+                        if report is None or (not rect and (not still_relevant(report, timer.purpose) or timer.step
+                                              >= len(kind_of_report(ctx.org, report).ladder(timer.purpose)))):
+                            # answered, grouped, or a rung the policy no longer has
+                            timer.status, timer.fired_at = "cancelled", now
                             continue
-                        timer.status, timer.fired_at = ("fired", ctx.clock.now()) if acted else ("cancelled", now)
-                        fired += bool(acted)
-                        continue
-                    report = reports.get(timer.report_id)
-                    rect = timer.purpose in RECTIFICATION  # a rectification item's: bot/rectification/deadlines.py
-                    if report is None or (not rect and (not still_relevant(report, timer.purpose)
-                                          or timer.step >= len(kind_of_report(ctx.org, report).ladder(timer.purpose)))):
-                        # answered, grouped, or a rung the policy no longer has
-                        timer.status, timer.fired_at = "cancelled", now
-                        continue
+                        subject, fire = report, (rect_deadlines.fire if rect else self._fire)
                     timer.late = (now - timer.fire_at) > LATE_AFTER
                     mark = buffer_mark(s)
                     try:
-                        if (rect_deadlines.fire if rect else self._fire)(ctx, s, report, timer, now) is False:
-                            timer.status, timer.fired_at = "cancelled", now  # the item moved on
+                        if fire(ctx, s, subject, timer, now) is False:
+                            timer.status, timer.fired_at = "cancelled", now  # the item or check moved on
                             continue
                     except Exception:  # noqa: BLE001 - one bad row must not stop every other notice
                         buffer_rollback(s, mark)
-                        log.exception("timer %s of report %s could not fire; set aside", timer.id, report.id)
+                        log.exception("timer %s (report %s, check task %s) could not fire; set aside", timer.id,
+                                      timer.report_id, timer.task_id)
                         timer.status, timer.fired_at = "error", now
                         continue
                     timer.status, timer.fired_at = "fired", ctx.clock.now()

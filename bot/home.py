@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot import i18n
+from bot.checks.tasks import occasion, title
 from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
 from bot.present import level_name, status_label
@@ -46,8 +47,6 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
         checks = [t for t in s.execute(select(CheckTask).where(CheckTask.status == "pending")
                                        .order_by(CheckTask.due_at).limit(PENDING_SCAN)).scalars()
                   if user_id in (t.owners or [])][:LIMIT]
-    from bot.checks.tasks import occasion, title
-
     check_lines = [i18n.t(locale, "checks.schedule.open_overdue" if t.overdue else "checks.schedule.open",
                           title=title(ctx.org, t, locale), occasion=occasion(ctx.org, t, locale),
                           due=fmt_time(t.due_at, ctx.org.tz)) for t in checks]

@@ -25,22 +25,25 @@ def _ticked(body: dict) -> list[str]:
     return [str(o.get("value"))[:64] for o in options[:TICKED_MAX] if isinstance(o, dict) and o.get("value")]
 
 
-def task_ok(ack, body, context):
-    ack()
+def _complete(body: dict, context, ok: bool):
+    """All OK / Done (`ok`) or Problem found: recorded, and any refusal said to the person. (outcome, who, where)"""
     ctx = context["safeshift"]
     user, channel, value = who_where(body)
-    outcome = tasks.complete(ctx, value, user, True, _ticked(body), context["locale"])
+    outcome = tasks.complete(ctx, value, user, ok, _ticked(body), context["locale"])
     if outcome.message:
         transitions.ephemeral(ctx, channel, user, outcome.message)
+    return outcome, user, channel
+
+
+def task_ok(ack, body, context):
+    ack()
+    _complete(body, context, True)
 
 
 def task_problem(ack, body, client, context):
     ack()
     ctx = context["safeshift"]
-    user, channel, value = who_where(body)
-    outcome = tasks.complete(ctx, value, user, False, _ticked(body), context["locale"])
-    if outcome.message:
-        transitions.ephemeral(ctx, channel, user, outcome.message)
+    outcome, user, channel = _complete(body, context, False)
     if outcome.form is not None:
         try:
             client.views_open(trigger_id=body.get("trigger_id"), view=outcome.form)

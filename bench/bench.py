@@ -27,7 +27,10 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
 from bot.context import Context  # noqa: E402
-from bot.escalation import Sweeper  # noqa: E402
+from bot import compose  # noqa: E402
+from bot.sweeper import Sweeper  # noqa: E402
+
+compose.install()
 from storage.db import make_engine, session_scope, upgrade  # noqa: E402
 from storage.models import AuditEvent, OutboxMessage, Report, Timer  # noqa: E402
 from tests.conftest import org_from  # noqa: E402
@@ -119,7 +122,7 @@ def bench_sweeper(kind: str, due: int) -> dict:
         ids = [r for (r,) in s.execute(select(Report.id)).all()]
     with engine.begin() as conn:
         for start in range(0, len(ids), 20000):
-            conn.execute(insert(Timer), [dict(report_id=i, purpose="acknowledge", step=0, cycle=1, due_at=fire_at,
+            conn.execute(insert(Timer), [dict(subject_type="report", subject_id=i, purpose="acknowledge", step=0, cycle=1, due_at=fire_at,
                                               fire_at=fire_at, status="pending", late=False)
                                          for i in ids[start:start + 20000]])
     sweeper = Sweeper(ctx, batch=500)
@@ -154,7 +157,7 @@ def bench_delay_under_load(kind: str, items: int, engine=None) -> dict:
     start = now + dt.timedelta(seconds=2)
     moments = [start + dt.timedelta(milliseconds=50 * k) for k in range(len(ids))]
     with engine.begin() as conn:
-        conn.execute(insert(Timer), [dict(report_id=i, purpose="acknowledge", step=0, cycle=99, due_at=m, fire_at=m,
+        conn.execute(insert(Timer), [dict(subject_type="report", subject_id=i, purpose="acknowledge", step=0, cycle=99, due_at=m, fire_at=m,
                                           status="pending", late=False) for i, m in zip(ids, moments)])
     sweeper = Sweeper(ctx)
     sweeper.start()

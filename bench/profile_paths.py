@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--switch", type=float, default=None, help="sys.setswitchinterval for this run (s)")
     a = ap.parse_args()
 
-    import handlers
+    from bot import compose
     from bot.app import Runtime
     from bot.policy import parse_org
 
@@ -88,7 +88,8 @@ def main() -> None:
         url = f"sqlite:///{tempfile.mkdtemp()}/profile.db"
     fake = FakeSlack()
     org = parse_org(ORG_YAML + "policy:\n  hazard: {rate_limit: null}\n", "bench-org.yaml")
-    runtime = Runtime(make_settings(url, fake.url), org, register=handlers.register)
+    compose.install()
+    runtime = Runtime(make_settings(url, fake.url), org, register=compose.register_listeners)
     if not a.quiet_sender:
         runtime.start_background()
     app = runtime.wsgi()  # built first: its start-up collection is not a request's pause

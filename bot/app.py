@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
-from bot.escalation import Sweeper
+from bot.sweeper import Sweeper
 from bot.limits import SIGNATURE_KEY
 from bot.outbox import Sender
 from bot.policy import Organisation

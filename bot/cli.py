@@ -92,16 +92,9 @@ def _interrupt_on_sigterm() -> dict:
 
 
 def build_runtime(settings, org, *, with_scheduler: bool):
-    """The composition root: the only place that puts bot/, handlers/ and schedules/ together."""
-    import handlers
-    from bot.app import Runtime
+    from bot import compose
 
-    runtime = Runtime(settings, org, register=handlers.register)
-    if with_scheduler:
-        from schedules.scheduler import JobScheduler
-
-        runtime.add_background(JobScheduler(runtime.ctx))
-    return runtime
+    return compose.build_runtime(settings, org, with_scheduler=with_scheduler)
 
 
 def cmd_serve(args) -> int:

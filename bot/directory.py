@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.policy import PERSON_ROLES, Organisation, Team
-from bot.reports.kinds import kind
 
 # The leadership group as far as permissions and overviews go (§1.3: head, deputy, safety officer and the
 # further members in `people.leadership`). Team supervisors belong to the group in the document, but hold
@@ -111,6 +110,6 @@ class Directory:
     def responders_for(self, level: int, team_name: str | None, reporter: str | None,
                        kind_name: str = "hazard") -> list[str]:
         """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
-        lvl = kind(self.org, kind_name or "hazard").level(level)
+        lvl = getattr(self.org.policy, kind_name or "hazard").levels[level]  # the kind's policy section
         people = self.resolve_people(list(lvl.responders), team_name, reporter)
         return people or self.people("safety_officer") or self.people("department_head")

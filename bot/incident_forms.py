@@ -10,6 +10,7 @@ from bot.i18n import Mrkdwn, fmt_time
 from bot.plans import emergency
 from bot.present import level_name, mentions, status_label
 from bot.render import render
+from bot.reports.incident_facts import CORRECTIVE_ROWS
 from bot.reports.kinds import kind
 from bot.text import clean_text
 
@@ -60,7 +61,6 @@ def level_form(ctx, report, locale: str) -> dict:
 
 def task_form(ctx, report, task: str, locale: str) -> dict:
     """The form of an after-the-event task: special report, investigation (with corrective actions), post-mortem."""
-    from bot.reports.followups import CORRECTIVE_ROWS
 
     org = ctx.org
     k = kind(org, KIND)

@@ -12,7 +12,6 @@ the first start of a new installation posts no digest for a run before it existe
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
 import socket
@@ -21,30 +20,19 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import digest, retention
+from bot import registry, retention
 from bot.outbox import BULK, enqueue
 from storage.db import session_scope
 from storage.models import AuditEvent, JobRun, Report
 
 log = logging.getLogger("safeshift.jobs")
 
-JOBS = ("purge", "daily_digest", "weekly_summary", "risk_review", "incident_cases")
-# Areas with jobs of their own (#10). Each module gives `triggers(org) -> {job: CronTrigger}` (job names start
-# with the area's own prefix and are at most 64 characters), `catch_up(org, job) -> timedelta`, and
-# `run(ctx, s, job, scheduled_for) -> [chat.postMessage payloads]`, called in the claim's transaction: it may
-# write rows of its own there (check tasks, drills) and must be idempotent by its own keys.
-AREAS = ("bot.checks.jobs", "bot.drills.jobs")
+# The core's own job; every other comes from an installed kind's `JobArea` (bot/registry.py).
+PURGE = "purge"
 
 
-def _areas():
-    return [importlib.import_module(name) for name in AREAS]
-
-
-def _area_of(job: str):
-    for area in _areas():
-        if job.startswith(area.PREFIX):
-            return area
-    return None
+def _kinds():
+    return registry.current()
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
 INSTALLED = "installed"
@@ -52,33 +40,11 @@ INSTALLED_KEY = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def triggers(org) -> dict[str, CronTrigger]:
-    sched = org.policy.schedule
-    dh, dm = (int(x) for x in sched.daily_digest.split(":"))
-    wh, wm = (int(x) for x in sched.weekly_summary.time.split(":"))
     ph, pm = (int(x) for x in org.policy.retention.purge_at.split(":"))
-    out = {
-        "purge": CronTrigger(hour=ph, minute=pm, timezone=org.tz),
-        "daily_digest": CronTrigger(hour=dh, minute=dm, timezone=org.tz),
-        "weekly_summary": CronTrigger(day_of_week=sched.weekly_summary.weekday, hour=wh, minute=wm, timezone=org.tz),
-        "risk_review": _review_trigger(org),  # §4.1 quarterly risk-register review (bot/rectification/register.py)
-        "incident_cases": _cases_trigger(org),  # §5.2.3 monthly case summary (bot/cases.py)
-    }
-    for area in _areas():
+    out = {PURGE: CronTrigger(hour=ph, minute=pm, timezone=org.tz)}
+    for area in _kinds().job_areas():
         out.update(area.triggers(org))
     return out
-
-
-def _cases_trigger(org) -> CronTrigger:
-    cases = org.policy.incident.monthly_cases
-    ch, cm = (int(x) for x in cases.time.split(":"))
-    return CronTrigger(day=cases.day, hour=ch, minute=cm, timezone=org.tz)
-
-
-def _review_trigger(org) -> CronTrigger:
-    review = org.policy.rectification.review
-    rh, rm = (int(x) for x in review.time.split(":"))
-    return CronTrigger(month=",".join(str(m) for m in sorted(review.months)), day=review.day, hour=rh, minute=rm,
-                       timezone=org.tz)
 
 
 def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
@@ -92,13 +58,9 @@ def fire_times(trigger: CronTrigger, start: dt.datetime, end: dt.datetime) -> li
 
 
 def catch_up_window(org, job: str) -> dt.timedelta:
-    area = _area_of(job)
+    area = _kinds().job_area(job)
     if area is not None:
         return area.catch_up(org, job)
-    if job == "incident_cases":
-        return org.policy.incident.monthly_cases.catch_up.timedelta
-    if job == "risk_review":
-        return org.policy.rectification.review.catch_up.timedelta
     return getattr(org.policy.schedule.catch_up, job).timedelta
 
 
@@ -108,23 +70,10 @@ def previous_fire_time(trigger: CronTrigger, now: dt.datetime, lookback=dt.timed
 
 
 def payloads_for(ctx, job: str, scheduled_for: dt.datetime, session=None) -> list[dict]:
-    if job == "daily_digest":
-        since = digest.last_digest_time(ctx, scheduled_for, session)
-        return digest.daily_payloads(ctx, scheduled_for, since=since, session=session)
-    if job == "weekly_summary":
-        return digest.weekly_payloads(ctx, scheduled_for, session=session)
-    if job == "risk_review":
-        from bot.rectification.register import review_payloads
-
-        return review_payloads(ctx, scheduled_for, session)
-    if job == "incident_cases":
-        from bot.cases import monthly_payloads
-
-        return monthly_payloads(ctx, scheduled_for, session)
-    area = _area_of(job)
-    if area is not None:
-        return area.run(ctx, session, job, scheduled_for)
-    raise KeyError(job)
+    area = _kinds().job_area(job)
+    if area is None:
+        raise KeyError(job)
+    return area.run(ctx, session, job, scheduled_for)
 
 
 def run_due(ctx, job: str) -> bool:
@@ -137,7 +86,7 @@ def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
     """Run `job` for `scheduled_for` unless some process already has. True if this call ran it."""
     scheduled_for = scheduled_for.astimezone(dt.timezone.utc)
     now = ctx.clock.now()
-    if job == "purge":  # deletes in its own transaction; the claim comes first
+    if job == PURGE:  # deletes in its own transaction; the claim comes first
         try:
             with session_scope(ctx.engine) as s:
                 s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))

@@ -53,10 +53,6 @@ def mentions(users: list[str]) -> Mrkdwn:
 
 def card_message(ctx, s, report: Report, now: dt.datetime) -> dict:
     """The card as it stands now (its joined reports read in the caller's transaction)."""
-    if report.kind == "incident":  # an incident's card has its own facts and buttons
-        from bot.present_incident import incident_card
-
-        return incident_card(ctx, s, report, now)
     responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
     return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id),
                         responders=responders)

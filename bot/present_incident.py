@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import i18n
+from bot import i18n, ids
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.present import mentions, status_label
 from bot.render import render
+from bot.reports.incident_facts import corrective_actions, paged_people, pending
 from bot.reports.kinds import current_deadline, current_step, kind_of_report
 
 TEXT_ON_CARD = 2800  # Slack's section limit is 3,000 characters
 
 
 def incident_card(ctx, s, report, now: dt.datetime) -> dict:
-    from bot.reports.incidents import paged_people
-
     org = ctx.org
     locale = org.locale
     tz = org.tz
@@ -64,9 +63,6 @@ def incident_card(ctx, s, report, now: dt.datetime) -> dict:
 
 def _after_the_event(ctx, s, report, locale: str) -> dict:
     """The card's after-the-event part: a line per task done or due, a button per task waiting."""
-    from bot import ids
-    from bot.reports.followups import corrective_actions, pending
-
     tz = ctx.org.tz
     buttons = {"special_report": ids.INCIDENT_SPECIAL_ACTION, "investigation": ids.INCIDENT_INVESTIGATE_ACTION,
                "postmortem": ids.INCIDENT_POSTMORTEM_ACTION}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from storage.db import session_scope
 from storage.models import (
@@ -35,7 +35,8 @@ def purge(ctx, now: dt.datetime | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     with session_scope(ctx.engine) as s:
         counts["operation_log"] = s.execute(delete(AuditEvent).where(
-            AuditEvent.report_id.is_(None), AuditEvent.at < now - r.operation_log.timedelta)).rowcount or 0
+            or_(AuditEvent.subject_type.is_(None), AuditEvent.subject_type != "report"),
+            AuditEvent.at < now - r.operation_log.timedelta)).rowcount or 0
         counts["delivered_messages"] = s.execute(delete(OutboxMessage).where(
             OutboxMessage.status.in_(("sent", "failed")),
             OutboxMessage.created_at < now - r.delivered_messages.timedelta)).rowcount or 0
@@ -54,8 +55,9 @@ def purge(ctx, now: dt.datetime | None = None) -> dict[str, int]:
                 for table, column in ((CheckTask, CheckTask.report_id), (RectItem, RectItem.recurring_of),
                                       (Report, Report.group_id)):
                     s.execute(update(table).where(column.in_(chunk)).values({column.key: None}))
-                for table, column in ((AuditEvent, AuditEvent.report_id), (Timer, Timer.report_id),
-                                      (SlackMessage, SlackMessage.report_id), (OutboxMessage, OutboxMessage.report_id),
+                for table in (AuditEvent, Timer):  # the report's timeline and deadlines (bot/subjects.py)
+                    s.execute(delete(table).where(table.subject_type == "report", table.subject_id.in_(chunk)))
+                for table, column in ((SlackMessage, SlackMessage.report_id), (OutboxMessage, OutboxMessage.report_id),
                                       (CorrectiveAction, CorrectiveAction.report_id), (RectItem, RectItem.report_id)):
                     s.execute(delete(table).where(column.in_(chunk)))
                 s.execute(delete(Report).where(Report.id.in_(chunk)))

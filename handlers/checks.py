@@ -60,3 +60,11 @@ def safeshift_command(ack, body, context):
     ctx, locale = context["safeshift"], context["locale"]
     text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
     return ack(response_type="ephemeral", text=text, blocks=blocks)
+
+
+def register(app) -> None:
+    """Checks' listeners (#10)."""
+    app.action(ids.TASK_OK_ACTION)(task_ok)
+    app.action(ids.TASK_PROBLEM_ACTION)(task_problem)
+    app.action(ids.TASK_ITEMS_ACTION)(task_items)
+    app.command(ids.SAFESHIFT_COMMAND)(safeshift_command)

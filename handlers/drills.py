@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import i18n
+from bot import i18n, ids
 from bot.drills import attendance, evaluation, manage
 from bot.reports import transitions
 from handlers.common import metadata, view_values, who_where
@@ -62,3 +62,11 @@ def submit_evaluation(ack, body, view, context):
         return ack(response_action="errors",
                    errors={block: str(text)[:INLINE_ERROR_MAX] for block, text in outcome.errors.items()})
     return ack()
+
+
+def register(app) -> None:
+    """Drills' listeners (#10)."""
+    app.command(ids.DRILL_COMMAND)(drill_command)
+    app.action(ids.DRILL_ATTEND_ACTION)(attend)
+    app.action(ids.DRILL_EVALUATE_ACTION)(evaluate)
+    app.view(ids.DRILL_VIEW)(submit_evaluation)

@@ -163,3 +163,19 @@ def submit_task(ack, body, view, context):
         block = "course" if task == "investigation" else "text"
         return ack(response_action="errors", errors={block: str(outcome.message)[:INLINE_ERROR_MAX]})
     return ack()
+
+
+def register(app) -> None:
+    """Incidents' listeners (#18: one `register` per kind, wired by bot/compose.py)."""
+    app.command(ids.INCIDENT_COMMAND)(incident_command)
+    app.command(ids.PLAN_COMMAND)(plan_command)
+    app.view(ids.INCIDENT_VIEW)(submit_incident)
+    app.view(ids.INCIDENT_LEVEL_VIEW)(submit_level)
+    app.action(ids.INCIDENT_ON_SITE_ACTION)(on_site)
+    app.action(ids.INCIDENT_LEVEL_ACTION)(change_level)
+    app.action(ids.INCIDENT_SPECIAL_ACTION)(special_report)
+    app.action(ids.INCIDENT_INVESTIGATE_ACTION)(investigate)
+    app.action(ids.INCIDENT_POSTMORTEM_ACTION)(postmortem)
+    app.view(ids.INCIDENT_TASK_VIEW)(submit_task)
+    app.message_shortcut(ids.INCIDENT_SHORTCUT)(incident_shortcut)
+    app.message_shortcut(ids.HAZARD_SHORTCUT)(hazard_shortcut)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from bot import ids
-from bot.rectification import register, steps, work
+from bot.rectification import register as risk_register
+from bot.rectification import steps, work
 from bot.reports import transitions
 from handlers.common import NUMBER_MAX, metadata, who_where
 
@@ -109,9 +110,9 @@ def risk_command(ack, body, client, context):
     """`/risk` (the register by level and its matrix), `/risk add`, `/risk observe`, `/risk review N`."""
     ctx, locale = context["safeshift"], context["locale"]
     user = body.get("user_id", "")
-    form = register.form_for(ctx, user, str(body.get("text") or ""), locale)
+    form = risk_register.form_for(ctx, user, str(body.get("text") or ""), locale)
     if form is None:
-        text, blocks = register.register_message(ctx, user, locale)
+        text, blocks = risk_register.register_message(ctx, user, locale)
         return ack(response_type="ephemeral", text=text, blocks=blocks)
     if not form.ok:
         return ack(response_type="ephemeral", text=form.message)
@@ -125,7 +126,16 @@ def risk_command(ack, body, client, context):
 def submit_risk(ack, body, view, context):
     ctx, locale = context["safeshift"], context["locale"]
     user = (body.get("user") or {}).get("id", "")
-    outcome = register.add(ctx, user, str(metadata(view).get("kind", "risk")), values(view), locale)
+    outcome = risk_register.add(ctx, user, str(metadata(view).get("kind", "risk")), values(view), locale)
     if not outcome.ok:
         return ack(response_action="errors", errors={"description": str(outcome.message)[:INLINE_ERROR_MAX]})
     return ack(response_action="update", view=outcome.view)
+
+
+def register(app) -> None:
+    """Rectification's listeners (#11): the hazard card's button and the item card's, the form, /risk."""
+    for action_id in ids.RECT_ACTIONS:
+        app.action(action_id)(on_button)
+    app.view(ids.RECT_VIEW)(submit_step)
+    app.command(ids.RISK_COMMAND)(risk_command)
+    app.view(ids.RISK_VIEW)(submit_risk)

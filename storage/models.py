@@ -156,12 +156,15 @@ class AuditEvent(SQLModel, table=True):
     """Append-only audit trail and report timeline: who, what, when, before → after."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_report_at", "report_id", "at"),)
+    __table_args__ = (Index("ix_audit_subject_at", "subject_type", "subject_id", "at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     at: dt.datetime = ts_column(nullable=False, index=True)
     actor: str = Field(max_length=32)  # a Slack user id, or "system"
     action: str = Field(max_length=48)
-    report_id: Optional[int] = Field(default=None, foreign_key="report.id")
+    # What the row is about (bot/subjects.py): ("report", id) is a hazard's or incident's timeline, ("check_task", id),
+    # ("drill", id), ("risk", id)…; none for a person's own settings and refusals (the operation log).
+    subject_type: Optional[str] = Field(default=None, max_length=24)
+    subject_id: Optional[int] = Field(default=None)
     before: Optional[dict] = Field(default=None, sa_type=JSON)
     after: Optional[dict] = Field(default=None, sa_type=JSON)
     note: str = Field(default="", sa_type=Text)
@@ -223,15 +226,15 @@ class Timer(SQLModel, table=True):
 
     __tablename__ = "timer"
     __table_args__ = (
-        UniqueConstraint("report_id", "purpose", "step", "cycle", name="uq_timer_step"),
-        UniqueConstraint("task_id", "purpose", "step", "cycle", name="uq_timer_task_step"),
+        UniqueConstraint("subject_type", "subject_id", "purpose", "step", "cycle", name="uq_timer_subject_step"),
         Index("ix_timer_due", "status", "fire_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
-    # A timer guards a report (its deadlines and ladders) or a check task (#10): exactly one of the two.
-    report_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)
-    task_id: Optional[int] = Field(default=None, foreign_key="check_task.id", index=True)
-    purpose: str = Field(max_length=16)  # acknowledge | resolve
+    # What the timer guards (bot/subjects.py): ("report", id) for a hazard's or incident's deadlines and ladders
+    # (a rectification item's run on its hazard's report), ("check_task", id) for a check; a new kind adds its own.
+    subject_type: str = Field(max_length=24)
+    subject_id: int
+    purpose: str = Field(max_length=16)  # acknowledge | resolve | a kind's own (the registry says who fires it)
     step: int  # -1: the deadline itself (card turns OVERDUE); 0..n: ladder rungs
     cycle: int = Field(default=1)
     due_at: dt.datetime = ts_column(nullable=False)  # when the policy says

@@ -19,11 +19,25 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot import compose
 from bot.policy import parse_org
 from bot.settings import load_settings
 from storage.db import make_engine, upgrade
 from tests.fakeslack import FakeSlack
 from tests.slackschema import assert_valid_message, assert_valid_view
+
+compose.install()  # the product's kinds, as every entry point installs them (bot/compose.py)
+
+
+def without_jobs_of(monkeypatch, *names: str) -> None:
+    """Install the product's kinds with the jobs of `names` left out, for this test only (their timers still fire):
+    a restart's catch-up runs every job, and the other kinds' jobs are not under test."""
+    import dataclasses
+
+    from bot import registry
+
+    kinds = [dataclasses.replace(k, jobs=()) if k.name in names else k for k in compose.KINDS]
+    monkeypatch.setattr(registry, "_installed", registry.Registry(kinds))
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -300,9 +314,7 @@ def start_bot(db_url: str, fake: FakeSlack, org, clock=None, background: bool = 
     from bot.app import Runtime
 
     settings = make_settings(db_url, fake.url, **settings_extra)
-    import handlers
-
-    runtime = Runtime(settings, org, clock=clock, register=handlers.register)
+    runtime = Runtime(settings, org, clock=clock, register=compose.register_listeners)
     if background:
         runtime.start_background()
     server = create_server(runtime.wsgi(), host="127.0.0.1", port=0, threads=8)

@@ -37,7 +37,7 @@ def test_imports_flow_one_way(package):
     wrong = []
     for path in _modules(package):
         rel = path.relative_to(ROOT).as_posix()
-        if rel == COMPOSITION_ROOT:
+        if rel in {COMPOSITION_ROOT, "bot/compose.py"}:
             continue
         for name in _imports(path):
             top = name.split(".")[0]
@@ -81,3 +81,109 @@ def test_no_module_of_the_engine_is_longer_than_one_sitting():
     long = [f"{p.relative_to(ROOT)}: {n}" for p in _modules("bot") + _modules("handlers")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400]
     assert long == []
+
+
+# -- #18: a core that knows no feature ------------------------------------------------------------------------------
+COMPOSITION_ROOTS = {"bot/cli.py", "bot/compose.py"}  # the entry points: they may put every part together
+# The feature-neutral core: it imports no kind (the kinds plug in through bot/registry.py).
+CORE = ("bot/registry.py", "bot/sweeper.py", "bot/subjects.py", "bot/jobs.py", "bot/outbox.py", "bot/outbox_pacing.py",
+        "bot/worker.py", "bot/clock.py", "bot/i18n.py", "bot/render.py", "bot/masking.py", "bot/text.py",
+        "bot/limits.py", "bot/durations.py", "bot/workdays.py", "bot/working_hours.py", "bot/context.py",
+        "bot/directory.py", "bot/prefs.py", "bot/settings.py", "bot/app.py", "bot/retention.py", "bot/ids.py",
+        "schedules/scheduler.py")
+KIND_MODULES = ("bot.reports", "bot.rectification", "bot.checks", "bot.drills", "bot.present", "bot.present_incident",
+                "bot.forms", "bot.incident_forms", "bot.escalation", "bot.digest", "bot.home", "bot.cases", "bot.plans")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _product_graph() -> dict[str, set[str]]:
+    """Every import between the product's modules, those inside functions and relative ones included."""
+    paths = {_module_name(p): p for pkg in OURS for p in _modules(pkg)}
+    graph: dict[str, set[str]] = {m: set() for m in paths}
+    for mod, path in paths.items():
+        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            graph[mod] |= {n for n in names if n in paths and n != mod}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    out.append(sorted(component))
+    return out
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycle_anywhere_in_the_product():
+    assert _cycles(_product_graph()) == []
+
+
+def test_the_core_imports_no_kind():
+    graph = _product_graph()
+    wrong = [f"{rel} imports {name}" for rel in CORE for name in sorted(graph[_module_name(ROOT / rel)])
+             if any(name == k or name.startswith(k + ".") for k in KIND_MODULES)]
+    assert wrong == []
+
+
+def test_nothing_in_the_product_imports_the_composition_root():
+    graph = _product_graph()
+    roots = {_module_name(ROOT / r) for r in COMPOSITION_ROOTS}
+    wrong = [f"{m} imports {n}" for m, names in graph.items() for n in names
+             if n in roots and _module_name(ROOT / "bot/cli.py") != m and not m.startswith("sandbox")]
+    assert wrong == []

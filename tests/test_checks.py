@@ -16,7 +16,7 @@ from bot import jobs
 from bot.checks import recurring
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.escalation import Sweeper
+from bot.sweeper import Sweeper
 from bot.workdays import WorkCalendar
 from storage.db import session_scope
 from storage.models import AuditEvent, CheckTask, OutboxMessage, Timer
@@ -141,11 +141,11 @@ def test_reminder_overdue_and_ladder_fire_once_each_and_stop_when_done(engine):
 
     assert tasks.complete(ctx, str(task.id), "U0FAC", True).ok
     with session_scope(engine) as s:  # the completion itself stops what is left, in its transaction
-        assert s.execute(select(Timer.id).where(Timer.task_id == task.id, Timer.status == "pending")).first() is None
+        assert s.execute(select(Timer.id).where(Timer.subject_type == "check_task", Timer.subject_id == task.id, Timer.status == "pending")).first() is None
     ctx.clock.set(local(2026, 12, 5))
     assert sweeper.run_once() == 0  # the last rung was cancelled by the completion
     with session_scope(engine) as s:
-        states = sorted(t.status for t in s.execute(select(Timer).where(Timer.task_id == task.id)).scalars())
+        states = sorted(t.status for t in s.execute(select(Timer).where(Timer.subject_type == "check_task", Timer.subject_id == task.id)).scalars())
         done = s.execute(select(AuditEvent).where(AuditEvent.action == "check_done")).scalars().all()
     assert states == ["cancelled", "fired", "fired", "fired", "fired"]
     assert [(d.actor, d.after["task"], d.after["late"]) for d in done] == [("U0FAC", task.id, True)]

@@ -16,7 +16,7 @@ from bot.reports import create, transitions
 from bot.reports.kinds import kind
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.escalation import Sweeper
+from bot.sweeper import Sweeper
 from bot.jobs import catch_up, fire_times, previous_fire_time, run_job, triggers
 from storage.db import session_scope
 from storage.models import JobRun, OutboxMessage

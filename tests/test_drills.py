@@ -23,7 +23,7 @@ from bot.drills import layout
 from bot.drills.jobs import DAILY
 from storage.db import session_scope
 from storage.models import AuditEvent, Drill, DrillAttendance, RectItem, Report, Timer
-from tests.conftest import org_from, start_bot, stop_bot
+from tests.conftest import org_from, start_bot, stop_bot, without_jobs_of
 from tests.slackschema import assert_valid_view
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -37,7 +37,7 @@ def local(*a) -> dt.datetime:
 @pytest.fixture(autouse=True)
 def _drills_area_only(monkeypatch):
     """A restart's catch-up runs every job; the other areas' jobs (checks, built beside this) are not under test."""
-    monkeypatch.setattr(jobs, "AREAS", ("bot.drills.jobs",))
+    without_jobs_of(monkeypatch, "checks")
 
 
 @pytest.fixture
@@ -363,7 +363,7 @@ def test_evaluation_turns_each_problem_into_a_rectification_item_due_15_working_
     with session_scope(bot.ctx.engine) as s:
         hazards = s.execute(select(Report).order_by(Report.id)).scalars().all()
         items = {i.report_id: i for i in s.execute(select(RectItem)).scalars()}
-        timers = s.execute(select(Timer.report_id, Timer.purpose, Timer.status)).all()
+        timers = s.execute(select(Timer.subject_id, Timer.purpose, Timer.status)).all()
     assert [h.description for h in hazards] == done.problems
     for h in hazards:
         assert (h.kind, h.level, h.category, h.reporter_id, h.status) == ("hazard", 3, "other", OFFICER, "resolved")

@@ -14,7 +14,7 @@ from bot.reports import create, lookups, transitions  # noqa: F401
 from bot.reports.kinds import kind  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.escalation import Sweeper
+from bot.sweeper import Sweeper
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Report, Timer
 from tests.conftest import org_from
@@ -142,8 +142,8 @@ def test_level_2_waits_for_working_hours_level_1_does_not(engine):
     r2 = new_report(ctx, level=2, key="A")
     r1 = new_report(ctx, level=1, key="B")
     with session_scope(ctx.engine) as s:
-        t2 = s.execute(select(Timer).where(Timer.report_id == r2.id, Timer.step == 0)).scalar_one()
-        t1 = s.execute(select(Timer).where(Timer.report_id == r1.id, Timer.step == 0)).scalar_one()
+        t2 = s.execute(select(Timer).where(Timer.subject_type == "report", Timer.subject_id == r2.id, Timer.step == 0)).scalar_one()
+        t1 = s.execute(select(Timer).where(Timer.subject_type == "report", Timer.subject_id == r1.id, Timer.step == 0)).scalar_one()
     tz = ctx.org.tz
     assert t1.fire_at == t1.due_at
     assert t2.fire_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") == "2026-11-29 09:00"
@@ -181,7 +181,7 @@ def test_a_rung_the_policy_no_longer_has_is_cancelled_not_fatal(engine):
     ctx, sweeper = make(engine)
     r = new_report(ctx, level=2)
     with session_scope(ctx.engine) as s:
-        s.add(Timer(report_id=r.id, purpose="acknowledge", step=7, cycle=1, due_at=T0, fire_at=T0))
+        s.add(Timer(subject_type="report", subject_id=r.id, purpose="acknowledge", step=7, cycle=1, due_at=T0, fire_at=T0))
     ctx.clock.set(T0 + dt.timedelta(minutes=31))
     assert sweeper.run_once() == 2  # the deadline and rung 0 still fire
     with session_scope(ctx.engine) as s:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select
 
 from bot.clock import FrozenClock
-from bot.escalation import Sweeper
+from bot.sweeper import Sweeper
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Report
 from tests.conftest import org_from, start_bot, stop_bot
@@ -94,7 +94,7 @@ def test_separate_gives_a_joined_report_its_own_card_deadlines_and_ladder(bot):
     with session_scope(bot.ctx.engine) as s:
         from storage.models import Timer
 
-        timers = s.execute(select(Timer).where(Timer.report_id == member.id)).scalars().all()
+        timers = s.execute(select(Timer).where(Timer.subject_type == "report", Timer.subject_id == member.id)).scalars().all()
     assert {(t.purpose, t.step) for t in timers} >= {("acknowledge", -1), ("acknowledge", 0)}
     # the group card no longer counts it and the rolling message no longer offers it
     last_lead_card = [c for c in bot.fake.of("chat.update") if lead.number in json.dumps(c.params.get("blocks") or [])

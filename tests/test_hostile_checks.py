@@ -35,7 +35,7 @@ from storage.models import (
     RectItem,
     Report,
 )
-from tests.conftest import org_from, start_bot, stop_bot
+from tests.conftest import org_from, start_bot, stop_bot, without_jobs_of
 from tests.slackschema import assert_valid_message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -62,7 +62,7 @@ NOW = local(2026, 9, 25, 11, 0)  # Friday 25 September 2026, 11:00 Shanghai
 @pytest.fixture(autouse=True)
 def _no_area_jobs(monkeypatch):
     """No checks or drills job runs by itself: every task and drill here is made by the test."""
-    monkeypatch.setattr(jobs, "AREAS", ())
+    without_jobs_of(monkeypatch, "checks", "drills")
 
 
 @pytest.fixture

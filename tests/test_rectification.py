@@ -54,7 +54,7 @@ def item(bot, number) -> RectItem:
 def actions(bot, number) -> list[str]:
     with session_scope(bot.ctx.engine) as s:
         rid = s.execute(select(Report.id).where(Report.number == number)).scalar_one()
-        return [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.report_id == rid)
+        return [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.subject_type == "report", AuditEvent.subject_id == rid)
                                         .order_by(AuditEvent.id))]
 
 
@@ -201,7 +201,7 @@ def test_the_whole_loop_with_send_back_extensions_and_a_failed_verification(rbot
         "rect_completed", "rect_verified", "rect_completed", "rect_verified"]
     with session_scope(bot.ctx.engine) as s:
         rid = s.execute(select(Report.id).where(Report.number == number)).scalar_one()
-        assert s.execute(select(Timer).where(Timer.report_id == rid, Timer.purpose.in_(("rectify", "rect_remind")),
+        assert s.execute(select(Timer).where(Timer.subject_type == "report", Timer.subject_id == rid, Timer.purpose.in_(("rectify", "rect_remind")),
                                              Timer.status == "pending")).first() is None
 
 

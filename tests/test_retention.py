@@ -37,15 +37,15 @@ def test_operation_log_keeps_180_days_and_report_history_stays(engine):
     r = report(ctx, "a")
     transitions.acknowledge(ctx, r.number, "U0AGENT2")  # refused: an operation-log entry
     prefs.set_user_locale(ctx, "U0AGENT2", "en")
-    assert count(engine, AuditEvent.report_id.is_(None)) == 2
+    assert count(engine, AuditEvent.subject_type.is_(None)) == 2
     ctx.clock.set(T0 + dt.timedelta(days=179))
     purge(ctx)
-    assert count(engine, AuditEvent.report_id.is_(None), AuditEvent.action != "purged") == 2
+    assert count(engine, AuditEvent.subject_type.is_(None), AuditEvent.action != "purged") == 2
     ctx.clock.set(T0 + dt.timedelta(days=181))
     counts = purge(ctx)
     assert counts["operation_log"] >= 2
     assert count(engine, AuditEvent.action.in_(("refused_acknowledge", "set_locale"))) == 0
-    assert count(engine, AuditEvent.report_id == r.id) >= 1  # the report's own timeline is kept
+    assert count(engine, AuditEvent.subject_type == "report", AuditEvent.subject_id == r.id) >= 1  # the report's own timeline is kept
 
 
 def test_reports_go_when_the_policy_says(engine):

@@ -89,7 +89,7 @@ def test_every_refusal_is_in_the_operation_log_with_the_person(ctx):
     transitions.resolve(ctx, r.number, "U0SUPB", "not mine")
     with session_scope(ctx.engine) as s:
         rows = s.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.note)
-                         .where(AuditEvent.report_id.is_(None))).all()
+                         .where(AuditEvent.subject_type.is_(None))).all()
     assert ("U0STRANGER", "refused_acknowledge", r.number) in rows
     assert ("U0SUPB", "refused_resolve", r.number) in rows
 

@@ -8,3 +8,5 @@ deadlines  reminders and the overdue ladder of a check task, as timer rows the S
 schedule   what is due this week (/safeshift schedule)
 jobs       the scheduler's entry: triggers and runs of the above (bot/jobs.py AREAS)
 """
+
+SUBJECT = "check_task"  # what a check task's timers and audit rows name (bot/subjects.py)

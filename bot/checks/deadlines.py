@@ -13,7 +13,8 @@ import datetime as dt
 from sqlalchemy import update
 
 from bot import i18n
-from bot.checks.tasks import occasion, ordering_key, title, update_messages
+from bot.checks import SUBJECT
+from bot.checks.messages import occasion, ordering_key, title, update_messages
 from bot.i18n import fmt_minutes, fmt_time
 from bot.outbox import URGENT, enqueue
 from bot.prefs import locales_of
@@ -26,7 +27,8 @@ ICONS = {-1: ":alarm_clock:", 0: ":bell:", 1: ":warning:"}
 
 
 def stop(s, task_id: int, now: dt.datetime) -> int:
-    return s.execute(update(Timer).where(Timer.task_id == task_id, Timer.status == "pending")
+    return s.execute(update(Timer).where(Timer.subject_type == SUBJECT, Timer.subject_id == task_id,
+                                         Timer.status == "pending")
                      .values(status="cancelled", fired_at=now)).rowcount or 0
 
 
@@ -38,7 +40,7 @@ def start(ctx, s, task: CheckTask, now: dt.datetime) -> None:
     rows = [("check_remind", step, m) for step, m in enumerate(reminders)]
     rows += [("check", -1, due)] + [("check", step, due + r.after.timedelta) for step, r in enumerate(pol.escalation)]
     for purpose, step, moment in rows:
-        s.add(Timer(task_id=task.id, report_id=None, purpose=purpose, step=step, cycle=1, due_at=moment,
+        s.add(Timer(subject_type=SUBJECT, subject_id=task.id, purpose=purpose, step=step, cycle=1, due_at=moment,
                     fire_at=moment, status="pending"))
 
 
@@ -51,7 +53,7 @@ def fire(ctx, s, task: CheckTask | None, timer: Timer, now: dt.datetime) -> bool
         task.overdue = True
         task.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor="system", action="check_overdue", report_id=None, before=None, note=task.key[:200],
+            at=now, actor="system", action="check_overdue", subject_type=SUBJECT, subject_id=task.id, before=None, note=task.key[:200],
             after={"task": task.id, "due": task.due_at.isoformat(), "late": timer.late}))
         update_messages(ctx, s, task, now)
         return True
@@ -69,7 +71,7 @@ def fire(ctx, s, task: CheckTask | None, timer: Timer, now: dt.datetime) -> bool
     channels = ctx.directory.resolve_channels(targets, task.team) if "channel" in rung.via else []
     _tell(ctx, s, task, now, people, channels, "checks.overdue", timer, ICONS.get(min(timer.step, 1), ":warning:"))
     buffer_insert(s, AuditEvent.__table__, dict(
-        at=now, actor="system", action="check_escalated", report_id=None, before=None, note=task.key[:200],
+        at=now, actor="system", action="check_escalated", subject_type=SUBJECT, subject_id=task.id, before=None, note=task.key[:200],
         after={"task": task.id, "step": timer.step, "people": people, "channels": channels, "late": timer.late}))
     return True
 

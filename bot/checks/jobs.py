@@ -3,12 +3,12 @@ bot/checks/shifts.py) and the recurring checks (`checks:every…`, bot/checks/re
 
 from __future__ import annotations
 
+from bot.checks import recurring, shifts
+
 PREFIX = "checks:"
 
 
 def _parts():
-    from bot.checks import recurring, shifts
-
     return (shifts, recurring)
 
 

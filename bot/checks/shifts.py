@@ -219,7 +219,7 @@ def _missing(ctx, s, job_name: str, job: Job, day: dt.date, scheduled_for: dt.da
                     ordering_key=f"missing:{job_name}", priority=ROUTINE,
                     dedupe_key=f"missing:{job_name}:{tag(team_name or '', '')}:{day.isoformat()}:{user}"[:128])
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor="system", action="check_missing", report_id=None, before=None,
+            at=now, actor="system", action="check_missing", subject_type=None, subject_id=None, before=None,
             note=f"{job.kind}:{team_name or ''}:{job.shift or ''}:{day.isoformat()}"[:200],
             after={"kind": job.kind, "team": team_name, "shift": job.shift, "day": day.isoformat(),
                    "missing": names, "told": to, "late": (now - scheduled_for).total_seconds() > 5}))

@@ -10,24 +10,32 @@ the items ticked and answers with the hazard form, prefilled with them, for the 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.checks import SUBJECT, deadlines
+from bot.checks.messages import (  # noqa: F401 - the task's messages; callers know them as tasks.*
+    CHECKLISTS,
+    USER_RE,
+    items_of,
+    message,
+    message_key,
+    occasion,
+    ordering_key,
+    title,
+    update_messages,
+)
+from bot.reports.kinds import REPORT
+from bot.subjects import about
 from bot import forms, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of, user_locale
 from bot.present import roles_text
-from bot.render import render
 from bot.text import parse_row_id
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import AuditEvent, CheckTask
-
-USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-CHECKLISTS = ("pre_shift", "briefing", "end_of_day", "patrol")  # kinds with the policy's items; else "check"
-
 
 @dataclass
 class Outcome:
@@ -35,56 +43,6 @@ class Outcome:
     message: Mrkdwn | None = None  # what to tell the person who acted (ephemeral), if anything
     form: dict | None = None  # a view to open (the prefilled hazard form)
     task: CheckTask | None = None
-
-
-def ordering_key(task_id: int) -> str:
-    return f"task:{task_id}"
-
-
-def message_key(task_id: int, owner: str) -> str:
-    return f"task:{task_id}:{owner}"
-
-
-def items_of(org, task: CheckTask) -> dict:
-    """{item key: Localized} the task lists: a checklist's items; a recurring check has none."""
-    if task.kind in CHECKLISTS:
-        return dict(getattr(org.policy.checklists, task.kind).items)
-    return {}
-
-
-def title(org, task: CheckTask, locale: str) -> str:
-    if task.kind in CHECKLISTS:
-        return i18n.tp(locale, f"checks.title.{task.kind}")
-    check = org.policy.checks.every.get(task.name)
-    return check.name.get(locale) if check else task.name
-
-
-def occasion(org, task: CheckTask, locale: str) -> str:
-    """Which shift, team or day the task belongs to, in words."""
-    parts = [task.team, task.shift]
-    day = task.day.isoformat() if task.day else ""
-    return " · ".join([p for p in parts if p] + [day])
-
-
-def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dict:
-    """The task's message (a DM to an owner), as it stands: open with its buttons, or done (`number`: the hazard
-    report its problem led to)."""
-    org = ctx.org
-    items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
-    done = None
-    if task.status != "pending":
-        wrong = [items_of(org, task)[k].get(locale) for k in task.problems if k in items_of(org, task)]
-        key = "checks.done_line" if task.status == "done" else "checks.problem_line"
-        done = i18n.t(locale, key, who=mention(task.done_by), at=fmt_time(task.done_at, org.tz),
-                      items=i18n.join_list(locale, wrong, "and") if wrong else "—", number=number)
-    name = title(org, task, locale)
-    picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
-    head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
-                  due=fmt_time(task.due_at, org.tz))
-    blocks = render("check_task", locale, task_id=str(task.id), head=head, items=items,
-                    sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
-                    done=done, overdue=bool(task.overdue and task.status == "pending"))
-    return {"text": i18n.tp(locale, "checks.fallback", title=name), "blocks": blocks}
 
 
 def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.date, due_at: dt.datetime,
@@ -107,14 +65,6 @@ def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.
     return task
 
 
-def update_messages(ctx, s, task: CheckTask, now: dt.datetime, number: str | None = None) -> None:
-    langs = locales_of(s, ctx.org, task.owners)
-    for owner in task.owners:
-        payload = dict(message(ctx, task, langs[owner], number), channel=owner)
-        enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(task.id),
-                target_key=message_key(task.id, owner), priority=ROUTINE)
-
-
 def may_complete(ctx, task: CheckTask, user_id: str) -> bool:
     roles = ctx.directory.roles_of(user_id, task.team)
     if user_id in (task.owners or []):
@@ -129,8 +79,6 @@ def _task_id(value: object) -> int | None:
 def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = None,
              locale: str | None = None) -> Outcome:
     """All OK (`ok`) or Problem found (the `ticked` item keys) on task `value` (a button's value)."""
-    from bot.checks import deadlines  # the task's timers (it imports this module)
-
     now = ctx.clock.now()
     task_id = _task_id(value)
     with session_scope(ctx.engine) as s:
@@ -155,7 +103,7 @@ def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = N
         task.problems = picked
         task.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action="check_done" if ok else "check_problem", report_id=None, before=None,
+            at=now, actor=user_id, action="check_done" if ok else "check_problem", subject_type=SUBJECT, subject_id=task.id, before=None,
             note=task.key[:200], after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team,
                                         "problems": picked, "late": now > task.due_at}))
         deadlines.stop(s, task.id, now)
@@ -194,7 +142,7 @@ def link_report(ctx, value: object, report_id: int, number: str, user_id: str) -
         task.report_id = report_id
         task.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action="check_reported", report_id=report_id, before=None, note=task.key[:200],
+            at=now, actor=user_id, action="check_reported", **about(REPORT, report_id), before=None, note=task.key[:200],
             after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team}))
         update_messages(ctx, s, task, now, number)
     ctx.wake()

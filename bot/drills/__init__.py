@@ -11,3 +11,5 @@ report      the evaluation report to `report_to` (the leadership channel)
 jobs        the daily scheduler job at `notice_time` (bot/jobs.py AREAS): lay out, send what is due
 common      the answer type, the permission check and its refusal
 """
+
+SUBJECT = "drill"  # what a drill's audit rows name (bot/subjects.py)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.drills import SUBJECT
 from bot import i18n
 from bot.drills import layout
 from bot.drills.common import Outcome, not_found, parse_id
@@ -42,7 +43,7 @@ def attend(ctx, user_id: str, value: object, locale: str) -> Outcome:
         if drill.status == "planned":
             drill.status = "held"
             drill.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="drill_attended", report_id=None,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="drill_attended", subject_type=SUBJECT, subject_id=drill.id,
                                                     before=None, after={"drill": drill.id}, note=""))
         n = s.execute(select(func.count()).select_from(DrillAttendance)
                       .where(DrillAttendance.drill_id == drill.id)).scalar_one()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from bot.drills import SUBJECT
 from bot import i18n, ids
 from bot.drills import layout, problems, report
 from bot.drills.attendance import attendees
@@ -108,7 +109,7 @@ def evaluate(ctx, user_id: str, metadata: dict, values: dict, locale: str) -> Ou
                  for n, text in enumerate(data["problems"], start=1)]
         people = attendees(s, drill.id)
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action="drill_evaluated", report_id=None, note=data["summary"],
+            at=now, actor=user_id, action="drill_evaluated", subject_type=SUBJECT, subject_id=drill.id, note=data["summary"],
             before={"drill": drill.id, "status": "held" if people else "planned"},
             after={"drill": drill.id, "status": "evaluated", "score": drill.score, "passed": drill.passed,
                    "attendance": len(people), "hazards": [r.number for r, _ in filed]}))

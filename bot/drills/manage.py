@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.drills import SUBJECT
 from bot import i18n
 from bot.drills import evaluation, layout, notices
 from bot.drills.common import Outcome, allowed, not_found, parse_id, refuse
@@ -113,7 +114,7 @@ def move(ctx, user_id: str, drill_id: int, when_words: list[str], locale: str) -
         drill.planned_at, drill.moved_by, drill.notices = new, user_id, []
         drill.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action="drill_moved", report_id=None, note="",
+            at=now, actor=user_id, action="drill_moved", subject_type=SUBJECT, subject_id=drill.id, note="",
             before={"drill": drill.id, "planned_at": old.isoformat(), "notices": told},
             after={"drill": drill.id, "planned_at": new.isoformat()}))
         sent = notices.send_due(ctx, s, drill, now, moved_from=old, told_before=bool(told))

@@ -16,6 +16,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from bot.drills import SUBJECT
 from bot import i18n
 from bot.drills.layout import OPEN, kind_name, local_moment, plan_name
 from bot.i18n import fmt_time
@@ -80,7 +81,7 @@ def send_due(ctx, s, drill: Drill, now: dt.datetime, moved_from: dt.datetime | N
     drill.notices = list(drill.notices or []) + labels  # a new list: the JSON column sees the change
     drill.version += 1
     buffer_insert(s, AuditEvent.__table__, dict(
-        at=now, actor="system", action="drill_notice", report_id=None, before=None, note="",
+        at=now, actor="system", action="drill_notice", subject_type=SUBJECT, subject_id=drill.id, before=None, note="",
         after={"drill": drill.id, "sent": label, "covers": labels, "planned_at": drill.planned_at.isoformat()}))
     return label
 

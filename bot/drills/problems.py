@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.reports.kinds import REPORT
 from bot import i18n
 from bot.drills import layout
 from bot.i18n import fmt_time
@@ -68,7 +69,7 @@ def file_problem(ctx, s, drill: Drill, n: int, text: str, evaluator: str, now: d
                                 "grouped_with": None, "known": report.reporter_known, "drill": drill.id}, ""),
             ("acknowledged", {"status": "open"}, {"status": "acknowledged", "seconds": 0, "via": "drill"}, ""),
             ("resolved", {"status": "acknowledged"}, {"status": "resolved", "via": "drill"}, note)):
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=evaluator, action=action, report_id=report.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=evaluator, action=action, subject_type=REPORT, subject_id=report.id,
                                                     before=before, after=after, note=text_))
     notices.post_card(ctx, s, report, now)
     item = _item(ctx, s, report, drill, text, evaluator, due, now)

@@ -21,7 +21,7 @@ from bot.present import mentions
 from bot.prefs import locales_of
 from bot.rectification.states import item_of, owners, record, tell  # noqa: F401 - item_of: used by the steps
 from bot.reports import notices
-from bot.reports.kinds import RECTIFICATION, item_deadline_after, item_still_relevant
+from bot.reports.kinds import RECTIFICATION, REPORT, item_deadline_after, item_still_relevant
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
 from storage.models import Report, RectItem, Timer
@@ -48,10 +48,10 @@ def start(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> None:
             "rectify": [(-1, due, due)] + [(step, due + r.after.timedelta, next_working_moment(ctx.org, due + r.after.timedelta))
                                            for step, r in enumerate(pol.escalation)]}
     for purpose, steps in rows.items():
-        cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.report_id == report.id,
+        cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.subject_type == REPORT, Timer.subject_id == report.id,
                                                                Timer.purpose == purpose)).scalar() or 0) + 1
         for step, due_at, fire_at in steps:
-            buffer_insert(s, Timer.__table__, dict(report_id=report.id, purpose=purpose, cycle=cycle, step=step,
+            buffer_insert(s, Timer.__table__, dict(subject_type=REPORT, subject_id=report.id, purpose=purpose, cycle=cycle, step=step,
                                                    status="pending", fired_at=None, late=False, due_at=due_at,
                                                    fire_at=fire_at))
 

@@ -11,6 +11,8 @@ import re
 
 from sqlalchemy import select
 
+from bot.reports.kinds import REPORT
+from bot.subjects import about
 from bot import i18n
 from bot.i18n import Mrkdwn
 from bot.prefs import locales_of
@@ -120,7 +122,7 @@ def begin(ctx, s, number: str, user_id: str, action: str, locale: str, now: dt.d
 def record(s, item: RectItem, now: dt.datetime, actor: str, action: str, before: dict | None, after: dict,
            note: str = "") -> None:
     item.version += 1
-    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=actor, action=action, report_id=item.report_id,
+    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=actor, action=action, **about(REPORT, item.report_id),
                                                 before=before, after=after, note=note))
 
 

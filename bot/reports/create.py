@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.reports.kinds import REPORT
 from bot import escalation, i18n
 from bot.forms import confirmation_text
 from bot.i18n import fmt_minutes, mention
@@ -125,7 +126,7 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
             s.add(report)
             s.flush()
             buffer_insert(s, AuditEvent.__table__, dict(
-                at=now, actor=reporter_id, action="reported", report_id=report.id, before=None, note="",
+                at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
                 after={"status": report.status, "level": data.level, "category": data.category,
                        "grouped_with": lead.number if lead else None, "known": known}))
             if lead is None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
+from bot.reports.kinds import REPORT
 from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
@@ -20,6 +19,7 @@ from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
 from bot.present import level_name, mentions, roles_text
 from bot.reports import notices
+from bot.reports.incident_facts import CORRECTIVE_ROWS, corrective_actions, pending  # noqa: F401 - used here and by callers
 from bot.reports.kinds import kind
 from bot.reports.lookups import find_report
 from bot.reports.transitions import Outcome, lock_report
@@ -31,7 +31,6 @@ KIND = "incident"
 TASKS = ("special_report", "investigation", "postmortem")
 _PERMISSION = {"special_report": "special_report", "investigation": "investigate", "postmortem": "postmortem"}
 INVESTIGATION_FIELDS = ("course", "cause", "responsibility")
-CORRECTIVE_ROWS = 3  # corrective-action rows in the investigation form (more can follow in a second investigation)
 TEXT_IN_POST = 2800  # a posted report or summary (Slack's section limit is 3,000)
 
 
@@ -60,16 +59,6 @@ def start_follow_ups(ctx, s, report: Report, now: dt.datetime) -> None:
                 langs[user], f"incident.task.{task}_due", number=report.number, level=level_name(ctx.org, report,
                                                                                                langs[user]),
                 due=fmt_time(getattr(report, f"{task}_due_at"), ctx.org.tz), link=notices.link(langs[user], ctx)))
-
-
-def pending(ctx, report: Report) -> list[str]:
-    """The after-the-event tasks of `report` waiting now (the card shows a button for each)."""
-    out = [task for task in ("special_report", "investigation")
-           if getattr(report, f"{task}_due_at") is not None and getattr(report, f"{task}_at") is None]
-    if (report.level in _policy(ctx).postmortem_levels and report.investigation_at is not None
-            and report.postmortem_at is None):
-        out.append("postmortem")
-    return out
 
 
 def can_do(ctx, number: str, user_id: str, task: str, locale: str | None = None) -> Outcome:
@@ -125,7 +114,7 @@ def submit(ctx, number: str, user_id: str, task: str, values: dict, locale: str 
         setattr(report, f"{task}_by", user_id)
         report.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action=f"{task}_submitted", report_id=report.id, before=None,
+            at=now, actor=user_id, action=f"{task}_submitted", subject_type=REPORT, subject_id=report.id, before=None,
             after={"corrective_actions": len(actions)} if task == "investigation" else {}, note=texts["text"][:4000]))
         if task != "postmortem":
             escalation.stop_ladder(s, report.id, task, now)
@@ -205,6 +194,3 @@ def _tell(ctx, s, report: Report, task: str, user_id: str, texts: dict, actions,
             due=fmt_time(due, org.tz), who=mention(user_id)))
 
 
-def corrective_actions(ctx, report_id: int, session) -> list[CorrectiveAction]:
-    return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.report_id == report_id)
-                                .order_by(CorrectiveAction.id)).scalars())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.reports.kinds import REPORT
 from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
@@ -24,6 +25,7 @@ from bot.present import level_name, mentions
 from bot.reports import notices
 from bot.reports.create import Created
 from bot.reports.followups import start_follow_ups
+from bot.reports.incident_facts import paged_people  # noqa: F401 - the use cases' name for it
 from bot.reports.kinds import Kind, kind
 from bot.reports.lookups import find_report
 from bot.reports.transitions import Outcome, lock_report, refuse
@@ -91,18 +93,6 @@ def validate_incident(k: Kind, locale: str, values: dict, source_link: object = 
                          source_link=link if link.startswith("https://") and len(link) <= LINK_MAX else ""), {}
 
 
-def paged_people(ctx, report: Report) -> list[str]:
-    """Everyone an incident of its level and kind pages: its responders, the level's people, the kind's extras."""
-    k = kind(ctx.org, KIND)
-    level = k.level(report.level)
-    targets = list(level.responders) + list(level.notify)
-    cat = k.section.categories.get(report.category)
-    if report.level in k.section.page_levels and cat is not None:
-        targets += list(cat.page)
-    people = ctx.directory.resolve_people(targets, report.team, report.reporter_id)
-    return people or ctx.directory.responders_for(report.level, report.team, report.reporter_id, KIND)
-
-
 def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInput,
                     origin_channel: str | None = None) -> Created:
     """Store a new incident, post its card, page or notify. The same `source_key` twice gives the first back."""
@@ -131,7 +121,7 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
             s.flush()
             people = paged_people(ctx, report)
             buffer_insert(s, AuditEvent.__table__, dict(
-                at=now, actor=reporter_id, action="reported", report_id=report.id, before=None, note="",
+                at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
                 after={"status": "open", "level": data.level, "category": data.category, "paged": people}))
             notices.post_card(ctx, s, report, now)
             _page_or_notify(ctx, s, report, people, now, raised_from=None)
@@ -235,7 +225,7 @@ def on_site(ctx, number: str, user_id: str, locale: str | None = None) -> Outcom
             escalation.stop_ladder(s, report.id, "acknowledge", now)
             escalation.start_ladder(ctx, s, report, "resolve", now)
         report.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="on_site", report_id=report.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="on_site", subject_type=REPORT, subject_id=report.id,
                                                     before=before, after={"status": report.status}, note=""))
         notices.update_card(ctx, s, report, now)
         notices.thread_line(ctx, s, report, now, i18n.t(ctx.org.locale, "incident.thread.on_site",
@@ -291,7 +281,7 @@ def change_level(ctx, number: str, user_id: str, new_level: object, reason: obje
         report.overdue = False
         report.version += 1
         buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="level_changed",
-                                                    report_id=report.id, before={"level": old},
+                                                    subject_type=REPORT, subject_id=report.id, before={"level": old},
                                                     after={"level": new}, note=reason))
         step = "acknowledge" if report.status == "open" else "resolve"
         escalation.stop_ladder(s, report.id, step, now)

@@ -66,6 +66,7 @@ def kind_of_report(org: Organisation, report) -> Kind:
 
 # --------------------------------------------------------------------------- deadlines
 # Which deadline applies to a report is decided here and only here (card, ladder, digest, Home).
+SUBJECT = REPORT = "report"  # what a report's timers and audit rows name (bot/subjects.py)
 PURPOSES = ("acknowledge", "resolve")
 # After-the-event tasks of an incident (§3.2.2 special report, §5.2.2 investigation): each has its own due
 # moment and ladder, and stays relevant after the incident is resolved, until it is submitted.

@@ -13,7 +13,7 @@ from bot.limits import SECTION_TEXT, TEXT_ECHOED
 from bot.masking import mask
 from bot.present import category_name, level_name, member_line, mentions, status_label
 from bot.render import render
-from bot.reports.kinds import kind, what_key
+from bot.reports.kinds import REPORT, kind, what_key
 from bot.text import clean_text, parse_number
 from storage.db import read_scope
 from storage.models import AuditEvent, Report
@@ -53,8 +53,8 @@ def status_message(ctx, text: str, asker: str, locale: str) -> tuple[str, list[d
         if report.reporter_id != asker and not ctx.directory.is_known(asker):
             return i18n.t(locale, "commands.status_forbidden"), None
         total = s.execute(select(func.count()).select_from(AuditEvent)
-                          .where(AuditEvent.report_id == report.id)).scalar_one()
-        events = s.execute(select(AuditEvent).where(AuditEvent.report_id == report.id)
+                          .where(AuditEvent.subject_type == REPORT, AuditEvent.subject_id == report.id)).scalar_one()
+        events = s.execute(select(AuditEvent).where(AuditEvent.subject_type == REPORT, AuditEvent.subject_id == report.id)
                            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(TIMELINE_LINES)).scalars().all()
         lead = s.get(Report, report.group_id) if report.group_id else None
         n_members, members = group_reports(s, report.id, MEMBER_LINES) if lead is None else (0, [])

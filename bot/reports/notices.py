@@ -11,7 +11,8 @@ import datetime as dt
 
 from bot import i18n
 from bot.outbox import BULK, ROUTINE, URGENT, enqueue
-from bot.present import card_message
+from bot.present import card_message as hazard_card
+from bot.present_incident import incident_card
 from bot.reports.kinds import kind_of_report
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX
@@ -89,3 +90,8 @@ def home(ctx, s, user_id: str, view: dict) -> None:
 
 def link(locale: str, ctx) -> i18n.Mrkdwn:
     return i18n.t(locale, "escalation.link", channel=i18n.channel_link(ctx.org.channels.safety))
+
+
+def card_message(ctx, s, report, now: dt.datetime) -> dict:
+    """The card as it stands now: an incident's has its own facts and buttons."""
+    return (incident_card if report.kind == "incident" else hazard_card)(ctx, s, report, now)

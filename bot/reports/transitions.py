@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from bot.reports.kinds import REPORT
+from bot.subjects import about
 from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import PLACE_IN_NOTICE
@@ -115,7 +117,7 @@ def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, vi
         report.overdue = False
         report.version += 1
         took = (when - report.reported_at).total_seconds()
-        buffer_insert(s, AuditEvent.__table__, dict(at=when, actor=user_id, action="acknowledged", report_id=report.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=when, actor=user_id, action="acknowledged", subject_type=REPORT, subject_id=report.id,
                                                     before={"status": "open"}, note="",
                                                     after={"status": "acknowledged", "seconds": int(took), "via": via}))
         _carry_group(s, report, when, user_id, "acknowledged", status="acknowledged", acknowledged_at=when,
@@ -173,7 +175,7 @@ def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = N
         report.resolution_note = note
         report.overdue = False
         report.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", report_id=report.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", subject_type=REPORT, subject_id=report.id,
                                                     before=before, after={"status": "resolved", "via": via}, note=note))
         members = _carry_group(s, report, now, user_id, "resolved", note=note, status="resolved", resolved_at=now,
                                resolved_by=user_id, resolution_note=note)
@@ -199,7 +201,7 @@ def _carry_group(s, lead: Report, now: dt.datetime, user_id: str, action: str, n
         return []
     s.execute(update(Report).where(Report.id.in_([m[0] for m in members])).values(**values))
     for member_id, _, _ in members:
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action=action, report_id=member_id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action=action, **about(REPORT, member_id),
                                                     before=None, after={"via_group": lead.number}, note=note))
     return [tuple(m) for m in members]
 
@@ -238,7 +240,7 @@ def separate(ctx, number: str, user_id: str, locale: str | None = None) -> Outco
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=member.number), member)
         member.group_id = None
         member.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="separated", report_id=member.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="separated", subject_type=REPORT, subject_id=member.id,
                                                     before={"group": lead.number}, after={"lead": lead.number},
                                                     note=""))
         s.flush()
@@ -273,7 +275,7 @@ def assign(ctx, number: str, user_id: str, assignee: str, locale: str | None = N
         before = {"assigned_to": report.assigned_to}
         report.assigned_to = assignee
         report.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="assigned", report_id=report.id,
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="assigned", subject_type=REPORT, subject_id=report.id,
                                                     before=before, after={"assigned_to": assignee, "via": via},
                                                     note=""))
         notices.update_card(ctx, s, report, now)
@@ -309,7 +311,7 @@ def record_reply(s, now: dt.datetime, *, event_id: str | None, channel: str, thr
     s.add(ProcessedEvent(event_id=event_id or f"{channel}:{ts}"[:64], received_at=now))
     s.flush()
     buffer_insert(s, AuditEvent.__table__, dict(at=at or now, actor=user_id, action="comment",
-                                                report_id=card.report_id, before=None,
+                                                **about(REPORT, card.report_id), before=None,
                                                 note=clean_text(text)[:4000], after={"ts": ts}))
     return card
 

@@ -1,0 +1,75 @@
+"""A check task's messages: the DM to each owner, its title and occasion, and their keys in the outbox (#18: below
+both the task's use cases and its deadlines, which both update the messages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot import i18n
+from bot.i18n import Mrkdwn, fmt_time, mention
+from bot.outbox import ROUTINE, enqueue
+from bot.prefs import locales_of
+from bot.render import render
+from storage.models import CheckTask
+
+USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+CHECKLISTS = ("pre_shift", "briefing", "end_of_day", "patrol")  # kinds with the policy's items; else "check"
+
+
+def ordering_key(task_id: int) -> str:
+    return f"task:{task_id}"
+
+
+def message_key(task_id: int, owner: str) -> str:
+    return f"task:{task_id}:{owner}"
+
+
+def items_of(org, task: CheckTask) -> dict:
+    """{item key: Localized} the task lists: a checklist's items; a recurring check has none."""
+    if task.kind in CHECKLISTS:
+        return dict(getattr(org.policy.checklists, task.kind).items)
+    return {}
+
+
+def title(org, task: CheckTask, locale: str) -> str:
+    if task.kind in CHECKLISTS:
+        return i18n.tp(locale, f"checks.title.{task.kind}")
+    check = org.policy.checks.every.get(task.name)
+    return check.name.get(locale) if check else task.name
+
+
+def occasion(org, task: CheckTask, locale: str) -> str:
+    """Which shift, team or day the task belongs to, in words."""
+    parts = [task.team, task.shift]
+    day = task.day.isoformat() if task.day else ""
+    return " · ".join([p for p in parts if p] + [day])
+
+
+def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dict:
+    """The task's message (a DM to an owner), as it stands: open with its buttons, or done (`number`: the hazard
+    report its problem led to)."""
+    org = ctx.org
+    items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
+    done = None
+    if task.status != "pending":
+        wrong = [items_of(org, task)[k].get(locale) for k in task.problems if k in items_of(org, task)]
+        key = "checks.done_line" if task.status == "done" else "checks.problem_line"
+        done = i18n.t(locale, key, who=mention(task.done_by), at=fmt_time(task.done_at, org.tz),
+                      items=i18n.join_list(locale, wrong, "and") if wrong else "—", number=number)
+    name = title(org, task, locale)
+    picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
+    head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
+                  due=fmt_time(task.due_at, org.tz))
+    blocks = render("check_task", locale, task_id=str(task.id), head=head, items=items,
+                    sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
+                    done=done, overdue=bool(task.overdue and task.status == "pending"))
+    return {"text": i18n.tp(locale, "checks.fallback", title=name), "blocks": blocks}
+
+
+def update_messages(ctx, s, task: CheckTask, now: dt.datetime, number: str | None = None) -> None:
+    langs = locales_of(s, ctx.org, task.owners)
+    for owner in task.owners:
+        payload = dict(message(ctx, task, langs[owner], number), channel=owner)
+        enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(task.id),
+                target_key=message_key(task.id, owner), priority=ROUTINE)

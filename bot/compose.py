@@ -1,0 +1,47 @@
+"""The composition root (#18): the one place that knows every kind. Nothing in the product imports it but the entry
+points (`bot/cli.py`, the sandbox); tests install the same list through it.
+
+Adding a kind: its package under bot/ (with a `plugin.py` declaring its `Kind`), its listeners in
+`handlers/<kind>.py` with `register(app)`, its migration, and one line in each list below.
+"""
+
+from __future__ import annotations
+
+import handlers
+from bot import registry
+from bot.checks.plugin import CHECKS
+from bot.drills.plugin import DRILLS
+from bot.rectification.plugin import RECTIFICATION_KIND
+from bot.reports.plugin import HAZARDS, INCIDENTS
+from handlers import checks as checks_listeners
+from handlers import drills as drills_listeners
+from handlers import hazards as hazards_listeners
+from handlers import incidents as incidents_listeners
+from handlers import rectification as rectification_listeners
+
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS)
+LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners)
+
+
+def install() -> registry.Registry:
+    """Install the product's kinds in this process (idempotent)."""
+    return registry.install(registry.Registry(KINDS))
+
+
+def register_listeners(app, ctx) -> None:
+    """What `bot.app.Runtime` calls to wire Slack's listeners: the core's, then each kind's."""
+    handlers.register(app, ctx, kinds=LISTENERS)
+
+
+def build_runtime(settings, org, *, with_scheduler: bool, clock=None):
+    """The process: the app with every kind's listeners, the sender, the Sweeper and (if asked) the scheduler."""
+    from bot.app import Runtime
+
+    install()
+    kwargs = {"clock": clock} if clock is not None else {}
+    runtime = Runtime(settings, org, register=register_listeners, **kwargs)
+    if with_scheduler:
+        from schedules.scheduler import JobScheduler
+
+        runtime.add_background(JobScheduler(runtime.ctx))
+    return runtime

@@ -1,0 +1,39 @@
+"""What an incident's card and its use cases read (#18: below both, so neither imports the other): who it pages,
+which after-the-event tasks wait, its corrective actions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.reports.kinds import kind
+from storage.models import CorrectiveAction, Report
+
+KIND = "incident"
+CORRECTIVE_ROWS = 3  # corrective-action rows in the investigation form (more can follow in a second investigation)
+
+
+def paged_people(ctx, report: Report) -> list[str]:
+    """Everyone an incident of its level and kind pages: its responders, the level's people, the kind's extras."""
+    k = kind(ctx.org, KIND)
+    level = k.level(report.level)
+    targets = list(level.responders) + list(level.notify)
+    cat = k.section.categories.get(report.category)
+    if report.level in k.section.page_levels and cat is not None:
+        targets += list(cat.page)
+    people = ctx.directory.resolve_people(targets, report.team, report.reporter_id)
+    return people or ctx.directory.responders_for(report.level, report.team, report.reporter_id, KIND)
+
+
+def pending(ctx, report: Report) -> list[str]:
+    """The after-the-event tasks of `report` waiting now (the card shows a button for each)."""
+    out = [task for task in ("special_report", "investigation")
+           if getattr(report, f"{task}_due_at") is not None and getattr(report, f"{task}_at") is None]
+    if (report.level in kind(ctx.org, KIND).section.postmortem_levels and report.investigation_at is not None
+            and report.postmortem_at is None):
+        out.append("postmortem")
+    return out
+
+
+def corrective_actions(ctx, report_id: int, session) -> list[CorrectiveAction]:
+    return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.report_id == report_id)
+                                .order_by(CorrectiveAction.id)).scalars())

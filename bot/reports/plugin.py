@@ -1,0 +1,63 @@
+"""What hazards and incidents plug into the core (#18; bot/registry.py): the report's timers, the daily digest and
+the weekly summary (hazards), the monthly case summary (incidents)."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot import cases, digest, escalation, ids
+from bot.registry import JobArea, Kind, TimerHandler
+from bot.reports.kinds import REPORT
+
+
+def _hm(text: str) -> tuple[int, int]:
+    h, m = (int(x) for x in text.split(":"))
+    return h, m
+
+
+def _digest_triggers(org) -> dict:
+    h, m = _hm(org.policy.schedule.daily_digest)
+    return {"daily_digest": CronTrigger(hour=h, minute=m, timezone=org.tz)}
+
+
+def _weekly_triggers(org) -> dict:
+    weekly = org.policy.schedule.weekly_summary
+    h, m = _hm(weekly.time)
+    return {"weekly_summary": CronTrigger(day_of_week=weekly.weekday, hour=h, minute=m, timezone=org.tz)}
+
+
+def _schedule_catch_up(org, job: str):
+    return getattr(org.policy.schedule.catch_up, job).timedelta
+
+
+def _daily(ctx, s, job, scheduled_for) -> list[dict]:
+    since = digest.last_digest_time(ctx, scheduled_for, s)
+    return digest.daily_payloads(ctx, scheduled_for, since=since, session=s)
+
+
+def _weekly(ctx, s, job, scheduled_for) -> list[dict]:
+    return digest.weekly_payloads(ctx, scheduled_for, session=s)
+
+
+def _cases_triggers(org) -> dict:
+    monthly = org.policy.incident.monthly_cases
+    h, m = _hm(monthly.time)
+    return {"incident_cases": CronTrigger(day=monthly.day, hour=h, minute=m, timezone=org.tz)}
+
+
+HAZARDS = Kind(
+    name="hazards",
+    # every purpose of a report that no other kind claims: acknowledge, resolve, the follow-ups' deadlines
+    timers=(TimerHandler(REPORT, escalation.load, escalation.fire),),
+    jobs=(JobArea("daily_digest", _digest_triggers, _schedule_catch_up, _daily, exact=True),
+          JobArea("weekly_summary", _weekly_triggers, _schedule_catch_up, _weekly, exact=True)),
+    commands=(ids.COMMAND,),
+)
+
+INCIDENTS = Kind(
+    name="incidents",
+    jobs=(JobArea("incident_cases", _cases_triggers,
+                  lambda org, job: org.policy.incident.monthly_cases.catch_up.timedelta,
+                  lambda ctx, s, job, at: cases.monthly_payloads(ctx, at, s), exact=True),),
+    commands=(ids.INCIDENT_COMMAND, ids.PLAN_COMMAND),
+)

@@ -172,7 +172,7 @@ def test_a_responders_reaction_acknowledges_anyone_elses_does_not(bot):
     assert not card_updates(bot) and not thread_lines(bot, card) and not ephemerals(bot)
     refused = _audit(bot, "refused_acknowledge", "U0AGENT2")
     assert len(refused) == 1 and refused[0].note == report.number and refused[0].after["via"] == "reaction"
-    assert refused[0].report_id is None  # operation log, not the report's timeline
+    assert refused[0].subject_type is None  # operation log, not the report's timeline
     # the supervisor's 👀 acknowledges (a skin tone is the same reaction)
     react(bot, card, "U0SUPA", "eyes::skin-tone-2")
     r = _get(bot, report.number)

@@ -133,7 +133,7 @@ def test_validation_is_off_and_says_why_without_the_schema(tmp_path):
     checker = Checker(tmp_path / "missing.schema.json")
     assert not checker.on and "missing.schema.json" in checker.why_off
     assert checker("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]}) == []
-    assert Checker().on  # ../shared/slack is there in this repository's layout
+    assert Checker().on, Checker().why_off  # the schema vendored in sandbox/schemas, no jsonschema needed
     assert Checker()("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]})
 
 

@@ -72,6 +72,10 @@ class Sandbox:
         self.channel_interval = channel_interval
         self.org = demo_org(lang, fast)
         self.slack = self.people = self.runtime = self.server = None
+        self.commands: list[str] = []
+        self.shortcuts: list[dict] = []
+        self.run_token = secrets.token_urlsafe(24)  # the page gets it in its HTML; response_urls carry it
+        self.ready = False  # the page's API answers 503 until the bot is up (an old tab reconnects early)
 
     def start(self) -> "Sandbox":
         from waitress import create_server
@@ -84,9 +88,13 @@ class Sandbox:
         people, channels = workspace_names(self.org)
         token = f"xoxb-sandbox-{secrets.token_hex(12)}"
         secret = secrets.token_hex(16)
-        self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
-                               checker=self.checker)
-        self.slack.extra_routes = web.routes(self)
+        try:  # the page's port first: a busy one is said before anything starts
+            self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
+                                   checker=self.checker, extra_routes=web.routes(self))
+        except OSError as exc:
+            from bot.cli import listen_error
+
+            raise listen_error("127.0.0.1", self.port, exc) from None
         settings = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": self.slack.url,
                     "DATABASE_URL": f"sqlite:///{self.db_path}", "SAFESHIFT_CONFIG": str(HERE / "demo.yaml"),
                     "SAFESHIFT_LOG_LEVEL": "WARNING"}
@@ -105,8 +113,9 @@ class Sandbox:
         events = list(manifest["settings"]["event_subscriptions"].get("bot_events") or [])
         self.shortcuts = list(manifest["features"].get("shortcuts") or [])
         self.people = People(self.slack, f"http://127.0.0.1:{self.server.effective_port}/slack/events", secret,
-                             commands, events, self.shortcuts)
+                             commands, events, self.shortcuts, run_token=self.run_token)
         self.commands = commands
+        self.ready = True
         return self
 
     def _serve(self) -> None:
@@ -141,11 +150,18 @@ def main(args) -> int:
     configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "WARNING")
     for noisy in ("waitress", "slack_bolt.App"):  # start-up notes about our own in-process wiring
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    from bot.cli import StartupError
+
+    box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema)
     try:
-        box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema).start()
-    except OSError as exc:
-        print(f"safeshift: error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        box.start()
+    except StartupError as exc:  # the port: busy, not allowed
+        box.stop()
+        print(f"safeshift: error: {exc}", file=sys.stderr)
         return 2
+    except BaseException:
+        box.stop()
+        raise
     check = "on" if box.checker.on else f"OFF ({box.checker.why_off})"
     print(f"SafeShift sandbox: open {box.url} in your browser\n"
           f"  language {box.lang}, {'fast demo policy (minute-scale deadlines)' if box.fast else 'the built-in policy'}, "

@@ -20,8 +20,12 @@ function el(tag, cls, text) {
   return e;
 }
 
+// This run's token, from the page's own HTML: another web site can neither read it nor send it.
+const TOKEN = document.querySelector('meta[name="sandbox-token"]').content;
+
 async function post(path, body) {
-  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json", "X-Sandbox-Token": TOKEN},
+                               body: JSON.stringify(body)});
   return r.json();
 }
 
@@ -306,7 +310,7 @@ function renderInput(b, ctx) {
       thumbs.textContent = "";
       for (const f of Array.from(inp.files).slice(0, e.max_files || 10)) {
         const r = await fetch("/sandbox/upload?as=" + encodeURIComponent(S.me) + "&name=" + encodeURIComponent(f.name),
-          {method: "POST", headers: {"Content-Type": f.type || "application/octet-stream", "X-Sandbox": "1"}, body: f});
+          {method: "POST", headers: {"Content-Type": f.type || "application/octet-stream", "X-Sandbox-Token": TOKEN}, body: f});
         const answer = await r.json();
         if (answer.ok) {
           files.push(answer.file);

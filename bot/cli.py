@@ -23,9 +23,10 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Their DEBUG lines carry whole Slack requests and responses, i.e. what people typed: never below INFO.
 _BODY_LOGGERS = ("slack_sdk", "slack_bolt", "urllib3", "websocket")
 # Libraries say what they do at INFO (APScheduler alone: ~60 lines a start): WARNING unless asked (DEBUG).
-_LIBRARIES = ("apscheduler", "waitress", *_BODY_LOGGERS)
-# Bolt's start-up note that our `authorize` is used, not SLACK_BOT_TOKEN from the environment: that is the design.
-_BOLT_TOKEN_NOTE = "`token` (or SLACK_BOT_TOKEN env variable) will be ignored"
+_LIBRARIES = ("apscheduler", "waitress", "alembic", *_BODY_LOGGERS)
+# Bolt's start-up notes that our `authorize` and `client` are used, not SLACK_BOT_TOKEN from the environment:
+# that is the design, not something for the person starting it to look into.
+_BOLT_TOKEN_NOTES = ("`token` (or SLACK_BOT_TOKEN env variable) will be ignored", "`token` will be unused")
 # Slack's answers to a bot token it does not take: the token itself is wrong, nothing will work.
 TOKEN_REFUSED = ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                  "not_allowed_token_type")
@@ -63,7 +64,7 @@ class _LibraryFilter(logging.Filter):
         top = record.name.split(".")[0].split(":")[0]
         if top not in _LIBRARIES:
             return True
-        if top == "slack_bolt" and _BOLT_TOKEN_NOTE in str(record.msg):
+        if top == "slack_bolt" and any(note in str(record.msg) for note in _BOLT_TOKEN_NOTES):
             return False
         return record.levelno >= _library_floor(top, self.numeric)
 
@@ -162,6 +163,22 @@ def _slack_reason(exc: BaseException) -> str:
     return str(getattr(reason, "strerror", None) or reason).strip().splitlines()[0][:200] or type(exc).__name__
 
 
+class _Silenced:
+    """Library loggers quiet for one step whose failure we say ourselves, in one line (no ERROR line before it)."""
+
+    def __init__(self, *names: str):
+        self.loggers = [logging.getLogger(n) for n in names]
+
+    def __enter__(self):
+        self.levels = [lg.level for lg in self.loggers]
+        for lg in self.loggers:
+            lg.setLevel(logging.CRITICAL + 1)
+
+    def __exit__(self, *exc):
+        for lg, level in zip(self.loggers, self.levels):
+            lg.setLevel(level)
+
+
 def check_slack(settings, client, *, must_reach: bool) -> None:
     """auth.test once before serving: a token Slack refuses stops the start; Slack out of reach stops it when
     nothing could work without it (Socket Mode), else it is a warning (HTTP: requests are answered, posts wait
@@ -169,7 +186,8 @@ def check_slack(settings, client, *, must_reach: bool) -> None:
     from slack_sdk.errors import SlackApiError
 
     try:
-        client.auth_test()
+        with _Silenced("slack_sdk.web.base_client"):
+            client.auth_test()
     except SlackApiError as exc:
         error = (exc.response.get("error") if exc.response is not None else None) or "error"
         if error in TOKEN_REFUSED:
@@ -203,6 +221,7 @@ def _socket_mode_error(settings, exc: BaseException) -> StartupError:
 def cmd_serve(args) -> int:
     previous = _interrupt_on_sigterm()  # before start-up: an early SIGTERM still means a clean stop
     runtime = socket_mode = server = None
+    started = False
     try:
         settings, org = _load()
         use_http = args.http or not settings.SLACK_APP_TOKEN
@@ -218,7 +237,20 @@ def cmd_serve(args) -> int:
             except OSError as exc:
                 raise listen_error(args.host, port, exc) from None
         check_slack(settings, runtime.client, must_reach=not use_http)
+        if not use_http:
+            from bot.guard import socket_mode_handler
+
+            # the payload guard runs before Bolt builds its request (Bolt itself raises on some broken shapes)
+            socket_mode = socket_mode_handler(runtime.app, settings.SLACK_APP_TOKEN)
+            try:
+                with _Silenced("slack_bolt", "slack_bolt.App", "slack_sdk"):  # their ERROR lines would precede ours
+                    socket_mode.connect()
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # noqa: BLE001 - said in one line below
+                raise _socket_mode_error(settings, exc) from None
         runtime.start_background()
+        started = True
         _warn_calendar(org)
         if use_http:
             log.info("SafeShift serving (HTTP on %s:%s)", args.host, server.effective_port)
@@ -227,16 +259,6 @@ def cmd_serve(args) -> int:
             finally:
                 server.close()
         else:
-            from bot.guard import socket_mode_handler
-
-            # the payload guard runs before Bolt builds its request (Bolt itself raises on some broken shapes)
-            socket_mode = socket_mode_handler(runtime.app, settings.SLACK_APP_TOKEN)
-            try:
-                socket_mode.connect()
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # noqa: BLE001 - said in one line below
-                raise _socket_mode_error(settings, exc) from None
             log.info("SafeShift serving (Socket Mode)")
             threading.Event().wait()  # until Ctrl-C / SIGTERM (KeyboardInterrupt)
     except KeyboardInterrupt:
@@ -247,10 +269,12 @@ def cmd_serve(args) -> int:
                 socket_mode.close()
             except Exception:  # noqa: BLE001 - stopping anyway
                 log.warning("closing the Socket Mode connection failed", exc_info=True)
-        if runtime is not None:
+        if started:  # a start that failed says only why it failed
             log.info("SafeShift stopping")
             runtime.stop()
             log.info("SafeShift stopped")
+        if runtime is not None:
+            runtime.engine.dispose()
         for sig, old in previous.items():
             signal.signal(sig, old)
     return 0

@@ -8,6 +8,7 @@ environment's Slack settings, so a machine with no Slack app and no settings run
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -27,14 +28,28 @@ LANGS = ("zh-CN", "en")
 MAX_BODY = 1024 * 1024  # as `safeshift serve`
 
 
-def demo_org(lang: str, fast: bool):
-    """The demo organisation (demo.yaml), in `lang`, with the fast policy when asked."""
+DEMO_SHIFT = {"en": "Demo shift", "zh-CN": "演示班"}  # the organisation's own data (a shift's name), per language
+DEMO_SHIFT_LEAD = 2 * 60  # seconds from start-up to the demo shift's self-check
+
+
+def demo_org(lang: str, fast: bool, now: dt.datetime | None = None, lead: float = DEMO_SHIFT_LEAD):
+    """The demo organisation (demo.yaml), in `lang`, with the fast policy when asked, and a demo shift of
+    Hotline A starting soon, so its pre-shift self-check (and the supervisor's briefing) arrives about two
+    minutes after start-up: the fixed shifts' checks come only before 00:00, 08:00 and 16:00, and a fresh
+    start makes none up."""
     from bot.policy import parse_org
 
     data = yaml.safe_load((HERE / "demo.yaml").read_text(encoding="utf-8"))
     data["locale"] = lang
     if fast:
         data["policy"] = yaml.safe_load((HERE / "fast.yaml").read_text(encoding="utf-8"))
+    org = parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(org.tz)
+    ahead = org.policy.checklists.pre_shift.before.seconds + lead
+    start = (local + dt.timedelta(seconds=ahead + 59)).replace(second=0, microsecond=0)  # a whole minute, not sooner
+    end = start + dt.timedelta(hours=4)
+    data["teams"][0].setdefault("shifts", []).append(
+        {"name": DEMO_SHIFT[lang], "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
     return parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
 
 
@@ -62,7 +77,8 @@ class Sandbox:
     """Everything `safeshift sandbox` runs, startable from tests: `Sandbox(...).start()`, `.url`, `.stop()`."""
 
     def __init__(self, *, port: int = 0, lang: str = "zh-CN", fast: bool = False, schema: str | None = None,
-                 db_dir: str | None = None, channel_interval: float | None = None):
+                 db_dir: str | None = None, channel_interval: float | None = None,
+                 demo_shift_in: float = DEMO_SHIFT_LEAD):
         if lang not in LANGS:
             raise ValueError(f"--lang must be one of {', '.join(LANGS)}")
         self.port, self.lang, self.fast = port, lang, fast
@@ -70,7 +86,7 @@ class Sandbox:
         self._tmp = None if db_dir else tempfile.TemporaryDirectory(prefix="safeshift-sandbox-")
         self.db_path = Path(db_dir or self._tmp.name) / "sandbox.db"
         self.channel_interval = channel_interval
-        self.org = demo_org(lang, fast)
+        self.org = demo_org(lang, fast, lead=demo_shift_in)
         self.slack = self.people = self.runtime = self.server = None
         self.commands: list[str] = []
         self.shortcuts: list[dict] = []

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -145,14 +146,14 @@ def test_the_sandboxs_validator_agrees_with_jsonschema_on_valid_and_broken_paylo
                                            "$ref": f"#/$defs/{ref}"}
         theirs, ours = validator_for(part)(part), SchemaCheck(schema, ref)
         assert theirs.is_valid(payload) and not list(ours.errors(payload))
-        for _ in range(400):
+        for _ in range(120):  # jsonschema takes ~10 ms a case here (ours ~1 ms)
             broken = _mutate(payload, rng)
             verdict = next(iter(ours.errors(broken)), None) is None
             checked, invalid = checked + 1, invalid + (not verdict)
             if verdict != theirs.is_valid(broken):
                 disagreements += 1
                 assert disagreements == 0, (ref, json.dumps(broken)[:500], list(ours.errors(broken))[:3])
-    assert checked == 1200 and invalid > 600  # most mutations break the payload: both must see it
+    assert checked == 360 and invalid > 180  # most mutations break the payload: both must see it
 
 
 def test_what_the_bot_really_sends_gets_the_same_verdict_from_both(tmp_path):
@@ -169,13 +170,23 @@ def test_what_the_bot_really_sends_gets_the_same_verdict_from_both(tmp_path):
             people.type("U0SUPA", "C0SAFETY", text)
         people.open_home("U0SUPA")
         assert people.idle()
-        payloads = [(None, m["blocks"]) for msgs in box.slack.messages.values() for m in msgs if m.get("blocks")]
-        payloads += [(None, m["blocks"]) for m in box.slack.ephemeral if m.get("blocks")]
-        payloads += [("home_view" if v["view"].get("type") == "home" else "modal_view", v["view"])
-                     for v in box.slack.views.values()]
+
+        def payloads():
+            with box.slack._lock:
+                found = [(None, m["blocks"]) for msgs in box.slack.messages.values() for m in msgs if m.get("blocks")]
+                found += [(None, m["blocks"]) for m in box.slack.ephemeral if m.get("blocks")]
+                found += [("home_view" if v["view"].get("type") == "home" else "modal_view", v["view"])
+                          for v in box.slack.views.values()]
+            return found
+
+        deadline = time.time() + 20  # the Home tab is published after its event, the answers after the commands
+        while len(payloads()) < 6 and time.time() < deadline:
+            time.sleep(0.1)
+        sent = payloads()
     finally:
         box.stop()
-    assert len(payloads) >= 6
+    assert len(sent) >= 6, sent
+    payloads = sent
     rng = random.Random(7)
     for ref, payload in payloads:
         part = schema if ref is None else {"$schema": schema["$schema"], "$defs": schema["$defs"],

@@ -8,6 +8,8 @@ import json
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -340,10 +342,25 @@ def test_safeshift_sandbox_starts_with_no_settings_and_stops_cleanly(tmp_path):
         assert status == 200 and b"SafeShift sandbox" in body
         db = re.search(r"database (\S+)", proc.stdout.readline() + proc.stdout.readline()).group(1)
         assert os.path.exists(db)
+        # A page reloaded while its long poll waits: the poll's connection is gone when the answer comes.
+        token = re.search(rb'name="sandbox-token" content="([^"]+)"', body).group(1).decode()
+        port = int(url.group(0).rstrip("/").rsplit(":", 1)[1])
+        for i in range(3):
+            version = json.loads(http(url.group(0) + "sandbox/state")[2])["version"]
+            gone = socket.create_connection(("127.0.0.1", port))
+            gone.sendall(f"GET /sandbox/wait?v={version} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            time.sleep(0.2)  # the poll is held (it answers only on a change)
+            gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            gone.close()  # reset, as a reload does
+            act = json.dumps({"do": "type", "as": "U0AGENT1", "channel": "C0TEAMA", "text": f"reload {i}"}).encode()
+            assert http(url.group(0) + "sandbox/act", act, {"Content-Type": "application/json", "Origin":
+                        url.group(0).rstrip("/"), "X-Sandbox-Token": token})[0] == 200  # a change: the poll answers
+        assert json.loads(http(url.group(0) + "sandbox/wait?v=-1")[2])["version"] > version  # past the changes
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err[-3000:]
     assert "stopped" in out and not os.path.exists(db)
     assert list(tmp_path.iterdir()) == []  # nothing left in the folder it ran in
 

@@ -296,7 +296,7 @@ class FakeSlack:
             if not self._known_channel(channel):
                 raise Refused("channel_not_found")
             warnings = self._check(method, params)
-            ts = f"{1700000000 + next(self._ts)}.000200"
+            ts = self.new_ts()  # now, as Slack stamps it (the page shows its time)
             self.ephemeral.append({"type": "message", "channel": channel, "user": params.get("user"),
                                    "text": params.get("text"), "blocks": params.get("blocks"), "ts": ts,
                                    "thread_ts": params.get("thread_ts"), "from": BOT_USER, "problems": warnings,

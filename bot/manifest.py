@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from bot import __version__
 from bot.ids import (COMMAND, DRILL_COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND,
                      RISK_COMMAND, SAFESHIFT_COMMAND)
 
@@ -58,7 +59,8 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
     return {
         "display_information": {
             "name": name,
-            "description": "Workplace-safety responsibility system in Slack / 客服部安全生产责任制",
+            # the version a workspace's app was made from (`safeshift --version`, the package metadata: one place)
+            "description": f"Workplace-safety responsibility system in Slack / 客服部安全生产责任制 · v{__version__}",
             "long_description": (
                 "SafeShift runs a customer-service department's safety responsibility system where the work "
                 "happens: agents report hazards with /hazard in seconds, supervisors acknowledge and resolve them "

@@ -42,8 +42,10 @@ class People:
     """Slack's side of the conversation with the bot at `bot_url` (its /slack/events)."""
 
     def __init__(self, slack: FakeSlack, bot_url: str, signing_secret: str, commands: list[str],
-                 bot_events: list[str], shortcuts: list[dict] | None = None):
+                 bot_events: list[str], shortcuts: list[dict] | None = None, run_token: str = "-"):
         self.slack, self.bot_url, self.secret = slack, bot_url, signing_secret
+        # response_url: only the bot learns it (the per-run token in the path), so no web page can post there
+        self.respond_base = f"{slack.base}/sandbox/respond/{run_token}"
         self.commands = list(commands)
         self.shortcuts = list(shortcuts or [])  # the manifest's: {name, type: message|global, callback_id}
         self.slow_after = SLACK_TIMEOUT  # a test on a loaded machine may allow more than Slack does
@@ -104,7 +106,7 @@ class People:
                   "channel_name": (self.slack.channels.get(channel) or {}).get("name", "directmessage"),
                   "user_id": user, "user_name": user.lower(), "command": command, "text": text,
                   "api_app_id": APP_ID, "is_enterprise_install": "false",
-                  "response_url": f"{self.slack.base}/sandbox/respond/{channel}/{user}",
+                  "response_url": f"{self.respond_base}/{channel}/{user}",
                   "trigger_id": self.slack.issue_trigger(user)}
         status, answer = self._post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded", command)
         if status != 200:
@@ -267,7 +269,7 @@ class People:
             payload.update(container={"type": "message", "message_ts": ts, "channel_id": channel,
                                       "is_ephemeral": bool(where.get("ephemeral"))},
                            channel={"id": channel, "name": (self.slack.channels.get(channel) or {}).get("name", "")},
-                           response_url=f"{self.slack.base}/sandbox/respond/{channel}/{user}",
+                           response_url=f"{self.respond_base}/{channel}/{user}",
                            state={"values": state or {}})
             message = self.slack.find(channel, ts)
             if message is not None:
@@ -291,7 +293,7 @@ class People:
             payload.update(type="message_action", message_ts=ts,
                            channel={"id": channel, "name": (self.slack.channels.get(channel) or {}).get("name", "")},
                            message={k: v for k, v in message.items() if k not in ("problems", "seq") and v is not None},
-                           response_url=f"{self.slack.base}/sandbox/respond/{channel}/{user}")
+                           response_url=f"{self.respond_base}/{channel}/{user}")
         status, _answer = self._interactive(payload, f"shortcut {callback_id}")
         return {"ok": status == 200}
 

@@ -8,6 +8,7 @@ environment's Slack settings, so a machine with no Slack app and no settings run
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -27,14 +28,28 @@ LANGS = ("zh-CN", "en")
 MAX_BODY = 1024 * 1024  # as `safeshift serve`
 
 
-def demo_org(lang: str, fast: bool):
-    """The demo organisation (demo.yaml), in `lang`, with the fast policy when asked."""
+DEMO_SHIFT = {"en": "Demo shift", "zh-CN": "演示班"}  # the organisation's own data (a shift's name), per language
+DEMO_SHIFT_LEAD = 2 * 60  # seconds from start-up to the demo shift's self-check
+
+
+def demo_org(lang: str, fast: bool, now: dt.datetime | None = None, lead: float = DEMO_SHIFT_LEAD):
+    """The demo organisation (demo.yaml), in `lang`, with the fast policy when asked, and a demo shift of
+    Hotline A starting soon, so its pre-shift self-check (and the supervisor's briefing) arrives about two
+    minutes after start-up: the fixed shifts' checks come only before 00:00, 08:00 and 16:00, and a fresh
+    start makes none up."""
     from bot.policy import parse_org
 
     data = yaml.safe_load((HERE / "demo.yaml").read_text(encoding="utf-8"))
     data["locale"] = lang
     if fast:
         data["policy"] = yaml.safe_load((HERE / "fast.yaml").read_text(encoding="utf-8"))
+    org = parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
+    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(org.tz)
+    ahead = org.policy.checklists.pre_shift.before.seconds + lead
+    start = (local + dt.timedelta(seconds=ahead + 59)).replace(second=0, microsecond=0)  # a whole minute, not sooner
+    end = start + dt.timedelta(hours=4)
+    data["teams"][0].setdefault("shifts", []).append(
+        {"name": DEMO_SHIFT[lang], "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
     return parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
 
 
@@ -62,7 +77,8 @@ class Sandbox:
     """Everything `safeshift sandbox` runs, startable from tests: `Sandbox(...).start()`, `.url`, `.stop()`."""
 
     def __init__(self, *, port: int = 0, lang: str = "zh-CN", fast: bool = False, schema: str | None = None,
-                 db_dir: str | None = None, channel_interval: float | None = None):
+                 db_dir: str | None = None, channel_interval: float | None = None,
+                 demo_shift_in: float = DEMO_SHIFT_LEAD):
         if lang not in LANGS:
             raise ValueError(f"--lang must be one of {', '.join(LANGS)}")
         self.port, self.lang, self.fast = port, lang, fast
@@ -70,8 +86,12 @@ class Sandbox:
         self._tmp = None if db_dir else tempfile.TemporaryDirectory(prefix="safeshift-sandbox-")
         self.db_path = Path(db_dir or self._tmp.name) / "sandbox.db"
         self.channel_interval = channel_interval
-        self.org = demo_org(lang, fast)
+        self.org = demo_org(lang, fast, lead=demo_shift_in)
         self.slack = self.people = self.runtime = self.server = None
+        self.commands: list[str] = []
+        self.shortcuts: list[dict] = []
+        self.run_token = secrets.token_urlsafe(24)  # the page gets it in its HTML; response_urls carry it
+        self.ready = False  # the page's API answers 503 until the bot is up (an old tab reconnects early)
 
     def start(self) -> "Sandbox":
         from waitress import create_server
@@ -84,9 +104,13 @@ class Sandbox:
         people, channels = workspace_names(self.org)
         token = f"xoxb-sandbox-{secrets.token_hex(12)}"
         secret = secrets.token_hex(16)
-        self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
-                               checker=self.checker)
-        self.slack.extra_routes = web.routes(self)
+        try:  # the page's port first: a busy one is said before anything starts
+            self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
+                                   checker=self.checker, extra_routes=web.routes(self))
+        except OSError as exc:
+            from bot.cli import listen_error
+
+            raise listen_error("127.0.0.1", self.port, exc) from None
         settings = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": self.slack.url,
                     "DATABASE_URL": f"sqlite:///{self.db_path}", "SAFESHIFT_CONFIG": str(HERE / "demo.yaml"),
                     "SAFESHIFT_LOG_LEVEL": "WARNING"}
@@ -105,8 +129,9 @@ class Sandbox:
         events = list(manifest["settings"]["event_subscriptions"].get("bot_events") or [])
         self.shortcuts = list(manifest["features"].get("shortcuts") or [])
         self.people = People(self.slack, f"http://127.0.0.1:{self.server.effective_port}/slack/events", secret,
-                             commands, events, self.shortcuts)
+                             commands, events, self.shortcuts, run_token=self.run_token)
         self.commands = commands
+        self.ready = True
         return self
 
     def _serve(self) -> None:
@@ -141,11 +166,18 @@ def main(args) -> int:
     configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "WARNING")
     for noisy in ("waitress", "slack_bolt.App"):  # start-up notes about our own in-process wiring
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    from bot.cli import StartupError
+
+    box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema)
     try:
-        box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema).start()
-    except OSError as exc:
-        print(f"safeshift: error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        box.start()
+    except StartupError as exc:  # the port: busy, not allowed
+        box.stop()
+        print(f"safeshift: error: {exc}", file=sys.stderr)
         return 2
+    except BaseException:
+        box.stop()
+        raise
     check = "on" if box.checker.on else f"OFF ({box.checker.why_off})"
     print(f"SafeShift sandbox: open {box.url} in your browser\n"
           f"  language {box.lang}, {'fast demo policy (minute-scale deadlines)' if box.fast else 'the built-in policy'}, "

@@ -95,12 +95,19 @@ class FakeSlack:
                 pass
 
             def do_GET(self):  # noqa: N802
-                if not (fake.extra_routes and fake.extra_routes(self, "GET", self.path)):
-                    self.send_error(404)
+                try:
+                    if not (fake.extra_routes and fake.extra_routes(self, "GET", self.path)):
+                        self.send_error(404)
+                except (BrokenPipeError, ConnectionResetError):  # the page was reloaded or closed mid-answer
+                    self.close_connection = True
 
             def do_POST(self):  # noqa: N802
-                if not self.path.startswith("/api/") and fake.extra_routes \
-                        and fake.extra_routes(self, "POST", self.path):
+                if not self.path.startswith("/api/") and fake.extra_routes:
+                    try:
+                        if not fake.extra_routes(self, "POST", self.path):
+                            self.send_error(404)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
@@ -135,8 +142,16 @@ class FakeSlack:
                     pass
 
         self.extra_routes = extra_routes
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+
+            def handle_error(self, request, client_address):  # a browser tab gone is no error worth a traceback
+                import sys
+
+                if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -281,7 +296,7 @@ class FakeSlack:
             if not self._known_channel(channel):
                 raise Refused("channel_not_found")
             warnings = self._check(method, params)
-            ts = f"{1700000000 + next(self._ts)}.000200"
+            ts = self.new_ts()  # now, as Slack stamps it (the page shows its time)
             self.ephemeral.append({"type": "message", "channel": channel, "user": params.get("user"),
                                    "text": params.get("text"), "blocks": params.get("blocks"), "ts": ts,
                                    "thread_ts": params.get("thread_ts"), "from": BOT_USER, "problems": warnings,

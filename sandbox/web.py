@@ -9,12 +9,16 @@ POST /sandbox/upload?name= a file picked in a modal's file input: becomes a Slac
 GET  /files/F…/name        a file's bytes (images inline; anything else as a download)
 POST /sandbox/respond/C…/U… a command's response_url
 
-Only 127.0.0.1 / localhost may call it (Host checked), and POSTs must be JSON (or the upload's
-declared type), so another web page cannot drive the sandbox from the person's browser.
+Only 127.0.0.1 / localhost may call it (Host checked). Another web page open in the person's browser
+must not drive the sandbox: the page's POSTs carry the per-run token the page got in its own HTML
+(`X-Sandbox-Token`, which no other origin can read or send without a CORS preflight this server never
+grants), a same-origin `Origin`, and `/sandbox/act` takes exactly `application/json`. A command's
+response_url has the token in its path: only the bot learns it. Anything malformed is a 4xx with a reason.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import mimetypes
 import secrets
@@ -30,6 +34,8 @@ INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
 PROBLEMS_SHOWN = 200
+MAX_JSON = 1024 * 1024
+TOKEN_PLACEHOLDER = b"__SANDBOX_TOKEN__"  # in static/index.html: the page reads it from its own HTML
 
 
 def _send(handler, status: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
@@ -51,6 +57,31 @@ def _json(handler, data, status: int = 200) -> None:
 def _local(handler) -> bool:
     host = (handler.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
     return host in ("127.0.0.1", "localhost", "::1")
+
+
+def _same_origin(box, handler, required: bool) -> bool:
+    """The page's own origin (browsers send Origin with every POST); absent only where `required` is False
+    (the bot posting to a response_url is no browser)."""
+    origin = handler.headers.get("Origin")
+    if origin is None:
+        return not required
+    port = box.slack.server.server_address[1]
+    return origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}")
+
+
+def _token_ok(box, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(str(presented).encode(), box.run_token.encode())
+
+
+def _exactly_json(handler) -> bool:
+    """`application/json`, with at most a charset parameter: not `text/plain; application/json`."""
+    media, *params = [p.strip().lower() for p in (handler.headers.get("Content-Type") or "").split(";")]
+    return media == "application/json" and all(p in ("charset=utf-8", "charset=\"utf-8\"", "") for p in params)
+
+
+def _refuse(handler, status: int, reason: str) -> bool:
+    _json(handler, {"ok": False, "error": reason}, status)
+    return True
 
 
 def snapshot(box, me: str) -> dict:
@@ -101,11 +132,7 @@ def _message(m: dict, index: int) -> dict:
             "bot": bool(m.get("bot_id"))}
 
 
-def _upload(box, handler, query: dict) -> None:
-    length = int(handler.headers.get("Content-Length") or 0)
-    if length > MAX_UPLOAD:
-        return _json(handler, {"ok": False, "error": "file_too_large"}, 413)
-    data = handler.rfile.read(length) if length else b""
+def _upload(box, handler, query: dict, data: bytes) -> None:
     name = Path(str(query.get("name", "file"))).name[:200] or "file"
     mimetype = (handler.headers.get("Content-Type") or mimetypes.guess_type(name)[0] or
                 "application/octet-stream").split(";")[0].strip()
@@ -160,7 +187,10 @@ def _act(box, body: dict) -> dict:
 
 
 def routes(box):
-    """The sandbox's routes for the stand-in's HTTP server (`FakeSlack.extra_routes`)."""
+    """The sandbox's routes for the stand-in's HTTP server (`FakeSlack.extra_routes`).
+
+    Every path outside the Web API (`/api/…`) is answered here, a 404 included: nothing falls through to the
+    API handler (which would read the body a second time and wait for bytes that never come)."""
 
     def handle(handler, method: str, raw_path: str) -> bool:
         parsed = urllib.parse.urlsplit(raw_path)
@@ -171,49 +201,79 @@ def routes(box):
         if method == "GET" and path in PAGES:
             name = PAGES[path]
             ctype = {"html": "text/html", "js": "text/javascript", "css": "text/css"}[name.rsplit(".", 1)[1]]
-            _send(handler, 200, (STATIC / name).read_bytes(), ctype + "; charset=utf-8",
-                  {"Content-Security-Policy": CSP})
+            body = (STATIC / name).read_bytes()
+            if name == "index.html":
+                body = body.replace(TOKEN_PLACEHOLDER, box.run_token.encode())
+            _send(handler, 200, body, ctype + "; charset=utf-8", {"Content-Security-Policy": CSP})
             return True
+        if method == "GET" and path.startswith("/files/"):
+            _file(box, handler, path)
+            return True
+        if method == "GET" and path.startswith("/sandbox/") and not box.ready:
+            return _refuse(handler, 503, "the sandbox is starting: try again in a moment")
         if method == "GET" and path == "/sandbox/state":
-            _json(handler, snapshot(box, str(query.get("as") or next(iter(box.slack.people)))))
+            me = str(query.get("as") or next(iter(box.slack.people)))
+            if me not in box.slack.people:
+                return _refuse(handler, 400, "`as` must be a person of the demo organisation")
+            _json(handler, snapshot(box, me))
             return True
         if method == "GET" and path == "/sandbox/wait":
-            seen = int(query.get("v") or -1)
+            try:
+                seen = int(query.get("v", "-1"))
+            except ValueError:
+                return _refuse(handler, 400, "`v` must be a version number (an integer)")
             with box.slack.changed:
                 box.slack.changed.wait_for(lambda: box.slack.version != seen, timeout=WAIT)
                 version = box.slack.version
             _json(handler, {"version": version})
             return True
-        if method == "GET" and path.startswith("/files/"):
-            _file(box, handler, path)
-            return True
         if method != "POST":
-            return False
-        if path == "/sandbox/upload":
-            if handler.headers.get("X-Sandbox") != "1":  # a custom header: no other web page can send it
-                _send(handler, 403, b"uploads come from the sandbox page", "text/plain")
-                return True
-            _upload(box, handler, query)
-            return True
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        if "application/json" not in (handler.headers.get("Content-Type") or ""):
-            _send(handler, 415, b"JSON only", "text/plain")
-            return True
+            return False  # the stand-in answers 404
         try:
-            body = json.loads(raw or b"{}")
+            length = int(handler.headers.get("Content-Length") or 0)
         except ValueError:
-            _json(handler, {"ok": False, "error": "not JSON"}, 400)
-            return True
+            return _refuse(handler, 400, "Content-Length is not a number")
+        limit = MAX_UPLOAD if path == "/sandbox/upload" else MAX_JSON
+        if length < 0 or length > limit:
+            handler.close_connection = True  # the body is left unread
+            return _refuse(handler, 413, f"the body is larger than {limit} bytes")
+        raw = handler.rfile.read(length) if length else b""  # read first: the connection stays in step
+        if not box.ready:
+            return _refuse(handler, 503, "the sandbox is starting: try again in a moment")
+        if path in ("/sandbox/act", "/sandbox/upload"):
+            if not _same_origin(box, handler, required=True):
+                return _refuse(handler, 403, "the sandbox's page only: Origin must be this page's own")
+            if not _token_ok(box, handler.headers.get("X-Sandbox-Token")):
+                return _refuse(handler, 403, "the sandbox's page only: X-Sandbox-Token missing or not this run's")
+            if path == "/sandbox/upload":
+                _upload(box, handler, query, raw)
+                return True
+        if path == "/sandbox/act" or path.startswith("/sandbox/respond/"):
+            if not _exactly_json(handler):
+                return _refuse(handler, 415, "Content-Type must be exactly application/json")
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                return _refuse(handler, 400, "the body is not JSON")
+            if not isinstance(body, dict):
+                return _refuse(handler, 400, "the body must be a JSON object")
         if path == "/sandbox/act":
-            _json(handler, _act(box, body if isinstance(body, dict) else {}))
+            _json(handler, _act(box, body))
             return True
         if path.startswith("/sandbox/respond/"):
-            parts = path.split("/")
-            if len(parts) >= 5 and isinstance(body, dict):
-                box.people.respond(parts[3], parts[4], body)
-                _json(handler, {"ok": True})
-                return True
-        return False
+            parts = path.split("/")  # "", sandbox, respond, token, channel, user
+            if not _same_origin(box, handler, required=False):
+                return _refuse(handler, 403, "a response_url takes the bot's posts, not a web page's")
+            if len(parts) != 6 or not all(parts[3:]):
+                return _refuse(handler, 404, "a response_url is /sandbox/respond/<run token>/<channel>/<user>")
+            if not _token_ok(box, parts[3]):
+                return _refuse(handler, 403, "not this run's response_url (its token differs)")
+            channel, user = parts[4], parts[5]
+            if user not in box.slack.people or not box.slack._known_channel(channel):
+                return _refuse(handler, 404, "no such channel or person in the demo workspace")
+            box.people.respond(channel, user, body)
+            _json(handler, {"ok": True})
+            return True
+        return _refuse(handler, 404, f"no such sandbox route: POST {path}")
 
     return handle

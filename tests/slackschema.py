@@ -1,4 +1,7 @@
-"""Validation against ../shared/slack/*.schema.json (the schemas are required, never skipped)."""
+"""Validation against Slack's schemas vendored in sandbox/schemas/ (README there: source and licences).
+
+The schemas are required, never skipped; the repository carries them, so a clone with nothing beside it runs.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from pathlib import Path
 
 from jsonschema.validators import validator_for
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "slack"
+SCHEMAS = Path(__file__).resolve().parents[1] / "sandbox" / "schemas"
 
 
 @lru_cache(maxsize=None)
 def _schema(name: str) -> dict:
-    path = SHARED / name
+    path = SCHEMAS / name
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the tests need shared/slack beside the repository")
+        raise FileNotFoundError(f"{path} is missing: the repository carries Slack's schemas there")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

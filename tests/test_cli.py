@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,17 @@ def test_check_warns_when_the_calendar_does_not_know_the_next_12_months(workdir,
                                       encoding="utf-8")
     assert cli.main(["check"]) == 2
     assert "both a holiday and a working day" in capsys.readouterr().err
+
+
+def test_one_version_for_the_command_the_package_and_the_manifest(capsys):
+    """bot/__init__.py is the one place (pyproject reads it): `--version`, the metadata and the manifest agree."""
+    import bot
+    from bot.manifest import build_manifest
+
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"safeshift {bot.__version__}"
+    assert metadata.version("safeshift") == bot.__version__  # a stale editable install fails here: reinstall
+    assert build_manifest()["display_information"]["description"].endswith(f"v{bot.__version__}")
+    changelog = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {bot.__version__}" in changelog  # this release's user-visible changes are written down

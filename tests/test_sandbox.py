@@ -8,6 +8,8 @@ import json
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -133,7 +135,7 @@ def test_validation_is_off_and_says_why_without_the_schema(tmp_path):
     checker = Checker(tmp_path / "missing.schema.json")
     assert not checker.on and "missing.schema.json" in checker.why_off
     assert checker("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]}) == []
-    assert Checker().on  # ../shared/slack is there in this repository's layout
+    assert Checker().on, Checker().why_off  # the schema vendored in sandbox/schemas, no jsonschema needed
     assert Checker()("chat.postMessage", {"text": "x", "blocks": [{"type": "nonsense"}]})
 
 
@@ -216,19 +218,26 @@ def http(url, data=None, headers=None, method=None):
         return err.code, dict(err.headers), err.read()
 
 
+def page_headers(box, **extra) -> dict:
+    """What the sandbox's own page sends: JSON, its origin, and the run's token read from its HTML."""
+    _, _, html = http(box.slack.base + "/")
+    token = re.search(rb'name="sandbox-token" content="([^"]+)"', html).group(1).decode()
+    return {"Content-Type": "application/json", "Origin": box.slack.base, "X-Sandbox-Token": token, **extra}
+
+
 def test_the_page_api_answers_only_its_own_page(box):
     base = box.slack.base
     status, headers, body = http(base + "/")
     assert status == 200 and b"SafeShift sandbox" in body and "script-src 'self'" in headers["Content-Security-Policy"]
+    assert box.run_token.encode() in body and b"__SANDBOX_TOKEN__" not in body
     assert http(base + "/sandbox/state", headers={"Host": "evil.example"})[0] == 403
     act = json.dumps({"do": "type", "as": "U0AGENT1", "channel": "C0TEAMA", "text": "hi"}).encode()
-    assert http(base + "/sandbox/act", act, {"Content-Type": "text/plain"})[0] == 415
     assert http(base + "/sandbox/upload?name=a.png", b"x", {"Content-Type": "image/png"})[0] == 403
-    status, _, raw = http(base + "/sandbox/act", act, {"Content-Type": "application/json"})
+    status, _, raw = http(base + "/sandbox/act", act, page_headers(box))
     assert status == 200 and json.loads(raw)["ok"]
     for name, ctype, inline in (("a.png", "image/png", True), ("a.svg", "image/svg+xml", False)):
         _, _, raw = http(base + f"/sandbox/upload?as=U0AGENT1&name={name}", b"<svg/>",
-                         {"Content-Type": ctype, "X-Sandbox": "1"})
+                         page_headers(box, **{"Content-Type": ctype}))
         f = json.loads(raw)["file"]
         status, headers, _ = http(f["url_private"])
         assert status == 200 and (headers["Content-Disposition"] == "inline") is inline
@@ -236,6 +245,89 @@ def test_the_page_api_answers_only_its_own_page(box):
     # a stale version is answered at once with the current one (which may move on right after: bots post)
     seen = json.loads(http(base + "/sandbox/wait?v=-5")[2])["version"]
     assert 0 < seen <= box.slack.version
+
+
+def test_another_web_page_cannot_type_or_answer_in_the_sandbox(box):
+    """#19: `text/plain; application/json` from http://evil.example acted. Now each missing piece is refused."""
+    base, slack = box.slack.base, box.slack
+    act = json.dumps({"do": "type", "as": "U0AGENT1", "channel": "C0TEAMA", "text": "typed by evil"}).encode()
+    good = page_headers(box)
+    refused = {
+        "text/plain wrapping json": (dict(good, **{"Content-Type": "text/plain; application/json"}), 415),
+        "form": (dict(good, **{"Content-Type": "application/x-www-form-urlencoded"}), 415),
+        "json with a twist": (dict(good, **{"Content-Type": "application/json-patch+json"}), 415),
+        "foreign origin": (dict(good, Origin="http://evil.example"), 403),
+        "same host, other port": (dict(good, Origin="http://127.0.0.1:1"), 403),
+        "no origin": ({k: v for k, v in good.items() if k != "Origin"}, 403),
+        "no token": ({k: v for k, v in good.items() if k != "X-Sandbox-Token"}, 403),
+        "another run's token": (dict(good, **{"X-Sandbox-Token": "not-this-run"}), 403),
+    }
+    for name, (headers, expected) in refused.items():
+        status, _, raw = http(base + "/sandbox/act", act, headers)
+        assert (status, bool(json.loads(raw)["error"])) == (expected, True), name
+    assert "typed by evil" not in json.dumps(slack.messages, ensure_ascii=False)
+    status, _, raw = http(base + "/sandbox/act", act, dict(good, **{"Content-Type": "application/json; charset=utf-8"}))
+    assert status == 200 and json.loads(raw)["ok"]
+    assert "typed by evil" in json.dumps(slack.messages, ensure_ascii=False)  # the same request, from the page
+    # a response_url: only the bot knows it (the run's token in its path); a web page's POST is refused
+    inject = json.dumps({"text": "injected", "response_type": "in_channel"}).encode()
+    token = box.run_token
+    for path, headers, expected in (
+            (f"/sandbox/respond/{token}/C0SAFETY/U0SUPA", {"Content-Type": "application/json",
+                                                            "Origin": "http://evil.example"}, 403),
+            ("/sandbox/respond/C0SAFETY/U0SUPA", {"Content-Type": "application/json"}, 404),  # the old shape
+            (f"/sandbox/respond/not-the-token/C0SAFETY/U0SUPA", {"Content-Type": "application/json"}, 403),
+            (f"/sandbox/respond/{token}/C0SAFETY/U0SUPA", {"Content-Type": "text/plain; application/json"}, 415)):
+        status, _, raw = http(base + path, inject, headers)
+        assert status == expected and json.loads(raw)["error"], (path, headers)
+    assert "injected" not in json.dumps(slack.messages, ensure_ascii=False)
+    status, _, _ = http(base + f"/sandbox/respond/{token}/C0SAFETY/U0SUPA", inject, {"Content-Type": "application/json"})
+    assert status == 200 and "injected" in json.dumps(slack.messages["C0SAFETY"], ensure_ascii=False)
+
+
+def test_malformed_page_requests_get_a_4xx_with_a_reason_not_a_dropped_connection(box):
+    """#19: `/sandbox/wait?v=abc` dropped the connection; `/sandbox/respond/C0SAFETY` without its user part hung
+    the handler thread (the body was read twice). Each is now answered at once, with a reason."""
+    base = box.slack.base
+    cases = [("GET", "/sandbox/wait?v=abc", None, {}, 400),
+             ("GET", "/sandbox/state?as=UNOBODY", None, {}, 400),
+             ("POST", "/sandbox/respond/C0SAFETY", b'{"text": "x"}', {"Content-Type": "application/json"}, 404),
+             ("POST", f"/sandbox/respond/{box.run_token}/C0SAFETY", b'{"text": "x"}',
+              {"Content-Type": "application/json"}, 404),
+             ("POST", f"/sandbox/respond/{box.run_token}/C0NOWHERE/U0SUPA", b'{"text": "x"}',
+              {"Content-Type": "application/json"}, 404),
+             ("POST", "/sandbox/act", b"[1, 2]", page_headers(box), 400),
+             ("POST", "/sandbox/act", b"{not json", page_headers(box), 400),
+             ("POST", "/sandbox/nothing-here", b"{}", page_headers(box), 404)]
+    for method, path, data, headers, expected in cases:
+        t0 = time.monotonic()
+        status, _, raw = http(base + path, data, headers, method)
+        assert status == expected, (path, status, raw)
+        assert json.loads(raw)["error"], path  # a reason, in words
+        assert time.monotonic() - t0 < 5, path  # answered, not held until a timeout
+
+
+def test_the_page_api_says_starting_until_the_bot_is_up(tmp_path):
+    """#20: an old tab reconnecting while the sandbox starts got `'Sandbox' object has no attribute 'commands'`
+    and a dropped connection; it now gets a 503 that says so, and the state once the bot is up."""
+    from sandbox.run import Sandbox
+    from sandbox.slack import FakeSlack as Stand_in
+    from sandbox import web
+
+    box = Sandbox(port=0, lang="en", db_dir=str(tmp_path))
+    box.slack = Stand_in(0, strict=True, people={"U0AGENT1": {"name": "A"}}, extra_routes=web.routes(box))
+    try:  # the page's port is open, the bot not yet: the window an old tab can hit
+        for path in ("/sandbox/state", "/sandbox/wait?v=1"):
+            status, _, raw = http(box.slack.base + path)
+            assert status == 503 and "starting" in json.loads(raw)["error"], path
+        status, _, raw = http(box.slack.base + "/sandbox/act", b"{}", {"Content-Type": "application/json",
+                                                                      "Origin": box.slack.base,
+                                                                      "X-Sandbox-Token": box.run_token})
+        assert status == 503
+    finally:
+        box.slack.close()
+        box.slack = None
+        box.stop()
 
 
 def test_safeshift_sandbox_starts_with_no_settings_and_stops_cleanly(tmp_path):
@@ -250,10 +342,25 @@ def test_safeshift_sandbox_starts_with_no_settings_and_stops_cleanly(tmp_path):
         assert status == 200 and b"SafeShift sandbox" in body
         db = re.search(r"database (\S+)", proc.stdout.readline() + proc.stdout.readline()).group(1)
         assert os.path.exists(db)
+        # A page reloaded while its long poll waits: the poll's connection is gone when the answer comes.
+        token = re.search(rb'name="sandbox-token" content="([^"]+)"', body).group(1).decode()
+        port = int(url.group(0).rstrip("/").rsplit(":", 1)[1])
+        for i in range(3):
+            version = json.loads(http(url.group(0) + "sandbox/state")[2])["version"]
+            gone = socket.create_connection(("127.0.0.1", port))
+            gone.sendall(f"GET /sandbox/wait?v={version} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            time.sleep(0.2)  # the poll is held (it answers only on a change)
+            gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            gone.close()  # reset, as a reload does
+            act = json.dumps({"do": "type", "as": "U0AGENT1", "channel": "C0TEAMA", "text": f"reload {i}"}).encode()
+            assert http(url.group(0) + "sandbox/act", act, {"Content-Type": "application/json", "Origin":
+                        url.group(0).rstrip("/"), "X-Sandbox-Token": token})[0] == 200  # a change: the poll answers
+        assert json.loads(http(url.group(0) + "sandbox/wait?v=-1")[2])["version"] > version  # past the changes
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err[-3000:]
     assert "stopped" in out and not os.path.exists(db)
     assert list(tmp_path.iterdir()) == []  # nothing left in the folder it ran in
 
@@ -306,16 +413,28 @@ def test_events_are_signed_as_slack_signs_them_and_only_subscribed_ones_are_sent
         server.shutdown()
 
 
-def test_a_message_shortcut_of_the_manifest_reaches_the_bot_with_its_message(box):
+def test_every_message_shortcut_of_the_manifest_reaches_the_bot_with_its_message(box):
+    """Both declared message shortcuts (hazard, incident): one missing from the manifest is a failure, not a skip."""
+    from bot.ids import HAZARD_SHORTCUT, INCIDENT_SHORTCUT
+
+    import yaml
+
+    from tests.conftest import ROOT
+
     slack, people = box.slack, box.people
-    shortcut = next((s for s in box.shortcuts if s["type"] == "message"), None)
-    if shortcut is None:
-        pytest.skip("the app's manifest has no message shortcut")
+    committed = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
+    for manifest, where in ((committed, "manifest.yaml"), ({"features": {"shortcuts": box.shortcuts}}, "the sandbox")):
+        declared = {s["callback_id"] for s in manifest["features"].get("shortcuts") or [] if s["type"] == "message"}
+        assert declared >= {HAZARD_SHORTCUT, INCIDENT_SHORTCUT}, f"{where} lacks a message shortcut: {declared}"
     ts = people.say("U0AGENT1", "C0TEAMA", "the fire door on floor 3 is blocked")["ts"]
     assert people.shortcut("U0AGENT1", "no_such_thing", "C0TEAMA", ts)["error"] == "no_such_shortcut"
-    assert people.shortcut("U0AGENT1", shortcut["callback_id"], "C0TEAMA", ts) == {"ok": True}
-    modal = slack.views[wait(lambda: slack.modals.get("U0AGENT1"))[-1]]["view"]
-    assert "fire door on floor 3" in json.dumps(modal, ensure_ascii=False)
+    for callback_id in (HAZARD_SHORTCUT, INCIDENT_SHORTCUT):
+        opened = len(slack.modals.get("U0AGENT1") or [])
+        assert people.shortcut("U0AGENT1", callback_id, "C0TEAMA", ts) == {"ok": True}
+        stack = wait(lambda: len(slack.modals.get("U0AGENT1") or []) > opened and slack.modals["U0AGENT1"])
+        modal = slack.views[stack[-1]]["view"]
+        assert "fire door on floor 3" in json.dumps(modal, ensure_ascii=False), callback_id
+        people.close_view("U0AGENT1", stack[-1])
     assert slack.problems == []
 
 
@@ -335,6 +454,47 @@ def test_fast_and_lang_pick_the_demo_policy_and_language():
 
 
 def test_an_answer_slower_than_slacks_three_seconds_is_flagged(box):
-    box.people.slow_after = 0.0  # every answer is "too slow" for this check
-    box.people.type("U0AGENT1", "C0TEAMA", "/hazard help")
-    assert "operation_timeout" in box.slack.problems[-1]["errors"][0]
+    """Slack gives up after 3 s: an answer after 3.2 s is flagged, one after 2 s is not (with 30 s instead of 3 s,
+    or a check that flags everything, this fails)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sandbox import people as people_module
+
+    assert people_module.SLACK_TIMEOUT == 3.0
+    delay = {"s": 0.0}
+    bot_url = box.people.bot_url
+
+    class SlowBot(BaseHTTPRequestHandler):  # the real bot behind a pause, as a slow handler would be
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(delay["s"])
+            req = urllib.request.Request(bot_url, data=body, method="POST",
+                                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                status, answer, ctype = resp.status, resp.read(), resp.headers.get("Content-Type", "text/plain")
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), SlowBot)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        box.people.bot_url = f"http://127.0.0.1:{proxy.server_address[1]}/slack/events"
+        box.people.slow_after = people_module.SLACK_TIMEOUT  # the fixture's allowance for a loaded machine, undone
+        delay["s"] = 2.0
+        assert box.people.type("U0AGENT1", "C0TEAMA", "/hazard help") == {"ok": True}
+        assert box.slack.problems == []  # 2 s: in time
+        delay["s"] = 3.2
+        box.people.type("U0AGENT1", "C0TEAMA", "/hazard help")
+        assert len(box.slack.problems) == 1
+        assert "operation_timeout" in box.slack.problems[-1]["errors"][0]
+        assert "after 3 s" in box.slack.problems[-1]["errors"][0]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

@@ -247,3 +247,72 @@ def test_the_page_says_when_validation_is_off(page, tmp_path):
         assert "absent.json" in page.inner_text("#validation")
     finally:
         sb.stop()
+
+
+def _issue_self_check(box, user: str) -> None:
+    """The demo shift's pre-shift self-check, issued now (as its job would, two minutes after start-up)."""
+    from bot.checks import shifts
+    from sandbox.run import DEMO_SHIFT
+    from storage.db import session_scope
+
+    ctx = box.runtime.ctx
+    job = next(name for name, j in shifts.jobs(ctx.org).items()
+               if j.kind == "pre_shift" and j.phase == "issue" and j.shift == DEMO_SHIFT[box.lang])
+    with session_scope(ctx.engine) as s:
+        shifts.run(ctx, s, job, ctx.clock.now())
+    for wake in ctx.wakers:
+        wake()
+
+
+def test_ticks_go_with_problem_found_notes_stay_and_the_composer_leaves_the_home_tab(box, page):
+    """#20: ticked items were lost when pressing Problem found (the page sent no message state); "Please complete
+    this required field" vanished at the next change in the workspace; the composer stayed on the Home tab;
+    ephemeral messages showed a 2023 time."""
+    page.goto(box.url)
+    be(page, "U0AGENT1")
+    _issue_self_check(box, "U0AGENT1")
+    go(page, "D0AGENT1")
+    task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
+    task.wait_for()
+    for label in ("Fire exits and passages clear", "Headset intact and working"):
+        draws = int(page.evaluate("document.body.dataset.draws"))
+        task.get_by_label(label).check()  # ticking is an action too: the page redraws after it
+        page.wait_for_function("n => +document.body.dataset.draws > n", arg=draws)
+        task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
+    task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
+    assert task.get_by_label("Fire exits and passages clear").is_checked()  # kept across the redraws
+    assert task.get_by_label("Headset intact and working").is_checked()
+    assert not task.get_by_label("Computer works normally").is_checked()
+    shot(page, "20-self-check-ticked")
+    task.locator('button[data-action-id="task_problem"]').click()
+    page.wait_for_selector("#modal-back:not([hidden])")
+    form = page.inner_text("#modal-body") + " ".join(
+        page.locator("#modal-body textarea").evaluate_all("ts => ts.map(t => t.value)"))
+    assert "Fire exits and passages clear" in form and "Headset intact and working" in form, form
+    assert "Computer works normally" not in form
+    shot(page, "21-problem-form-with-the-ticks")
+
+    # a required field left empty: the note stays while the workspace changes around the open form
+    page.fill('[data-block-id="description"] textarea', "")
+    page.click("#modal-submit")
+    note = page.locator('[data-error-for="description"]')
+    assert note.inner_text() == "Please complete this required field."
+    version = int(page.evaluate("document.body.dataset.version"))
+    box.people.say("U0SUPB", "C0TEAMB", "meanwhile, elsewhere")
+    page.wait_for_function("v => +document.body.dataset.version > v", arg=version)
+    assert note.inner_text() == "Please complete this required field."
+    page.click("#modal-close")
+    page.wait_for_selector("#modal-back", state="hidden")
+
+    # the Home tab has no composer
+    page.click("#nav-home")
+    page.wait_for_selector("#composer", state="hidden")
+    go(page, "C0TEAMA")
+    page.wait_for_selector("#composer", state="visible")
+
+    # an ephemeral answer carries the time it was sent
+    say(page, "/hazard help")
+    answer = page.locator("#messages .msg.ephemeral").last
+    answer.wait_for()
+    sent = float(answer.get_attribute("data-ts"))
+    assert abs(sent - page.evaluate("Date.now() / 1000")) < 120, sent

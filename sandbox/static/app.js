@@ -4,7 +4,9 @@
 
 const S = {me: localStorage.getItem("sandbox.me") || "", state: null, version: -1,
            view: {kind: "channel", id: localStorage.getItem("sandbox.view") || ""}, thread: null, modalKey: null,
-           homeOpened: {}, files: {}};
+           homeOpened: {}, files: {},
+           msgState: {},     // "channel:ts" -> {block_id: {action_id: value}}: a message's ticks and picks, as Slack keeps them
+           localErrors: {}}; // block_id -> "Please complete this required field." until the modal changes or is sent again
 const $ = (id) => document.getElementById(id);
 const REACTIONS = ["white_check_mark", "eyes", "+1", "heart", "raised_hands"];
 const EMOJI = {warning: "⚠️", alarm_clock: "⏰", grey_question: "❔", white_check_mark: "✅", heavy_check_mark: "✔️",
@@ -20,8 +22,12 @@ function el(tag, cls, text) {
   return e;
 }
 
+// This run's token, from the page's own HTML: another web site can neither read it nor send it.
+const TOKEN = document.querySelector('meta[name="sandbox-token"]').content;
+
 async function post(path, body) {
-  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json", "X-Sandbox-Token": TOKEN},
+                               body: JSON.stringify(body)});
   return r.json();
 }
 
@@ -166,12 +172,28 @@ function renderBlock(b, ctx) {
 
 function optionText(o) { return o && o.text ? (o.text.text || "") : ""; }
 
+// A message's input elements (checkboxes, radio buttons, selects, pickers) keep their values in the page, as the
+// Slack client does, and every action from that message carries them (`state.values`): pressing "Problem
+// found" after ticking items sends the ticks. Keyed by channel and ts, so a redraw keeps them.
+function messageKey(ctx) { return ctx.where && ctx.where.ts ? ctx.where.channel + ":" + ctx.where.ts : null; }
+function messageState(ctx) { const k = messageKey(ctx); return k ? (S.msgState[k] || {}) : {}; }
+function remember(ctx, block, e, value) {
+  const k = messageKey(ctx);
+  if (!k || !block.block_id || !e.action_id) return;
+  const st = S.msgState[k] = S.msgState[k] || {};
+  st[block.block_id] = Object.assign(st[block.block_id] || {}, {[e.action_id]: Object.assign({type: e.type}, value)});
+}
+function remembered(ctx, block, e) {
+  const st = messageState(ctx)[block.block_id];
+  return st ? st[e.action_id] : undefined;
+}
+
 // An interactive element in a message, the Home tab or a modal's section/actions block.
 function renderElement(e, block, ctx) {
   const fire = (payload) => {
     const action = Object.assign({action_id: e.action_id, block_id: block.block_id, type: e.type}, payload);
     if (e.confirm && !window.confirm(optionText({text: e.confirm.text}) || "Are you sure?")) return;
-    act({do: "action", where: ctx.where, action, state: ctx.form ? modalState() : {}}).then(refresh);
+    act({do: "action", where: ctx.where, action, state: ctx.form ? modalState() : messageState(ctx)}).then(refresh);
   };
   if (e.type === "button") {
     const btn = el("button", e.style || "", e.text ? e.text.text : "");
@@ -190,25 +212,53 @@ function renderElement(e, block, ctx) {
     sel.dataset.actionId = e.action_id || "";
     sel.appendChild(el("option", null, e.type === "overflow" ? "⋯" : (e.placeholder ? e.placeholder.text : "Select…")));
     choices.forEach((c, i) => { const o = el("option", null, c.label); o.value = String(i); sel.appendChild(o); });
-    sel.addEventListener("change", () => { if (sel.value !== "") fire(choices[+sel.value].payload); });
+    const kept = remembered(ctx, block, e);
+    if (kept && e.type !== "overflow") choices.forEach((c, i) => {
+      const picked = kept.selected_option || (kept.selected_options || [])[0];
+      const id = kept.selected_user || kept.selected_channel || kept.selected_conversation;
+      if ((picked && c.option && c.option.value === picked.value) || (id && c.value === id)) sel.value = String(i);
+    });
+    sel.addEventListener("change", () => {
+      if (sel.value === "") return;
+      if (e.type !== "overflow") remember(ctx, block, e, choices[+sel.value].payload);
+      fire(choices[+sel.value].payload);
+    });
     return sel;
   }
   if (e.type === "datepicker" || e.type === "timepicker") {
     const inp = el("input");
     inp.type = e.type === "datepicker" ? "date" : "time";
-    inp.addEventListener("change", () => fire(e.type === "datepicker" ? {selected_date: inp.value} : {selected_time: inp.value}));
+    const kept = remembered(ctx, block, e);
+    if (kept) inp.value = kept.selected_date || kept.selected_time || "";
+    inp.addEventListener("change", () => {
+      const value = e.type === "datepicker" ? {selected_date: inp.value} : {selected_time: inp.value};
+      remember(ctx, block, e, value);
+      fire(value);
+    });
     return inp;
   }
   if (e.type === "radio_buttons" || e.type === "checkboxes") {
     const wrap = el("div");
-    (e.options || []).forEach((o) => {
+    const kept = remembered(ctx, block, e);
+    const initial = kept ? (e.type === "radio_buttons" ? [kept.selected_option] : kept.selected_options)
+      : (e.type === "radio_buttons" ? [e.initial_option] : (e.initial_options || []));
+    const boxes = (e.options || []).map((o) => {
       const lab = el("label", "choice");
       const inp = el("input");
       inp.type = e.type === "radio_buttons" ? "radio" : "checkbox";
-      inp.addEventListener("change", () => fire(e.type === "radio_buttons" ? {selected_option: o} : {selected_options: [o]}));
+      inp.name = "m-" + (messageKey(ctx) || "") + "-" + (block.block_id || "") + "-" + (e.action_id || "");
+      inp.value = o.value || "";
+      inp.checked = (initial || []).some((x) => x && x.value === o.value);
       lab.append(inp, " ", optionText(o));
       wrap.appendChild(lab);
+      return [inp, o];
     });
+    boxes.forEach(([inp, o]) => inp.addEventListener("change", () => {
+      const value = e.type === "radio_buttons" ? {selected_option: o}
+        : {selected_options: boxes.filter(([b]) => b.checked).map(([, x]) => x)}; // Slack sends all ticked, not the one
+      remember(ctx, block, e, value);
+      fire(value);
+    }));
     return wrap;
   }
   return el("span", "unsupported", "[the sandbox does not draw a " + e.type + " element]");
@@ -306,7 +356,7 @@ function renderInput(b, ctx) {
       thumbs.textContent = "";
       for (const f of Array.from(inp.files).slice(0, e.max_files || 10)) {
         const r = await fetch("/sandbox/upload?as=" + encodeURIComponent(S.me) + "&name=" + encodeURIComponent(f.name),
-          {method: "POST", headers: {"Content-Type": f.type || "application/octet-stream", "X-Sandbox": "1"}, body: f});
+          {method: "POST", headers: {"Content-Type": f.type || "application/octet-stream", "X-Sandbox-Token": TOKEN}, body: f});
         const answer = await r.json();
         if (answer.ok) {
           files.push(answer.file);
@@ -517,8 +567,12 @@ function drawModal() {
     body.appendChild(renderBlocks(v.blocks, {where: {view_id: m.id}, form: true}));
     const probs = $("modal-problems");
     probs.textContent = "";
+    S.localErrors = {};
   }
-  document.querySelectorAll("[data-error-for]").forEach((e) => { e.textContent = (m.errors || {})[e.dataset.errorFor] || ""; });
+  // the app's errors (response_action: errors) and the page's own "required" notes both stay until the next submit
+  document.querySelectorAll("[data-error-for]").forEach((e) => {
+    e.textContent = (m.errors || {})[e.dataset.errorFor] || S.localErrors[e.dataset.errorFor] || "";
+  });
   $("modal-error").textContent = (m.errors || {})[""] || "";
 }
 
@@ -535,6 +589,7 @@ async function refresh() {
   S.version = S.state.version;
   draw();
   document.body.dataset.version = String(S.version);
+  document.body.dataset.draws = String(+(document.body.dataset.draws || 0) + 1); // tests wait on a redraw
 }
 
 async function poll() {
@@ -586,7 +641,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const [, value, required] = reader();
       const slot = document.querySelector('[data-error-for="' + CSS.escape(blockId) + '"]');
       const empty = required && isEmpty(value);
-      if (slot) slot.textContent = empty ? "Please complete this required field." : "";
+      if (empty) S.localErrors[blockId] = "Please complete this required field."; else delete S.localErrors[blockId];
+      if (slot) slot.textContent = S.localErrors[blockId] || "";
       missing = missing || empty;
     }
     if (missing) return;

@@ -20,6 +20,7 @@ from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
 from bot.escalation import Sweeper
+from bot.masking import quiet_slack_logger
 from bot.limits import SIGNATURE_KEY
 from bot.outbox import Sender
 from bot.policy import Organisation
@@ -141,6 +142,7 @@ class Runtime:
             process_before_response=True,
             raise_error_for_unhandled_request=False,
             before_authorize=guard.bolt_guard,  # broken shapes stop before Bolt's authorization reads them
+            logger=quiet_slack_logger(),  # never DEBUG (whole bodies), numbers masked
         )
         if register is not None:
             register(self.app, self.ctx)

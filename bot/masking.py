@@ -16,6 +16,7 @@ Everything SafeShift posts to Slack passes through `mask`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -130,3 +131,28 @@ def mask(text: str | None) -> str:
         pos = _mask_run(text, m.start(), m.group(), out, pos)
     out.append(text[pos:])
     return "".join(out)
+
+
+class MaskingFilter(logging.Filter):
+    """A log filter that masks the numbers in a record's message (its arguments merged in first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string: leave the record to logging's own handling
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def quiet_slack_logger(name: str = "slack_bolt.App") -> logging.Logger:
+    """The logger to give Slack's Bolt `App(logger=...)`: at INFO or above whatever the root level, its records
+    masked. Bolt copies its level and filters into every listener's logger; left to itself it takes the root's
+    level, and at DEBUG it logs whole request and response bodies (what people typed)."""
+    logger = logging.getLogger(name)
+    logger.setLevel(max(logging.getLogger().getEffectiveLevel(), logging.INFO, logger.level))
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+    return logger

@@ -1,9 +1,16 @@
-"""User text as it may be stored and shown: trimmed, without invisible tricks."""
+"""User text as it may be stored and shown: trimmed, without invisible tricks, personal numbers masked.
+
+Everything a person types reaches SafeShift's use cases through `clean_text`: ID-card, bank-card and mobile
+numbers are masked here (`bot.masking.mask`), before anything is stored, logged or repeated back (§3.3.1).
+Nobody in the workflow needs them back; the database never holds them in clear.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from bot.masking import mask
 
 # Zero-width characters and bidirectional embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069):
 # they can hide or reverse what a report says ("Trojan Source"). The zero-width joiner is handled apart.
@@ -34,12 +41,14 @@ def _keep_emoji_joiners(s: str) -> str:
 
 
 def clean_text(value: object) -> str:
-    """Trim; drop invisible and direction-changing characters and controls other than newline and tab."""
+    """Trim; drop invisible and direction-changing characters and controls other than newline and tab; mask
+    ID-card, bank-card and mobile numbers (after the invisible characters are gone: a zero-width space inside a
+    number hides nothing)."""
     if value is None:
         return ""
     s = _keep_emoji_joiners(str(value).translate(_INVISIBLE))
     s = "".join(ch for ch in s if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0))
-    return s.strip()
+    return mask(s.strip())
 
 
 ROW_ID_MAX = 2**31 - 1  # an SQL INTEGER key: a larger number names no row of ours (PostgreSQL would refuse it)

@@ -10,7 +10,8 @@ digits (`１３８１２３４５６７８`), and glued to letters (`sfz11010519
 A number is never cut out of a longer run of digits, an ID also carries a real birth date, and
 grouped numbers must look like what they claim to be (a grouped card is in fours, or 4-6-5; a
 grouped mobile is 3-4-4 or 3-8), so order numbers, dates, times and room numbers stay readable.
-Everything SafeShift posts to Slack passes through `mask`.
+Everything SafeShift posts to Slack passes through `mask`, and typed text is stored masked (`bot.text.clean_text`);
+a Slack message permalink (its 16-digit ts) is left whole.
 """
 
 from __future__ import annotations
@@ -119,7 +120,24 @@ def _mask_run(text: str, start: int, run: str, out: list[str], pos: int) -> int:
     return pos
 
 
+# A Slack message permalink carries the message's ts as 16 digits (`/p1700000000123456`): a time, not a number of
+# a person; masking it would break the link (the message shortcuts put one into the report they prefill).
+_PERMALINK_RE = re.compile(r"https://[A-Za-z0-9-]+\.slack\.com/archives/[A-Z0-9]+/p[0-9]{16}(?![0-9])")
+
+
 def mask(text: str | None) -> str:
+    if not text:
+        return ""
+    if "slack.com/archives/" in text:
+        parts, pos = [], 0
+        for m in _PERMALINK_RE.finditer(text):
+            parts += [_mask_plain(text[pos:m.start()]), m.group()]
+            pos = m.end()
+        return "".join(parts) + _mask_plain(text[pos:])
+    return _mask_plain(text)
+
+
+def _mask_plain(text: str) -> str:
     if not text:
         return ""
     plain = text.translate(_HALF_WIDTH)  # same length: positions are the original's

@@ -192,7 +192,7 @@ class Runtime:
                 timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
                 signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
                 try:
-                    refused = not (timestamp.isdigit() and signature.startswith("v0=")
+                    refused = not (timestamp.isascii() and timestamp.isdigit() and signature.startswith("v0=")
                                    and verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
                 except UnicodeDecodeError:  # signed bytes that are not UTF-8: the SDK cannot read them, check bytes
                     refused = not guard.signed_bytes_valid(secret, body, timestamp, signature, verifier.clock.now())

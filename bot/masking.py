@@ -37,7 +37,7 @@ _GROUP_RE = re.compile(r"[0-9]+[Xx]?")
 
 
 def valid_id_card(s: str) -> bool:
-    if len(s) != 18 or not s[:17].isdigit():
+    if len(s) != 18 or not (s[:17].isascii() and s[:17].isdigit()):
         return False
     total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == s[17].upper()

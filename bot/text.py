@@ -68,3 +68,14 @@ def parse_number(text: object) -> str | None:
     """A report number like HZ-2026-00042 (any case, surrounding space ignored), or None."""
     candidate = clean_text(text).upper()
     return candidate if _NUMBER_RE.match(candidate) else None
+
+
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,31}")  # fits the 32-character id columns
+
+
+def slack_id(value: object, kinds: str) -> str | None:
+    """`value` if it is a Slack id of one of `kinds` (first letters: "UW" people, "CGD" conversations), else None.
+    Ids that arrive inside a form's private_metadata are only what the form says: check them before storing."""
+    if isinstance(value, str) and value[:1] in kinds and _SLACK_ID.fullmatch(value):
+        return value
+    return None

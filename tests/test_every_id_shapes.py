@@ -150,7 +150,8 @@ GOOD = {
                     ({"number": "HZ-2026-00001", "step": "reassign"}, {
                         "accountable": {"type": "users_select", "selected_user": "U0SUPA"},
                         "assigned": {"type": "users_select", "selected_user": "U0AGENT2"}})],
-    ids.RISK_VIEW: [({"kind": "risk"}, {"description": _text("wet floor"), "likelihood": _option("static_select", "high"),
+    ids.RISK_VIEW: [({"kind": "risk"}, {"description": _text("wet floor"),
+                                        "likelihood": _option("static_select", "high"),
                                         "impact": _option("static_select", "general"), "controls": _text("mop"),
                                         "owner": {"type": "users_select", "selected_user": "U0SUPA"}}),
                     ({"kind": "observation"}, {"description": _text("wet floor"), "location": _text("pantry")})],

@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
+from bot.masking import quiet_slack_logger
 from bot.sweeper import Sweeper
 from bot.limits import SIGNATURE_KEY
 from bot.outbox import Sender
@@ -141,6 +142,7 @@ class Runtime:
             process_before_response=True,
             raise_error_for_unhandled_request=False,
             before_authorize=guard.bolt_guard,  # broken shapes stop before Bolt's authorization reads them
+            logger=quiet_slack_logger(),  # never DEBUG (whole bodies), numbers masked
         )
         if register is not None:
             register(self.app, self.ctx)
@@ -190,7 +192,7 @@ class Runtime:
                 timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
                 signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
                 try:
-                    refused = not (timestamp.isdigit() and signature.startswith("v0=")
+                    refused = not (timestamp.isascii() and timestamp.isdigit() and signature.startswith("v0=")
                                    and verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
                 except UnicodeDecodeError:  # signed bytes that are not UTF-8: the SDK cannot read them, check bytes
                     refused = not guard.signed_bytes_valid(secret, body, timestamp, signature, verifier.clock.now())

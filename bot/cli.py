@@ -341,6 +341,9 @@ def cmd_export(args) -> int:
     engine = make_engine(settings.DATABASE_URL)
     upgrade(engine)
     ctx = Context(org=org, engine=engine, clock=SystemClock(), settings=settings)
+    problem = export.span_problem(org, args.start, args.end)
+    if problem:
+        return _fail(problem)
     if args.output:
         with open(args.output, "wb") as out:
             n = export.write(ctx, args.table, args.format, out, args.start, args.end)

@@ -40,6 +40,7 @@ TS = SlackMessage.__table__.c.ts.type.length  # 32
 VIEW_ID = Report.__table__.c.source_key.type.length  # 128 (a report's source_key is its view id)
 EVENT_ID = ProcessedEvent.__table__.c.event_id.type.length  # 64
 NAME = 255  # commands, action ids, types: no column, but nothing legitimate is longer
+METADATA = 3000  # Slack's limit for a view's private_metadata: a longer one was not written by us
 
 IGNORE, REFUSE = "ignore", "refuse"
 _BAD_CHARS = re.compile("[\ud800-\udfff\x00]")
@@ -153,6 +154,8 @@ def _view_payload(body: dict) -> None:
     _id(view, "callback_id", NAME, f"{kind}.view")
     _optional(view, "state", (dict,), f"{kind}.view")
     _optional(view, "private_metadata", (str,), f"{kind}.view")
+    if isinstance(view.get("private_metadata"), str) and len(view["private_metadata"]) > METADATA:
+        raise Problem(REFUSE, f"{kind}.view.private_metadata longer than {METADATA}")
 
 
 def _event_callback(body: dict) -> None:
@@ -283,7 +286,8 @@ def resign(secret: str, timestamp: str, body: bytes) -> str:
 
 def signed_bytes_valid(secret: str, body: bytes, timestamp: str, signature: str, now: float | None = None) -> bool:
     """Slack's signature check over raw bytes, for a body that is not UTF-8 (the SDK's verifier cannot read it)."""
-    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > 60 * 5:
+    if not (timestamp.isascii() and timestamp.isdigit()) \
+            or abs((time.time() if now is None else now) - int(timestamp)) > 60 * 5:
         return False
     return hmac.compare_digest(resign(secret, timestamp, body), signature)
 

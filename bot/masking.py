@@ -10,12 +10,14 @@ digits (`１３８１２３４５６７８`), and glued to letters (`sfz11010519
 A number is never cut out of a longer run of digits, an ID also carries a real birth date, and
 grouped numbers must look like what they claim to be (a grouped card is in fours, or 4-6-5; a
 grouped mobile is 3-4-4 or 3-8), so order numbers, dates, times and room numbers stay readable.
-Everything SafeShift posts to Slack passes through `mask`.
+Everything SafeShift posts to Slack passes through `mask`, and typed text is stored masked (`bot.text.clean_text`);
+a Slack message permalink (its 16-digit ts) is left whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -35,7 +37,7 @@ _GROUP_RE = re.compile(r"[0-9]+[Xx]?")
 
 
 def valid_id_card(s: str) -> bool:
-    if len(s) != 18 or not s[:17].isdigit():
+    if len(s) != 18 or not (s[:17].isascii() and s[:17].isdigit()):
         return False
     total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == s[17].upper()
@@ -118,7 +120,24 @@ def _mask_run(text: str, start: int, run: str, out: list[str], pos: int) -> int:
     return pos
 
 
+# A Slack message permalink carries the message's ts as 16 digits (`/p1700000000123456`): a time, not a number of
+# a person; masking it would break the link (the message shortcuts put one into the report they prefill).
+_PERMALINK_RE = re.compile(r"https://[A-Za-z0-9-]+\.slack\.com/archives/[A-Z0-9]+/p[0-9]{16}(?![0-9])")
+
+
 def mask(text: str | None) -> str:
+    if not text:
+        return ""
+    if "slack.com/archives/" in text:
+        parts, pos = [], 0
+        for m in _PERMALINK_RE.finditer(text):
+            parts += [_mask_plain(text[pos:m.start()]), m.group()]
+            pos = m.end()
+        return "".join(parts) + _mask_plain(text[pos:])
+    return _mask_plain(text)
+
+
+def _mask_plain(text: str) -> str:
     if not text:
         return ""
     plain = text.translate(_HALF_WIDTH)  # same length: positions are the original's
@@ -130,3 +149,28 @@ def mask(text: str | None) -> str:
         pos = _mask_run(text, m.start(), m.group(), out, pos)
     out.append(text[pos:])
     return "".join(out)
+
+
+class MaskingFilter(logging.Filter):
+    """A log filter that masks the numbers in a record's message (its arguments merged in first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string: leave the record to logging's own handling
+            return True
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def quiet_slack_logger(name: str = "slack_bolt.App") -> logging.Logger:
+    """The logger to give Slack's Bolt `App(logger=...)`: at INFO or above whatever the root level, its records
+    masked. Bolt copies its level and filters into every listener's logger; left to itself it takes the root's
+    level, and at DEBUG it logs whole request and response bodies (what people typed)."""
+    logger = logging.getLogger(name)
+    logger.setLevel(max(logging.getLogger().getEffectiveLevel(), logging.INFO, logger.level))
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+    return logger

@@ -72,6 +72,7 @@ class RectificationPolicy(_Strict):
     photos_required: list[Risk]
     recurrence_window: DurationField
     supervisor_flag_after: int = Field(ge=2, le=10)
+    dates_within: DurationField  # a day picked on a form (plan target, corrective action): today to this far ahead
     review: Review
     text_max: int = Field(ge=20, le=2900)
 

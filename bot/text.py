@@ -1,9 +1,16 @@
-"""User text as it may be stored and shown: trimmed, without invisible tricks."""
+"""User text as it may be stored and shown: trimmed, without invisible tricks, personal numbers masked.
+
+Everything a person types reaches SafeShift's use cases through `clean_text`: ID-card, bank-card and mobile
+numbers are masked here (`bot.masking.mask`), before anything is stored, logged or repeated back (§3.3.1).
+Nobody in the workflow needs them back; the database never holds them in clear.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from bot.masking import mask
 
 # Zero-width characters and bidirectional embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069):
 # they can hide or reverse what a report says ("Trojan Source"). The zero-width joiner is handled apart.
@@ -34,12 +41,14 @@ def _keep_emoji_joiners(s: str) -> str:
 
 
 def clean_text(value: object) -> str:
-    """Trim; drop invisible and direction-changing characters and controls other than newline and tab."""
+    """Trim; drop invisible and direction-changing characters and controls other than newline and tab; mask
+    ID-card, bank-card and mobile numbers (after the invisible characters are gone: a zero-width space inside a
+    number hides nothing)."""
     if value is None:
         return ""
     s = _keep_emoji_joiners(str(value).translate(_INVISIBLE))
     s = "".join(ch for ch in s if ch in "\n\t" or (ord(ch) >= 32 and not 0x7F <= ord(ch) < 0xA0))
-    return s.strip()
+    return mask(s.strip())
 
 
 ROW_ID_MAX = 2**31 - 1  # an SQL INTEGER key: a larger number names no row of ours (PostgreSQL would refuse it)
@@ -59,3 +68,14 @@ def parse_number(text: object) -> str | None:
     """A report number like HZ-2026-00042 (any case, surrounding space ignored), or None."""
     candidate = clean_text(text).upper()
     return candidate if _NUMBER_RE.match(candidate) else None
+
+
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,31}")  # fits the 32-character id columns
+
+
+def slack_id(value: object, kinds: str) -> str | None:
+    """`value` if it is a Slack id of one of `kinds` (first letters: "UW" people, "CGD" conversations), else None.
+    Ids that arrive inside a form's private_metadata are only what the form says: check them before storing."""
+    if isinstance(value, str) and value[:1] in kinds and _SLACK_ID.fullmatch(value):
+        return value
+    return None

@@ -4,9 +4,36 @@ from __future__ import annotations
 
 import json
 
+from bot.guard import scrub
+
+
+def _text_or_none(value):
+    """A value Slack sends as a string; anything else (a list, an object, a number) a forged one: None."""
+    return value if isinstance(value, str) else None
+
+
+def _files(value) -> list:
+    """A file_input's files: only objects (what Slack sends); a number or a string is no file."""
+    return [f for f in value if isinstance(f, dict)] if isinstance(value, list) else []
+
+
+def element_value(element: dict):
+    """What one input element of a submitted view holds, read strictly: the option's value, the person, the date
+    or the text as a string, the files as objects; a shape Slack does not send reads as nothing."""
+    kind = element.get("type")
+    option = element.get("selected_option")
+    if isinstance(option, dict) or kind in ("radio_buttons", "static_select"):
+        return _text_or_none(option.get("value")) if isinstance(option, dict) else None
+    if kind == "file_input" or "files" in element:
+        return _files(element.get("files"))
+    for key in ("selected_user", "selected_date", "value"):
+        if element.get(key) is not None:
+            return _text_or_none(element[key])
+    return None
+
 
 def view_values(view: dict) -> dict:
-    """{block_id: value} from a submitted view's state, whatever the element type."""
+    """{block_id: value} from a submitted view's state, whatever the element type (see `element_value`)."""
     out: dict = {}
     state = ((view or {}).get("state") or {}).get("values") or {}
     if not isinstance(state, dict):
@@ -15,29 +42,19 @@ def view_values(view: dict) -> dict:
         if not isinstance(actions, dict):
             continue
         for element in actions.values():
-            if not isinstance(element, dict):
-                continue
-            kind = element.get("type")
-            if kind in ("radio_buttons", "static_select"):
-                option = element.get("selected_option") or {}
-                out[block_id] = option.get("value") if isinstance(option, dict) else None
-            elif kind == "users_select":
-                out[block_id] = element.get("selected_user")
-            elif kind == "datepicker":
-                out[block_id] = element.get("selected_date")
-            elif kind == "file_input":
-                out[block_id] = element.get("files") or []
-            else:
-                out[block_id] = element.get("value")
+            if isinstance(element, dict):
+                out[block_id] = element_value(element)
     return out
 
 
 def metadata(view: dict) -> dict:
+    """A view's private_metadata as an object ({} when it is none). Its JSON may spell a lone surrogate or a NUL as
+    an escape (a forged form; the guard only sees the outer payload): those become U+FFFD, like everywhere else."""
     try:
         data = json.loads((view or {}).get("private_metadata") or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return scrub(data) if isinstance(data, dict) else {}
 
 
 NUMBER_MAX = 64  # a button value longer than any report number is not ours

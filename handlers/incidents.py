@@ -9,7 +9,7 @@ import re
 from bot import forms, i18n, ids, incident_forms, plans
 from bot.reports import followups, incidents, transitions
 from bot.reports.kinds import kind
-from bot.text import clean_text
+from bot.text import clean_text, slack_id
 from handlers.common import metadata, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
@@ -17,7 +17,7 @@ log = logging.getLogger("safeshift.handlers")
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 HELP_WORDS = {"help", "帮助", "?"}
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_TS = re.compile(r"^\d{1,12}\.\d{1,8}$")
+_TS = re.compile(r"^[0-9]{1,12}\.[0-9]{1,8}$")
 
 
 def _open(client, trigger_id, view, what: str) -> bool:
@@ -104,11 +104,11 @@ def submit_level(ack, body, view, context):
 def _message_of(body: dict) -> tuple[str, str | None, str | None]:
     """(text, permalink, channel) of the message a shortcut was used on."""
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    channel = (body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else None
+    channel = slack_id((body.get("channel") or {}).get("id"), "CGD") if isinstance(body.get("channel"), dict) else None
     domain = str((body.get("team") or {}).get("domain") or "") if isinstance(body.get("team"), dict) else ""
     ts = str(message.get("ts") or body.get("message_ts") or "")
     link = None
-    if _DOMAIN.match(domain) and _TS.match(ts) and isinstance(channel, str) and channel.isalnum():
+    if _DOMAIN.match(domain) and _TS.match(ts) and channel:
         link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
     return clean_text(message.get("text")), link, channel if isinstance(channel, str) else None
 

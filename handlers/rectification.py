@@ -12,7 +12,7 @@ from bot import ids
 from bot.rectification import register as risk_register
 from bot.rectification import steps, work
 from bot.reports import transitions
-from handlers.common import NUMBER_MAX, metadata, who_where
+from handlers.common import NUMBER_MAX, metadata, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -33,20 +33,9 @@ def _who_where_what(body: dict) -> tuple[str, str | None, str, str]:
 
 
 def values(view: dict) -> dict:
-    """{block_id: value} of a submitted form, whatever the element: option, date, user, files or text."""
-    out: dict = {}
-    state = ((view or {}).get("state") or {}).get("values") or {}
-    for block_id, actions in (state.items() if isinstance(state, dict) else []):
-        for element in (actions.values() if isinstance(actions, dict) else []):
-            if not isinstance(element, dict):
-                continue
-            option = element.get("selected_option")
-            for key in ("selected_date", "selected_user", "files", "value"):
-                if element.get(key) is not None:
-                    out[block_id] = element[key]
-            if isinstance(option, dict):
-                out[block_id] = option.get("value")
-    return out
+    """{block_id: value} of a submitted form, whatever the element: option, date, user, files or text (read
+    strictly by the one form parser, `handlers.common.view_values`)."""
+    return view_values(view)
 
 
 def _open(client, body, ctx, channel, user, outcome, form):

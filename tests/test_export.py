@@ -89,3 +89,33 @@ def test_risks_as_csv_and_xlsx(data, capsysbinary):
     assert [r[5] for r in rows] == ["风险等级", "高风险", "低风险"] and rows[1][9] == "2026-11-29 00:10"
     assert cli.main(["export", "risks", "--format", "xlsx", "-o", "k.xlsx", "--from", "2026-11-30"]) == 0
     assert list(openpyxl.load_workbook(data / "k.xlsx").active.iter_rows(values_only=True))[1:] == []
+
+
+def test_xlsx_keeps_text_as_typed_in_string_cells_never_a_formula(data):
+    """Issue 19: the XLSX shows the text as typed (no apostrophe) in a string cell; the CSV still quotes it."""
+    assert cli.main(["export", "hazards", "--format", "xlsx", "--output", "h.xlsx"]) == 0
+    ws = openpyxl.load_workbook(data / "h.xlsx").active
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=header.index("隐患描述") + 1)
+    assert cell.value == "=HYPERLINK(\"http://x\") cord" and cell.data_type == "s"
+    texts = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert texts and all(c.data_type == "s" for c in texts)
+
+
+@pytest.mark.parametrize("option, day", [("--from", "0001-01-01"), ("--to", "9999-12-31"),
+                                         ("--from", "0001-01-02"), ("--to", "9999-12-30")])
+def test_a_day_at_the_ends_of_the_calendar_is_one_line_naming_the_option(data, option, day):
+    """Issue 19: `--from 0001-01-01` (or `--to 9999-12-31`) was a traceback; now one line, exit status 2."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "export", "hazards", option, day], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, SAFESHIFT_LOG_LEVEL="WARNING"), cwd=data)
+    if day in ("0001-01-02", "9999-12-30"):  # the zone's moment exists: exported
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and option in lines[0] and day in lines[0], done.stderr

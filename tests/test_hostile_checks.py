@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids, jobs
+from bot import ids
 from bot.checks import tasks
 from bot.clock import FrozenClock
 from storage.db import session_scope

@@ -3,6 +3,7 @@ message shortcuts. Each test fails on the code before the change it checks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -338,19 +339,21 @@ def test_corrective_actions_become_tracked_items_and_the_post_mortem_follows(bot
     incident(bot, kind="personal_injury", description="agent tripped over a cable")
     r = incidents(bot)[0]
     base = {"course": "坐席12旁电源线绊倒客服专员", "cause": "电源线未固定", "responsibility": "后勤未按月检查"}
+    # a day within the policy's window from today (`rectification.dates_within`)
+    day = (dt.datetime.now(bot.ctx.org.tz).date() + dt.timedelta(days=60)).isoformat()
     status, answer = task(bot, "U0OFFICER", r.number, "investigation",
-                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1="2099-01-31",
+                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1=day,
                                action_2="每月检查线缆"))
     assert answer["response_action"] == "errors" and "owner_2" in answer["errors"]  # an action needs an owner
     status, answer = task(bot, "U0OFFICER", r.number, "investigation",
-                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1="2099-01-31",
+                          dict(base, action_1="固定全部电源线", owner_1="U0SUPA", due_1=day,
                                action_2="每月检查线缆", owner_2="U0IT"))
     assert status == 200 and not answer
     with session_scope(bot.ctx.engine) as s:
         items = list(s.execute(select(CorrectiveAction).order_by(CorrectiveAction.id)).scalars())
     assert [(i.description, i.owner, i.status) for i in items] == [
         ("固定全部电源线", "U0SUPA", "open"), ("每月检查线缆", "U0IT", "open")]
-    assert items[0].due_at.astimezone(bot.ctx.org.tz).date().isoformat() == "2099-01-31"
+    assert items[0].due_at.astimezone(bot.ctx.org.tz).date().isoformat() == day
     assert items[1].due_at > items[1].created_at  # the policy's default time
     bot.drain()
     assert any("固定全部电源线" in t for t in texts_to(fake, "U0SUPA"))  # each owner is told

@@ -174,3 +174,10 @@ def test_any_text_is_safe_to_mask(text):
     assert mask(out) == out
     if not any(c.isdigit() for c in text):
         assert out == text
+
+
+def test_a_slack_permalink_stays_whole_and_the_numbers_around_it_are_masked():
+    link = "https://acme.slack.com/archives/C0TEAMA/p1700000000123456"
+    assert mask(f"see {link} call 13812345678") == f"see {link} call 138****5678"
+    forged = "https://evil.example/archives/C1/p"  # not Slack's: the card number in it is masked
+    assert mask(forged + "4111111111111111") == forged + "**** **** **** 1111"

@@ -137,7 +137,7 @@ def step_form(ctx, report: Report, item, step: str, locale: str) -> dict:
     fields = {
         "plan": [field("measures", "multiline", tp("measures"), max_length=n, initial=plan.get("measures")),
                  field("resources", "multiline", tp("resources"), max_length=n, initial=plan.get("resources")),
-                 field("target", "date", tp("target"))],
+                 field("target", "date", tp("target"), initial=plan.get("target"))],  # sent back: kept
         "send_back": [field("comment", "multiline", tp("comment"), max_length=n)],
         "extension": [field("reason", "multiline", tp("ext_reason"), max_length=n),
                       field("new_date", "date", tp("ext_date"))],

@@ -2,8 +2,10 @@
 every date and actor, headers in the organisation's language and dates in its time zone.
 
 Rows are chosen by when they began (an item's assessment, a risk's entry, a hazard's report), from the
-start of `--from` to the end of `--to`, both days in the organisation's zone. User text is masked as on
-Slack, and a cell that a spreadsheet would read as a formula is quoted.
+start of `--from` to the end of `--to`, both days in the organisation's zone (`span_problem` names an option
+whose day cannot be a moment there, e.g. 0001-01-01 east of Greenwich). User text is masked as on Slack. In
+the CSV a cell that a spreadsheet would read as a formula is quoted with an apostrophe; in the XLSX every text
+is a string cell (openpyxl data type "s"): it reads as typed and is never a formula.
 """
 
 from __future__ import annotations
@@ -38,6 +40,22 @@ COLUMNS = {
                 "reported_at", "respond_due_at", "acknowledged_at", "acknowledged_by", "resolve_due_at",
                 "resolved_at", "resolved_by", "overdue"),
 }
+
+
+def span_problem(org, start: dt.date | None, end: dt.date | None) -> str | None:
+    """One line naming the option whose day cannot be exported (it is no moment in the organisation's zone),
+    or None. `span` may then be called."""
+    for option, day, after in (("--from", start, 0), ("--to", end, 1)):
+        if day is None:
+            continue
+        try:
+            span(org, day, None) if after == 0 else span(org, None, day)  # exactly what the export computes
+        except (OverflowError, ValueError):
+            return f"{option} {day.isoformat()}: too close to the ends of the calendar, give a day between " \
+                   f"{dt.date.min.year + 1}-01-01 and {dt.date.max.year - 1}-12-31"
+    if start and end and start > end:
+        return f"--from {start.isoformat()} is after --to {end.isoformat()}"
+    return None
 
 
 def span(org, start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -100,10 +118,11 @@ def _between(q, column, since, until):
     return q
 
 
-def _cell(value, tz):
+def _cell(value, tz, quote: bool = True):
+    """A value as a cell: a moment in the organisation's zone, naive; a formula-looking text quoted (`quote`)."""
     if isinstance(value, dt.datetime):
         return value.astimezone(tz).replace(tzinfo=None)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if quote and isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -128,11 +147,13 @@ def write(ctx, table: str, fmt: str, out, start: dt.date | None = None, end: dt.
     ws.title = i18n.tp(ctx.org.locale, f"export.sheet_{table}")[:31]
     ws.append(headers)
     for row in data:
-        ws.append([_cell(v, tz) for v in row])
+        ws.append([_cell(v, tz, quote=False) for v in row])
     for column in ws.iter_cols(min_row=2):
         for c in column:
             if isinstance(c.value, dt.datetime):
                 c.number_format = DATE_FORMAT
+            elif isinstance(c.value, str):
+                c.data_type = "s"  # openpyxl takes a text starting with "=" for a formula: it is what was typed
     ws.freeze_panes = "A2"
     wb.save(out)
     return len(data)

@@ -15,7 +15,7 @@ from bot.masking import mask
 from bot.rectification.card import field, form, options
 from bot.rectification.states import USER_RE, roles_words
 from bot.render import render
-from bot.text import clean_text
+from bot.text import clean_text, parse_row_id
 from storage.db import read_scope, session_scope
 from storage.models import AuditEvent, JobRun, Risk
 
@@ -97,9 +97,11 @@ def add(ctx, user_id: str, kind: str, values: dict, locale: str) -> FormOutcome:
             if likelihood not in pol.likelihood or impact not in pol.impact:
                 return FormOutcome(False, i18n.t(locale, "rectification.pick_risk"))
             owner = str(values.get("owner") or "").strip()
+            if owner and not (USER_RE.match(owner) and ctx.directory.is_known(owner)):
+                return FormOutcome(False, i18n.t(locale, "risk.owner_unknown"))
             row = Risk(kind="risk", description=description, likelihood=likelihood, impact=impact,
                        level=pol.risk(likelihood, impact), controls=clean_text(values.get("controls"))[:pol.text_max],
-                       owner=owner if USER_RE.match(owner) else user_id, team=team.name if team else None,
+                       owner=owner or user_id, team=team.name if team else None,
                        created_at=now, created_by=user_id)
         s.add(row)
         s.flush()
@@ -118,8 +120,8 @@ def review(ctx, user_id: str, text: str, locale: str) -> i18n.Mrkdwn:
             s.add(AuditEvent(at=now, actor=user_id, action="refused_review_risk", note=f"/risk review {text[:20]}"))
             return i18n.t(locale, "risk.refused", roles=roles_words(ctx, locale, "review_risk"),
                           step=i18n.tp(locale, "risk.step_review"))
-        digits = "".join(ch for ch in text if ch.isdigit())[:9]
-        row = s.get(Risk, int(digits)) if digits else None
+        number = parse_row_id((text.split() or [""])[0])  # ASCII digits only: "²" or "１" name no risk
+        row = s.get(Risk, number) if number else None
         if row is None or row.kind != "risk":
             return i18n.t(locale, "risk.not_found", text=text[:20])
         before = row.reviewed_at.isoformat() if row.reviewed_at else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import i18n
+from bot import i18n, picked_dates
 from bot.i18n import fmt_time, mention
 from bot.masking import mask
 from bot.prefs import user_locale
@@ -96,8 +96,12 @@ def submit_plan(ctx, number: str, user_id: str, values: dict, locale: str) -> Ou
         report, item, refused = begin(ctx, s, number, user_id, "submit_plan", locale, now)
         if refused:
             return refused
+        if target is None and not values.get("target"):  # a plan sent back keeps its date unless a new one is picked
+            target = (item.plan or {}).get("target")
         if not measures or target is None:
             return Outcome(False, i18n.t(locale, "rectification.plan_incomplete"))
+        if not picked_dates.in_window(ctx, dt.date.fromisoformat(target)):
+            return Outcome(False, i18n.t(locale, "rectification.target_window", **picked_dates.window_words(ctx)))
         if len(measures) > n or len(resources) > n:
             return Outcome(False, i18n.t(locale, "errors.too_long", max=n))
         item.plan = {"measures": measures, "resources": resources, "target": target}
@@ -164,6 +168,8 @@ def reassign(ctx, number: str, user_id: str, accountable: object, assigned: obje
             return refused
         if not USER_RE.match(accountable) or not USER_RE.match(assigned):
             return Outcome(False, i18n.t(locale, "rectification.pick_people"))
+        if not (ctx.directory.is_known(accountable) and ctx.directory.is_known(assigned)):  # never C0…, USLACKBOT
+            return Outcome(False, i18n.t(locale, "rectification.pick_known_people"))
         before = {"accountable": item.accountable, "assigned": item.assigned}
         item.accountable, item.assigned = accountable, assigned
         record(s, item, now, user_id, "rect_reassigned", before, {"accountable": accountable, "assigned": assigned})

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import select
+
 from bot import i18n
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
@@ -10,8 +14,9 @@ from bot.rectification import card, deadlines
 from bot.rectification.states import begin, owners, parse_day, people_who_may, record, tell
 from bot.rectification.steps import THREAD_TEXT, _line
 from bot.reports.transitions import Outcome
-from bot.text import clean_text
+from bot.text import clean_text, slack_id
 from storage.db import session_scope
+from storage.models import AuditEvent
 
 FILE_FIELDS = ("id", "name", "filetype", "permalink")  # what a completion report keeps of each photo
 
@@ -88,7 +93,9 @@ def complete(ctx, number: str, user_id: str, text: object, photos: object, local
     """The completion report (整改报告) with its evidence; photos where the policy requires them."""
     pol = ctx.org.policy.rectification
     text = clean_text(text)
-    files = [{k: str(f.get(k) or "")[:500] for k in FILE_FIELDS} for f in (photos or []) if isinstance(f, dict)][:10]
+    # a photo is a file Slack gave: its id (F…) is what makes it one; `{}` or a bare name is no evidence
+    files = [{k: str(f.get(k) or "")[:500] for k in FILE_FIELDS} for f in (photos if isinstance(photos, list) else [])
+             if isinstance(f, dict) and slack_id(f.get("id"), "F")][:10]
     now = ctx.clock.now()
     with session_scope(ctx.engine) as s:
         report, item, refused = begin(ctx, s, number, user_id, "complete", locale, now)
@@ -112,6 +119,17 @@ def complete(ctx, number: str, user_id: str, text: object, photos: object, local
              "rectification.dm_verify", who=mention(user_id))
     ctx.wake()
     return Outcome(True, None, report)
+
+
+def _approved_extension(s, report_id: int) -> dt.datetime | None:
+    """The deadline the last approved extension of this item granted, if any."""
+    after = s.execute(select(AuditEvent.after).where(AuditEvent.report_id == report_id,
+                                                     AuditEvent.action == "rect_extension_approved")
+                      .order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    try:
+        return dt.datetime.fromisoformat(after["due"]) if after else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def verify(ctx, number: str, user_id: str, passed: bool, reason: object = "", locale: str = "zh-CN") -> Outcome:
@@ -141,7 +159,8 @@ def verify(ctx, number: str, user_id: str, passed: bool, reason: object = "", lo
         else:
             old = item.due_at
             item.state = "in_progress"
-            item.due_at = deadlines.due_after(ctx, now, pol.reopen_within[item.risk])
+            item.due_at = max(deadlines.due_after(ctx, now, pol.reopen_within[item.risk]),
+                              _approved_extension(s, report.id) or now)  # an approved extension's later day holds
             record(s, item, now, user_id, "rect_verified", {"state": "verification", "due": old.isoformat()},
                    {"state": "in_progress", "passed": False, "due": item.due_at.isoformat()}, note=reason)
             deadlines.start(ctx, s, report, item, now)

@@ -21,7 +21,7 @@ from bot.prefs import locales_of, user_locale
 from bot.present import group_message, level_name
 from bot.reports import notices
 from bot.reports.kinds import Kind, kind
-from bot.text import clean_text
+from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report, report_is_open
 from storage.queries import group_members, reports_since
@@ -93,6 +93,7 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
                   origin_channel: str | None = None, locale: str | None = None) -> Created:
     """Store a new report and queue its messages. The same `source_key` twice gives the first report back."""
     org = ctx.org
+    origin_channel = slack_id(origin_channel, "CGD")  # from the form's private_metadata: only what it says
     k = kind(org, kind_name)
     now = ctx.clock.now()
     team = ctx.directory.team_of(reporter_id)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot import escalation, i18n, picked_dates
 from bot.reports.kinds import REPORT
-from bot import escalation, i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
 from bot.outbox import URGENT
@@ -142,6 +142,9 @@ def _corrective_actions(ctx, values: dict, locale: str, now: dt.datetime):
         if not isinstance(owner, str) or not owner:
             errors[f"owner_{n}"] = i18n.tp(locale, "incident.task.owner_needed")
             continue
+        if not ctx.directory.is_known(owner):  # a person of the organisation file: never C0…, <!channel>, USLACKBOT
+            errors[f"owner_{n}"] = i18n.tp(locale, "incident.task.owner_unknown")
+            continue
         due = pol.corrective_action_within.add_to(now, ctx.org.tz, ctx.org.workdays)
         if isinstance(day, str) and day:
             try:  # the end of that day in the organisation's zone
@@ -150,6 +153,9 @@ def _corrective_actions(ctx, values: dict, locale: str, now: dt.datetime):
                 local = None
             if local is None or local < now:
                 errors[f"due_{n}"] = i18n.tp(locale, "incident.task.due_past")
+                continue
+            if not picked_dates.in_window(ctx, local.date()):
+                errors[f"due_{n}"] = i18n.tp(locale, "incident.task.due_window", **picked_dates.window_words(ctx))
                 continue
             due = local.astimezone(dt.timezone.utc)
         out.append((text, owner[:32], due))

@@ -29,7 +29,7 @@ from bot.reports.incident_facts import paged_people  # noqa: F401 - the use case
 from bot.reports.kinds import Kind, kind
 from bot.reports.lookups import find_report
 from bot.reports.transitions import Outcome, lock_report, refuse
-from bot.text import clean_text
+from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report
 
@@ -97,6 +97,7 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
                     origin_channel: str | None = None) -> Created:
     """Store a new incident, post its card, page or notify. The same `source_key` twice gives the first back."""
     org = ctx.org
+    origin_channel = slack_id(origin_channel, "CGD")  # from the form's private_metadata: only what it says
     k = kind(org, KIND)
     now = ctx.clock.now()
     team = ctx.directory.team_of(reporter_id)

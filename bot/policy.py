@@ -73,7 +73,9 @@ UserId = Annotated[str, BeforeValidator(_user_id)]
 ChannelId = Annotated[str, BeforeValidator(_channel_id)]
 Target = Literal[PERSON_TARGETS + CHANNEL_TARGETS]  # type: ignore[valid-type]
 # "owner": the accountable or assigned person of a rectification item (bot/rectification)
-PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone", "owner")]  # type: ignore[valid-type]
+# `paged`: whoever a report's page asks to respond at once (incident.page_levels), so the page's words and the
+# permission come from one list.
+PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone", "owner", "paged")]  # type: ignore[valid-type]
 
 
 # Every policy value comes from policy_default.yaml (merged with the organisation's overrides):

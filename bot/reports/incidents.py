@@ -93,13 +93,7 @@ def validate_incident(k: Kind, locale: str, values: dict, source_link: object = 
 
 def paged_people(ctx, report: Report) -> list[str]:
     """Everyone an incident of its level and kind pages: its responders, the level's people, the kind's extras."""
-    k = kind(ctx.org, KIND)
-    level = k.level(report.level)
-    targets = list(level.responders) + list(level.notify)
-    cat = k.section.categories.get(report.category)
-    if report.level in k.section.page_levels and cat is not None:
-        targets += list(cat.page)
-    people = ctx.directory.resolve_people(targets, report.team, report.reporter_id)
+    people = ctx.directory.page_people(report)
     return people or ctx.directory.responders_for(report.level, report.team, report.reporter_id, KIND)
 
 
@@ -158,8 +152,10 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
     others = [u for u in people if u != report.reporter_id]
     langs = locales_of(s, org, others)
     paged = is_paged(ctx, report)
-    key = "incident.page.dm" if paged else "incident.page.notice"
     for user in others:
+        # The page asks to respond now only those who may (permissions: `paged`); the others are told.
+        asked = paged and ctx.directory.allowed(user, "acknowledge", report.team, report)
+        key = "incident.page.dm" if asked else "incident.page.notice"
         notices.direct(ctx, s, report, now, user, _words(ctx, report, langs[user], key, raised_from),
                        priority=URGENT if paged else None)
     if not paged:
@@ -168,14 +164,15 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
             if channel != org.channels.safety:
                 notices.direct(ctx, s, report, now, channel, _words(ctx, report, org.locale, key, raised_from))
         return
+    # Each paged person is mentioned once, at the start (the words follow).
     text = i18n.join_sentences(org.locale, mentions(people), _words(ctx, report, org.locale, "incident.page.channel",
                                                                     raised_from))
     for channel in ctx.directory.resolve_channels(list(k.section.page_channels), report.team):
         if channel == org.channels.safety:
             if raised_from is not None:  # a new card mentions them itself; an edited one notifies nobody
-                notices.thread_line(ctx, s, report, now, Mrkdwn(f"{mentions(people)} {text}"), priority=URGENT)
+                notices.thread_line(ctx, s, report, now, text, priority=URGENT)
             continue
-        notices.direct(ctx, s, report, now, channel, Mrkdwn(f"{mentions(people)} {text}"), priority=URGENT)
+        notices.direct(ctx, s, report, now, channel, text, priority=URGENT)
 
 
 def _words(ctx, report: Report, locale: str, key: str, raised_from: int | None) -> Mrkdwn:
@@ -207,7 +204,7 @@ def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
     target = _incident(s, number)
     if target is None:
         return None, Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
-    if not ctx.directory.allowed(user_id, action, target.team):
+    if not ctx.directory.allowed(user_id, action, target.team, target):
         return None, refuse(ctx, s, locale, action, target, user_id, now, key=f"incident.{action}.refused")
     return target, None
 

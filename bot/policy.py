@@ -217,6 +217,20 @@ class Retention(_Strict):
 from bot.policy_incident import IncidentPolicy, Plan  # noqa: E402
 
 
+class Answers(_Strict):
+    """Answers to a person's refused click: at most one per person per `refusals_every` (a flood of refused clicks
+    must not queue a flood of answers ahead of, or beside, a fire's card)."""
+
+    refusals_every: DurationField
+
+    @field_validator("refusals_every")
+    @classmethod
+    def _clock(cls, v):
+        if v.working_days:
+            raise ValueError("answers.refusals_every is a clock duration (s, m)")
+        return v
+
+
 class ThreadWork(_Strict):
     """Working a report from its card's thread (#13): what acknowledges besides the button."""
 
@@ -242,6 +256,7 @@ class Policy(_Strict):
     schedule: Schedule
     retention: Retention
     thread: ThreadWork
+    answers: Answers
     checklists: Checklists
     checks: Checks
     drills: Drills

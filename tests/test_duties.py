@@ -15,8 +15,8 @@ from bot.clock import FrozenClock
 from storage.db import session_scope
 from storage.models import AuditEvent
 from tests.conftest import ORG_YAML, org_from, start_bot, stop_bot
-from tests.test_rectification import (T0, buttons, card_text, ephemerals, hazard, item, last_card, opened, plan,
-                                      start, submit)
+from tests.test_rectification import (T0, buttons, card_text, ephemerals, hazard, item, last_card, next_refusal,
+                                      opened, plan, start, submit)
 
 
 def _bot(db_url, fake_slack, org):
@@ -49,6 +49,7 @@ def refused(bot, user, action) -> int:
 def own_refusal(bot, user, action_id, number, action) -> str:
     """Press `action_id` as its author: refused, one ephemeral, one operation-log row; returns the answer."""
     before, seen, views, state = refused(bot, user, action), len(ephemerals(bot, user)), opened(bot), item(bot, number)
+    next_refusal(bot)
     bot.click(user, action_id, number)
     said = ephemerals(bot, user)[seen:]
     assert refused(bot, user, action) == before + 1

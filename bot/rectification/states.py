@@ -127,20 +127,19 @@ def roles_words(ctx, locale: str, action: str) -> Mrkdwn:
 def refuse(ctx, s, locale: str, action: str, number: str, user_id: str, now: dt.datetime) -> Outcome:
     """Refused: the person is told who may, and the attempt goes to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=number))
-    return Outcome(False, i18n.t(locale, "rectification.refused", number=number,
-                                 step=i18n.tp(locale, f"rectification.step_{action}"),
-                                 roles=roles_words(ctx, locale, action)))
+    return Outcome(False, i18n.Refusal(i18n.t(locale, "rectification.refused", number=number,
+                                              step=i18n.tp(locale, f"rectification.step_{action}"),
+                                              roles=roles_words(ctx, locale, action))))
 
 
 def refuse_own(ctx, s, locale: str, action: str, report, item: RectItem, user_id: str, now: dt.datetime) -> Outcome:
     """The author of the plan, request or report may not decide on it: told who is expected, logged, nothing changed."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=f"{report.number} own work"))
     people = people_who_may(ctx, item, action, report.reporter_id)
-    return Outcome(False, i18n.t(locale, "rectification.refused_own", number=report.number,
-                                 what=i18n.tp(locale, f"rectification.own_{action}"),
-                                 step=i18n.tp(locale, f"rectification.step_{action}"),
-                                 people=Mrkdwn(" ".join(i18n.mention(u) for u in people))
-                                 if people else i18n.tp(locale, "roles.nobody")))
+    return Outcome(False, i18n.Refusal(i18n.t(
+        locale, "rectification.refused_own", number=report.number, what=i18n.tp(locale, f"rectification.own_{action}"),
+        step=i18n.tp(locale, f"rectification.step_{action}"),
+        people=Mrkdwn(" ".join(i18n.mention(u) for u in people)) if people else i18n.tp(locale, "roles.nobody"))))
 
 
 def not_now(locale: str, item: RectItem, number: str) -> Outcome:

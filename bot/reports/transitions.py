@@ -90,8 +90,9 @@ def refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: 
     """Refused: the person is told who may (catalog `key`, by default the action's own), and the attempt goes
     to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-    return Outcome(False, i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
-                                 roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
+    return Outcome(False, i18n.Refusal(i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
+                                              roles=roles_text(locale, ctx.directory.permitted_roles(action)))),
+                   report)
 
 
 def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, via: str = "button",

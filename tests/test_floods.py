@@ -1,0 +1,83 @@
+"""Floods, over signed HTTP: refused clicks never go ahead of a fire, and are answered once per person per few
+seconds; /incident, the risk register, /drill move and @SafeShift words do not multiply what one person sends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from bot import ids
+from bot.clock import FrozenClock
+from bot.outbox import URGENT
+from storage.db import session_scope
+from storage.models import AuditEvent, OutboxMessage, Report
+from tests.conftest import org_from, start_bot, stop_bot
+
+STRANGER = "U0STRANGER"
+
+
+@pytest.fixture
+def held(db_url, fake_slack):
+    """The bot with its sender and sweeper not running: the test runs the sender when it chooses."""
+    clock = FrozenClock(dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc))
+    bot = start_bot(db_url, fake_slack, org_from(), clock=clock, background=False)
+    bot.clock = clock
+    yield bot
+    stop_bot(bot)
+
+
+def refusals(bot, user) -> int:
+    with session_scope(bot.ctx.engine) as s:
+        return len(s.execute(select(AuditEvent.id).where(AuditEvent.actor == user,
+                                                         AuditEvent.action.like("refused_%"))).all())
+
+
+def send_all(bot) -> None:
+    while bot.runtime.sender.run_once():
+        pass
+
+
+def test_a_level_1_card_goes_ahead_of_120_refused_clicks_answered_once(held):
+    bot, fake = held, held.fake
+    bot.report("U0AGENT1", level=2, location="desk 1")
+    send_all(bot)
+    number = _last_number(bot)
+    for _ in range(120):
+        bot.click(STRANGER, ids.ACK_ACTION, number)
+    bot.report("U0AGENT2", level=1, category="fire", location="server room", description="smoke from the UPS")
+    assert refusals(bot, STRANGER) == 120  # every attempt is in the operation log
+    with session_scope(bot.ctx.engine) as s:
+        answers = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postEphemeral")).scalars().all()
+    assert len(answers) == 1 and answers[0].priority > URGENT  # coalesced, and behind urgent traffic
+    first = len(fake.calls)
+    send_all(bot)
+    sent = [c for c in fake.calls[first:] if c.method in ("chat.postMessage", "chat.postEphemeral")]
+    card = next(i for i, c in enumerate(sent) if c.method == "chat.postMessage"
+                and "server room" in json.dumps(c.params.get("blocks") or [], ensure_ascii=False))
+    answer = next(i for i, c in enumerate(sent) if c.method == "chat.postEphemeral")
+    assert card < answer
+    assert len([c for c in fake.of("chat.postEphemeral") if c.params.get("user") == STRANGER]) == 1
+    # after the policy's interval, a new refusal is answered again
+    bot.clock.set(bot.clock.now() + bot.ctx.org.policy.answers.refusals_every.timedelta + dt.timedelta(seconds=1))
+    bot.click(STRANGER, ids.ACK_ACTION, number)
+    send_all(bot)
+    assert len([c for c in fake.of("chat.postEphemeral") if c.params.get("user") == STRANGER]) == 2
+
+
+def test_a_refusal_still_waiting_takes_the_newer_words(held):
+    bot, fake = held, held.fake
+    bot.report("U0AGENT1", level=2, location="desk 1")
+    number = _last_number(bot)
+    bot.click(STRANGER, ids.ACK_ACTION, number)
+    bot.click(STRANGER, ids.RESOLVE_ACTION, number)  # a different refusal before the first went out
+    send_all(bot)
+    said = [c.params["text"] for c in fake.of("chat.postEphemeral") if c.params.get("user") == STRANGER]
+    assert len(said) == 1 and "处理" in said[0]
+
+
+def _last_number(bot) -> str:
+    with session_scope(bot.ctx.engine) as s:
+        return s.execute(select(Report.number).order_by(Report.id.desc())).scalars().first()

@@ -81,3 +81,47 @@ def test_a_refusal_still_waiting_takes_the_newer_words(held):
 def _last_number(bot) -> str:
     with session_scope(bot.ctx.engine) as s:
         return s.execute(select(Report.number).order_by(Report.id.desc())).scalars().first()
+
+
+# --------------------------------------------------------------------------- /incident
+def test_a_strangers_burst_of_level_1_incidents_pages_once_and_each_keeps_its_number(bot):
+    from tests.test_incidents import PAGED_ROLES, incident, incidents, posts_to
+
+    fake = bot.fake
+    for n in range(12):
+        status, answer = incident(bot, user=STRANGER, kind="fire", description=f"smoke number {n}",
+                                  location=f"room {n}")
+        assert status == 200 and answer["response_action"] == "update"
+    bot.drain()
+    found = incidents(bot)
+    assert len(found) == 12 and len({r.number for r in found}) == 12  # each stored, with its own number
+    lead = found[0]
+    assert all(r.group_id == lead.id for r in found[1:]) and lead.group_id is None
+    assert len(posts_to(fake, "C0LEAD")) == 1  # one @mention post, not twelve
+    for user in PAGED_ROLES:
+        assert len([c for c in posts_to(fake, user) if "请立即响应" in c.params["text"]]) == 1, user
+    cards = [c for c in posts_to(fake, "C0SAFETY") if not c.params.get("thread_ts") and c.params.get("blocks")]
+    assert len(cards) == 1 and "unknown_reporter" in json.dumps(cards[0].params["blocks"])
+    lines = [c.params["text"] for c in posts_to(fake, "C0SAFETY") if c.params.get("thread_ts")]
+    for r in found[1:]:  # the thread of the first carries each later one's own number and words
+        assert any(r.number in t and f"smoke number {found.index(r)}" in t for t in lines), r.number
+    assert len([c for c in posts_to(fake, STRANGER) if "INC-" in c.params["text"]]) == 12  # each their own number
+    # acknowledging the first carries the burst
+    bot.click("U0OFFICER", ids.ACK_ACTION, found[5].number)
+    bot.drain()
+    assert {r.status for r in incidents(bot)} == {"acknowledged"}
+
+
+def test_incidents_have_the_per_person_limit_and_level_1_is_never_refused(bot):
+    from tests.test_incidents import incident, incidents
+
+    for n in range(10):
+        status, answer = incident(bot, user="U0AGENT1", kind="complaint", level=3, description=f"caller {n}")
+        assert answer["response_action"] == "update", answer
+    status, answer = incident(bot, user="U0AGENT1", kind="complaint", level=3, description="caller 11")
+    assert status == 200 and answer["response_action"] == "errors" and "description" in answer["errors"]
+    assert len(incidents(bot)) == 10
+    with session_scope(bot.ctx.engine) as s:
+        assert s.execute(select(AuditEvent).where(AuditEvent.action == "refused_report")).first() is not None
+    status, answer = incident(bot, user="U0AGENT1", kind="fire", level=1, description="real fire now")
+    assert answer["response_action"] == "update" and len(incidents(bot)) == 11

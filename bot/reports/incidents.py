@@ -22,7 +22,9 @@ from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
 from bot.present import level_name, mentions
 from bot.reports import notices
+from bot.reports import incident_bursts
 from bot.reports.create import Created
+from bot.reports.create import _rate_limited as rate_limited
 from bot.reports.followups import start_follow_ups
 from bot.reports.kinds import Kind, kind
 from bot.reports.lookups import find_report
@@ -111,6 +113,10 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
             existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one_or_none()
             if existing is not None:
                 return Created(existing, False, paged_people(ctx, existing))
+            refused = rate_limited(ctx, s, k, data.level, reporter_id, now, None)
+            if refused:  # nothing stored; the form says why
+                return Created(None, False, [], refused=refused)
+            lead = incident_bursts.lead_of(ctx, s, reporter_id, data.level, now)
             seq = next_sequence(s, k.numbering.prefix, year)
             report = Report(
                 kind=KIND, number=k.number(year, seq), year=year, seq=seq, source_key=source_key,
@@ -121,17 +127,27 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
                 resolve_due_at=level.resolve_within.add_to(now, org.tz, org.workdays),
                 affected=data.affected, actions_taken=data.actions_taken, source_link=data.source_link,
             )
+            if lead is not None:  # the same person's burst: it follows their first, nobody is paged again
+                report.group_id, report.status = lead.id, lead.status
+                report.acknowledged_at, report.acknowledged_by = lead.acknowledged_at, lead.acknowledged_by
             s.add(report)
             s.flush()
             people = paged_people(ctx, report)
-            buffer_insert(s, AuditEvent.__table__, dict(
-                at=now, actor=reporter_id, action="reported", report_id=report.id, before=None, note="",
-                after={"status": "open", "level": data.level, "category": data.category, "paged": people}))
-            notices.post_card(ctx, s, report, now)
-            _page_or_notify(ctx, s, report, people, now, raised_from=None)
-            _receipt(ctx, s, report, people, now)
-            escalation.start_ladder(ctx, s, report, "acknowledge", now)
-            start_follow_ups(ctx, s, report, now)  # special report, investigation: as the level calls for
+            if lead is not None:
+                buffer_insert(s, AuditEvent.__table__, dict(
+                    at=now, actor=reporter_id, action="reported", report_id=report.id, before=None, note="",
+                    after={"status": report.status, "level": data.level, "category": data.category,
+                           "grouped_with": lead.number}))
+                incident_bursts.joined_messages(ctx, s, report, lead, now)
+            else:
+                buffer_insert(s, AuditEvent.__table__, dict(
+                    at=now, actor=reporter_id, action="reported", report_id=report.id, before=None, note="",
+                    after={"status": "open", "level": data.level, "category": data.category, "paged": people}))
+                notices.post_card(ctx, s, report, now)
+                _page_or_notify(ctx, s, report, people, now, raised_from=None)
+                _receipt(ctx, s, report, people, now)
+                escalation.start_ladder(ctx, s, report, "acknowledge", now)
+                start_follow_ups(ctx, s, report, now)  # special report, investigation: as the level calls for
     except IntegrityError:  # the same submission raced itself: the other request stored it
         with session_scope(ctx.engine) as s:
             existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one()

@@ -125,3 +125,52 @@ def test_incidents_have_the_per_person_limit_and_level_1_is_never_refused(bot):
         assert s.execute(select(AuditEvent).where(AuditEvent.action == "refused_report")).first() is not None
     status, answer = incident(bot, user="U0AGENT1", kind="fire", level=1, description="real fire now")
     assert answer["response_action"] == "update" and len(incidents(bot)) == 11
+
+
+# --------------------------------------------------------------------------- the risk register
+def _risk_submit(bot, user, kind="risk", view_id=None, description="wet floor by the pantry"):
+    values = {"likelihood": "high", "impact": "severe"} if kind == "risk" else {"location": "pantry"}
+    return bot.submit(user, {"description": description, **values}, view_id=view_id, callback_id=ids.RISK_VIEW,
+                      private_metadata=json.dumps({"kind": kind}))
+
+
+def _risks(bot, kind=None) -> int:
+    from storage.models import Risk
+
+    with session_scope(bot.ctx.engine) as s:
+        q = select(Risk.id) if kind is None else select(Risk.id).where(Risk.kind == kind)
+        return len(s.execute(q).all())
+
+
+def test_one_form_is_one_row_of_the_register(bot):
+    for _ in range(3):
+        status, body = _risk_submit(bot, "U0OFFICER", view_id="VSAMEFORM1")
+        assert status == 200 and body["response_action"] == "update"
+    for _ in range(3):
+        status, body = _risk_submit(bot, "U0AGENT1", kind="observation", view_id="VSAMEFORM2")
+        assert status == 200 and body["response_action"] == "update"
+    assert _risks(bot, "risk") == 1 and _risks(bot, "observation") == 1
+    _risk_submit(bot, "U0OFFICER")  # another form is another row
+    assert _risks(bot, "risk") == 2
+
+
+def test_observations_have_the_per_person_limit_and_strangers_add_nothing(bot):
+    limit = bot.ctx.org.policy.hazard.rate_limit
+    for n in range(limit.max):
+        status, body = _risk_submit(bot, "U0AGENT1", kind="observation", description=f"cable {n}")
+        assert body["response_action"] == "update", body
+    status, body = _risk_submit(bot, "U0AGENT1", kind="observation", description="one more")
+    assert status == 200 and body["response_action"] == "errors"
+    assert _risks(bot, "observation") == limit.max
+    # a stranger: the form does not open, a forged submission stores nothing
+    from tests.test_incidents import command
+
+    before = len(bot.fake.of("views.open"))
+    status, body = command(bot, "/risk", STRANGER, "observe")
+    assert status == 200 and "组织名单" in body["text"] and len(bot.fake.of("views.open")) == before
+    status, body = _risk_submit(bot, STRANGER, kind="observation", description="anything")
+    assert body["response_action"] == "errors" and "组织名单" in body["errors"]["description"]
+    assert _risks(bot, "observation") == limit.max
+    with session_scope(bot.ctx.engine) as s:
+        assert len(s.execute(select(AuditEvent.id).where(AuditEvent.actor == STRANGER,
+                                                         AuditEvent.action == "refused_observe_risk")).all()) == 2

@@ -258,11 +258,15 @@ def test_help_and_unknown_words_in_both_languages(bot):
     set_lang(bot, "U0AGENT2", "en")
     mention(bot, card, "U0AGENT2", "what now?")
     mention(bot, card, "U0AGENT1", "帮助")
-    lines = thread_lines(bot, card)
-    assert len(lines) == 2
+    mention(bot, card, "U0STRANGER", "help")
+    # help and unknown words are answered to the person only (in the thread, ephemeral), never posted in it
+    assert thread_lines(bot, card) == []
+    lines = ephemerals(bot, "U0AGENT2") + ephemerals(bot, "U0AGENT1")
+    assert len(lines) == 2 and all(e.get("thread_ts") == card for e in lines)
     assert "I do not know" in lines[0]["text"] and "@SafeShift assign" in lines[0]["text"]
     assert ":white_check_mark: :eyes:" in lines[0]["text"]  # the policy's reactions
     assert "指派" in lines[1]["text"] and "I do not know" not in lines[1]["text"]
+    assert len(ephemerals(bot, "U0STRANGER")) == 1
     # a refusal comes in the asker's language: English for the one who chose it, Chinese by default
     mention(bot, card, "U0AGENT2", "resolve done")
     mention(bot, card, "U0AGENT1", "resolve done")

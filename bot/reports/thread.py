@@ -220,8 +220,7 @@ def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: s
         notices.thread_line(ctx, s, report, ctx.clock.now(), title, blocks=blocks)
         return None
     unknown = i18n.t(locale, "thread_work.unknown", text=command.said[:TEXT_ECHOED]) if command.name == "" else None
-    notices.thread_line(ctx, s, report, ctx.clock.now(), help_text(ctx, locale, unknown))
-    return None
+    return help_text(ctx, locale, unknown)  # only the person who asked sees it: the thread is the report's
 
 
 def help_text(ctx, locale: str, first: str | None = None) -> Mrkdwn:

@@ -328,6 +328,13 @@ def test_attendance_is_recorded_once_per_person_and_only_on_the_day(dbot):
     assert the_drill(bot, "cross_department", "2026-09").status == "held"
     bot.click(AGENT, ids.DRILL_ATTEND_ACTION, "not-a-drill")
     assert "没有编号为" in texts(bot, AGENT)[-1]
+    # the day after: still not evaluated, but attendance is over
+    at(bot, local(2026, 9, 26, 9, 0))
+    bot.click(SUPERVISOR, ids.DRILL_ATTEND_ACTION, str(drill.id))
+    assert "只能在当天登记" in texts(bot, SUPERVISOR)[-1] and "本次操作未生效" in texts(bot, SUPERVISOR)[-1]
+    with session_scope(bot.ctx.engine) as s:
+        rows = s.execute(select(DrillAttendance.user_id).where(DrillAttendance.drill_id == drill.id)).scalars().all()
+    assert sorted(rows) == [AGENT, AGENT2]
 
 
 def test_evaluation_turns_each_problem_into_a_rectification_item_due_15_working_days_later_across_national_day(dbot):

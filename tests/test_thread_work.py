@@ -138,6 +138,22 @@ def test_the_reporters_own_reply_adds_to_the_report_and_does_not_answer_it(bot):
     assert _get(bot, report.number).acknowledged_by == "U0OFFICER"
 
 
+def test_the_reporter_of_a_joined_report_replying_in_the_thread_does_not_acknowledge_the_group(bot):
+    """The lead's supervisor files a report of the same place: it joins the agent's lead. His reply in the lead's
+    thread adds to his own report; it does not answer the group (he may acknowledge it, with the button)."""
+    lead, card = _report(bot, "U0AGENT1", level=2, category="electrical", location="Room 7")
+    bot.report("U0SUPA", level=2, category="electrical", location="room 7")
+    bot.drain()
+    with session_scope(bot.ctx.engine) as s:
+        member = s.execute(select(Report).where(Report.group_id == lead.id)).scalar_one()
+    assert member.reporter_id == "U0SUPA"
+    reply(bot, card, "U0SUPA", "mine too: the socket is warm")
+    assert _get(bot, lead.number).status == "open" and _get(bot, member.number).status == "open"
+    assert not _audit(bot, "acknowledged") and len(_audit(bot, "comment", "U0SUPA")) == 1
+    reply(bot, card, "U0OFFICER", "coming")  # someone else's reply does
+    assert _get(bot, lead.number).acknowledged_by == "U0OFFICER"
+
+
 def test_replies_do_not_acknowledge_when_the_policy_says_so(db_url, fake_slack):
     bot = start_bot(db_url, fake_slack, org_from("thread: {acknowledge_by_reply: false}"))
     try:

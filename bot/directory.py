@@ -61,9 +61,30 @@ class Directory:
     def is_known(self, user_id: str) -> bool:
         return len(self.roles_of(user_id, None)) > 1 or self.team_of(user_id) is not None
 
-    def allowed(self, user_id: str, action: str, team_name: str | None) -> bool:
+    def allowed(self, user_id: str, action: str, team_name: str | None, report=None) -> bool:
+        """May `user_id` take `action`? With `report`, the role `paged` counts: whoever its page asks to respond."""
         permitted = set(self.org.policy.permissions.get(action, []))
-        return bool(permitted & self.roles_of(user_id, team_name))
+        if permitted & self.roles_of(user_id, team_name):
+            return True
+        return "paged" in permitted and report is not None and user_id in self.paged(report)
+
+    def page_people(self, report) -> list[str]:
+        """Everyone an incident of its level and kind names: its responders, the level's people, and, on a paging
+        level, the kind's extras."""
+        section = getattr(self.org.policy, report.kind or "hazard")  # the kind's policy section
+        level = section.levels[report.level]
+        targets = list(level.responders) + list(level.notify)
+        cat = section.categories.get(report.category)
+        if report.level in (getattr(section, "page_levels", None) or ()) and cat is not None:
+            targets += list(getattr(cat, "page", None) or [])
+        return self.resolve_people(targets, report.team, report.reporter_id)
+
+    def paged(self, report) -> list[str]:
+        """The people a report's page asks to respond now (a level of `page_levels`); nobody for other reports."""
+        section = getattr(self.org.policy, report.kind or "hazard")
+        if report.level not in (getattr(section, "page_levels", None) or ()):
+            return []
+        return self.page_people(report)
 
     def permitted_roles(self, action: str) -> list[str]:
         return list(self.org.policy.permissions.get(action, []))

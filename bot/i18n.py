@@ -35,6 +35,11 @@ class Mrkdwn(str):
     """A string that is already valid, safe mrkdwn."""
 
 
+class Refusal(Mrkdwn):
+    """The answer to a refused attempt: sent after urgent traffic, at most one per person per
+    `answers.refusals_every` (bot.reports.notices.ephemeral)."""
+
+
 def escape_mrkdwn(value: object) -> str:
     if isinstance(value, Mrkdwn):
         return value

@@ -73,7 +73,9 @@ UserId = Annotated[str, BeforeValidator(_user_id)]
 ChannelId = Annotated[str, BeforeValidator(_channel_id)]
 Target = Literal[PERSON_TARGETS + CHANNEL_TARGETS]  # type: ignore[valid-type]
 # "owner": the accountable or assigned person of a rectification item (bot/rectification)
-PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone", "owner")]  # type: ignore[valid-type]
+# `paged`: whoever a report's page asks to respond at once (incident.page_levels), so the page's words and the
+# permission come from one list.
+PermissionRole = Literal[PERSON_ROLES + ("team_supervisors", "team_members", "anyone", "owner", "paged")]  # type: ignore[valid-type]
 
 
 # Every policy value comes from policy_default.yaml (merged with the organisation's overrides):
@@ -215,6 +217,20 @@ class Retention(_Strict):
 from bot.policy_incident import IncidentPolicy, Plan  # noqa: E402
 
 
+class Answers(_Strict):
+    """Answers to a person's refused click: at most one per person per `refusals_every` (a flood of refused clicks
+    must not queue a flood of answers ahead of, or beside, a fire's card)."""
+
+    refusals_every: DurationField
+
+    @field_validator("refusals_every")
+    @classmethod
+    def _clock(cls, v):
+        if v.working_days:
+            raise ValueError("answers.refusals_every is a clock duration (s, m)")
+        return v
+
+
 class ThreadWork(_Strict):
     """Working a report from its card's thread (#13): what acknowledges besides the button."""
 
@@ -240,6 +256,7 @@ class Policy(_Strict):
     schedule: Schedule
     retention: Retention
     thread: ThreadWork
+    answers: Answers
     checklists: Checklists
     checks: Checks
     drills: Drills

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, ReportSection, Rung, Target,
-                        _Strict)
+from bot.policy import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, RateLimit, ReportSection, Rung,
+                        Target, _Strict)
 
 
 class IncidentType(Localized):
@@ -62,6 +62,11 @@ class IncidentPolicy(ReportSection):
     postmortem_levels: list[int]
     monthly_cases: MonthlyCases
     escalation: IncidentEscalation
+    # One person's flood (a prank, a stuck script) must not page everyone again and again: at most `max`
+    # reports (hazards and incidents) per person in `window`, paging levels never refused; a person's further
+    # paging incidents within `group_window` join their first one (its thread, their own number and words).
+    rate_limit: RateLimit | None
+    group_window: DurationField | None
 
     @model_validator(mode="after")
     def _known_levels(self) -> "IncidentPolicy":

@@ -58,6 +58,13 @@ class Review(_Strict):
     catch_up: DurationField  # a reminder missed while SafeShift was down is made up when at most this old
 
 
+# Steps that decide on someone's own work (§4.3.1 approval by the leadership group, §4.3.3 verification by the
+# safety officer): the author of the plan, the extension request or the completion report may not take them.
+OwnWorkStep = Literal["approve_plan", "approve_extension", "verify"]
+# Who the step goes to, rung by rung, when the author is the only person the permission names.
+OwnWorkRung = Literal["department_head", "deputy", "safety_officer", "leadership"]
+
+
 class RectificationPolicy(_Strict):
     likelihood: dict[Literal[LIKELIHOODS], Localized]  # type: ignore[valid-type]
     impact: dict[Literal[IMPACTS], Localized]  # type: ignore[valid-type]
@@ -75,6 +82,7 @@ class RectificationPolicy(_Strict):
     dates_within: DurationField  # a day picked on a form (plan target, corrective action): today to this far ahead
     review: Review
     text_max: int = Field(ge=20, le=2900)
+    own_work: dict[OwnWorkStep, list[OwnWorkRung]]
 
     @model_validator(mode="after")
     def _complete(self) -> "RectificationPolicy":

@@ -63,6 +63,8 @@ def submit_incident(ack, body, view, context):
     origin = meta.get("channel")
     created = incidents.create_incident(ctx, source_key=str(view.get("id")), reporter_id=user, data=data,
                                         origin_channel=origin if isinstance(origin, str) else None)
+    if created.refused:  # the per-person limit: nothing was stored, the form says why
+        return ack(response_action="errors", errors={"description": created.refused[:INLINE_ERROR_MAX]})
     paged = incidents.is_paged(ctx, created.report)
     return ack(response_action="update", view=incident_forms.incident_confirmation(
         ctx, created.report, created.responders, locale, paged))

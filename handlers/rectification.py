@@ -115,7 +115,8 @@ def risk_command(ack, body, client, context):
 def submit_risk(ack, body, view, context):
     ctx, locale = context["safeshift"], context["locale"]
     user = (body.get("user") or {}).get("id", "")
-    outcome = risk_register.add(ctx, user, str(metadata(view).get("kind", "risk")), values(view), locale)
+    outcome = risk_register.add(ctx, user, str(metadata(view).get("kind", "risk")), values(view), locale,
+                                view_id=str(view.get("id") or ""))
     if not outcome.ok:
         return ack(response_action="errors", errors={"description": str(outcome.message)[:INLINE_ERROR_MAX]})
     return ack(response_action="update", view=outcome.view)

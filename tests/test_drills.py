@@ -328,6 +328,13 @@ def test_attendance_is_recorded_once_per_person_and_only_on_the_day(dbot):
     assert the_drill(bot, "cross_department", "2026-09").status == "held"
     bot.click(AGENT, ids.DRILL_ATTEND_ACTION, "not-a-drill")
     assert "没有编号为" in texts(bot, AGENT)[-1]
+    # the day after: still not evaluated, but attendance is over
+    at(bot, local(2026, 9, 26, 9, 0))
+    bot.click(SUPERVISOR, ids.DRILL_ATTEND_ACTION, str(drill.id))
+    assert "只能在当天登记" in texts(bot, SUPERVISOR)[-1] and "本次操作未生效" in texts(bot, SUPERVISOR)[-1]
+    with session_scope(bot.ctx.engine) as s:
+        rows = s.execute(select(DrillAttendance.user_id).where(DrillAttendance.drill_id == drill.id)).scalars().all()
+    assert sorted(rows) == [AGENT, AGENT2]
 
 
 def test_evaluation_turns_each_problem_into_a_rectification_item_due_15_working_days_later_across_national_day(dbot):
@@ -446,3 +453,21 @@ def test_the_15_working_days_count_on_the_organisations_own_calendar(engine):
     with session_scope(engine) as s:
         item = s.execute(select(RectItem)).scalar_one()
     assert item.due_at == local(2026, 10, 23, 11, 0)  # 22 October without the organisation's own day off
+
+
+def test_moving_a_drill_to_the_date_it_already_has_announces_nothing_again(dbot):
+    bot = dbot
+    assert daily(bot)
+    drill = the_drill(bot, "cross_department", "2026-09")
+    at(bot, local(2026, 9, 20, 10, 0))  # the new date's 7-day notice is due already: the move sends it at once
+    assert "本次操作未生效" not in drill_cmd(bot, OFFICER, f"move {drill.id} 2026-09-25 10:00")["text"]
+    after_first = len(notices_of(bot, drill.id))
+    assert after_first >= 1
+    for _ in range(3):  # the same move again: said so, nothing recorded, nobody told again
+        body = drill_cmd(bot, OFFICER, f"move {drill.id} 2026-09-25 10:00")
+        assert "未作改动" in body["text"], body
+    with session_scope(bot.ctx.engine) as s:
+        moves = s.execute(select(AuditEvent).where(AuditEvent.action == "drill_moved")).scalars().all()
+    assert len(moves) == 1
+    assert len(notices_of(bot, drill.id)) == after_first
+    assert the_drill(bot, "cross_department", "2026-09").planned_at == local(2026, 9, 25, 10, 0)

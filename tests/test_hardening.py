@@ -185,12 +185,15 @@ def test_one_card_post_per_report_with_its_responders_mentioned_in_it(bot):
     assert "<@U0SUPB>" in second.params["text"] and "<@U0SUPB>" in json.dumps(second.params["blocks"])
 
 
-def test_a_person_filing_too_many_reports_is_refused_clearly_and_nothing_is_stored(bot):
+def test_a_person_filing_too_many_reports_is_refused_clearly_no_report_is_stored_and_the_attempt_is_logged(bot):
     for i in range(10):
         bot.report("U0AGENT1", level=3, category="equipment", description=f"report {i}", location=f"desk {i}")
     answer = bot.report("U0AGENT1", level=3, category="equipment", description="one more", location="desk 99")
     assert answer["response_action"] == "errors" and "10" in answer["errors"]["description"]
-    assert len(_reports(bot)) == 10
+    assert len(_reports(bot)) == 10  # no report, no card, no ladder
+    with session_scope(bot.ctx.engine) as s:  # only the refused attempt, in the operation log (no report of its own)
+        logged = s.execute(select(AuditEvent).where(AuditEvent.action == "refused_report")).scalars().all()
+    assert [(e.actor, e.report_id) for e in logged] == [("U0AGENT1", None)]
     answer = bot.report("U0AGENT1", level=1, category="fire", description="real fire", location="desk 99")
     assert answer["response_action"] == "update"  # level 1 is never refused
     assert len(_reports(bot)) == 11

@@ -118,8 +118,13 @@ def test_information_and_system_kinds_page_it_too(bot):
 def test_a_level_3_incident_does_not_page(bot):
     incident(bot, kind="complaint", description="loud caller")
     bot.drain()
-    assert not posts_to(bot.fake, "U0HEAD") and not posts_to(bot.fake, "C0LEAD")
-    assert posts_to(bot.fake, "U0SUPA")  or posts_to(bot.fake, "C0SAFETY")
+    posts = bot.fake.of("chat.postMessage")
+    # exactly: the card in the safety channel naming the reporter's team supervisor, a notice to that supervisor
+    # and the reporter's receipt; nobody paged, nothing in the leadership channel
+    assert sorted(c.params["channel"] for c in posts) == ["C0SAFETY", "U0AGENT1", "U0SUPA"]
+    card = posts_to(bot.fake, "C0SAFETY")[0]
+    assert "<@U0SUPA>" in everything(card) and "请立即响应" not in everything(card)
+    assert "请立即响应" not in posts_to(bot.fake, "U0SUPA")[0].params["text"]
 
 
 @pytest.fixture

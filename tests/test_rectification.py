@@ -402,6 +402,11 @@ def _items_in_every_state(bot) -> dict[str, str]:
     return out
 
 
+def next_refusal(bot) -> None:
+    """Refusals are answered once per person per `answers.refusals_every`: step the clock past it."""
+    bot.clock.set(bot.clock.now() + bot.ctx.org.policy.answers.refusals_every.timedelta)
+
+
 def _refused(bot, user, permission) -> int:
     with session_scope(bot.ctx.engine) as s:
         return len(s.execute(select(AuditEvent.id).where(AuditEvent.actor == user,
@@ -417,6 +422,7 @@ def test_every_step_is_refused_to_every_role_that_may_not_take_it(rbot):
         number = numbers[state]
         for user in sorted(set(EVERYONE) - allowed):
             before, seen, views = _refused(bot, user, permission), len(ephemerals(bot, user)), opened(bot)
+            next_refusal(bot)
             bot.click(user, action_id, number)
             said = ephemerals(bot, user)[seen:]
             if _refused(bot, user, permission) != before + 1 or len(said) != 1 or "本次操作未生效" not in said[0] \

@@ -276,7 +276,7 @@ def test_another_web_page_cannot_type_or_answer_in_the_sandbox(box):
             (f"/sandbox/respond/{token}/C0SAFETY/U0SUPA", {"Content-Type": "application/json",
                                                             "Origin": "http://evil.example"}, 403),
             ("/sandbox/respond/C0SAFETY/U0SUPA", {"Content-Type": "application/json"}, 404),  # the old shape
-            (f"/sandbox/respond/not-the-token/C0SAFETY/U0SUPA", {"Content-Type": "application/json"}, 403),
+            ("/sandbox/respond/not-the-token/C0SAFETY/U0SUPA", {"Content-Type": "application/json"}, 403),
             (f"/sandbox/respond/{token}/C0SAFETY/U0SUPA", {"Content-Type": "text/plain; application/json"}, 415)):
         status, _, raw = http(base + path, inject, headers)
         assert status == expected and json.loads(raw)["error"], (path, headers)

@@ -138,6 +138,22 @@ def test_the_reporters_own_reply_adds_to_the_report_and_does_not_answer_it(bot):
     assert _get(bot, report.number).acknowledged_by == "U0OFFICER"
 
 
+def test_the_reporter_of_a_joined_report_replying_in_the_thread_does_not_acknowledge_the_group(bot):
+    """The lead's supervisor files a report of the same place: it joins the agent's lead. His reply in the lead's
+    thread adds to his own report; it does not answer the group (he may acknowledge it, with the button)."""
+    lead, card = _report(bot, "U0AGENT1", level=2, category="electrical", location="Room 7")
+    bot.report("U0SUPA", level=2, category="electrical", location="room 7")
+    bot.drain()
+    with session_scope(bot.ctx.engine) as s:
+        member = s.execute(select(Report).where(Report.group_id == lead.id)).scalar_one()
+    assert member.reporter_id == "U0SUPA"
+    reply(bot, card, "U0SUPA", "mine too: the socket is warm")
+    assert _get(bot, lead.number).status == "open" and _get(bot, member.number).status == "open"
+    assert not _audit(bot, "acknowledged") and len(_audit(bot, "comment", "U0SUPA")) == 1
+    reply(bot, card, "U0OFFICER", "coming")  # someone else's reply does
+    assert _get(bot, lead.number).acknowledged_by == "U0OFFICER"
+
+
 def test_replies_do_not_acknowledge_when_the_policy_says_so(db_url, fake_slack):
     bot = start_bot(db_url, fake_slack, org_from("thread: {acknowledge_by_reply: false}"))
     try:
@@ -258,11 +274,15 @@ def test_help_and_unknown_words_in_both_languages(bot):
     set_lang(bot, "U0AGENT2", "en")
     mention(bot, card, "U0AGENT2", "what now?")
     mention(bot, card, "U0AGENT1", "帮助")
-    lines = thread_lines(bot, card)
-    assert len(lines) == 2
+    mention(bot, card, "U0STRANGER", "help")
+    # help and unknown words are answered to the person only (in the thread, ephemeral), never posted in it
+    assert thread_lines(bot, card) == []
+    lines = ephemerals(bot, "U0AGENT2") + ephemerals(bot, "U0AGENT1")
+    assert len(lines) == 2 and all(e.get("thread_ts") == card for e in lines)
     assert "I do not know" in lines[0]["text"] and "@SafeShift assign" in lines[0]["text"]
     assert ":white_check_mark: :eyes:" in lines[0]["text"]  # the policy's reactions
     assert "指派" in lines[1]["text"] and "I do not know" not in lines[1]["text"]
+    assert len(ephemerals(bot, "U0STRANGER")) == 1
     # a refusal comes in the asker's language: English for the one who chose it, Chinese by default
     mention(bot, card, "U0AGENT2", "resolve done")
     mention(bot, card, "U0AGENT1", "resolve done")

@@ -22,7 +22,7 @@ import uuid
 import pytest
 from sqlalchemy import inspect, select, text
 
-from bot import i18n, ids
+from bot import ids
 from bot.clock import FrozenClock
 from bot.reports import thread
 from storage.db import session_scope

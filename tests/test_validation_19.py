@@ -15,7 +15,7 @@ from bot import ids, jobs
 from bot.clock import FrozenClock
 from bot.drills.jobs import DAILY
 from storage.db import session_scope
-from storage.models import CorrectiveAction, Drill, RectItem, Report
+from storage.models import CorrectiveAction, Drill, RectItem
 from tests.conftest import org_from, start_bot, stop_bot
 from tests.test_incidents import incident, incidents, task
 

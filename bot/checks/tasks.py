@@ -89,8 +89,8 @@ def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = N
             return Outcome(False, i18n.t(locale, "checks.not_found"))
         if not may_complete(ctx, task, user_id):
             s.add(AuditEvent(at=now, actor=user_id, action="refused_complete_check", note=task.key[:200]))
-            return Outcome(False, i18n.t(locale, "checks.refused", title=title(ctx.org, task, locale),
-                                         roles=_owners_words(ctx, task, locale)))
+            return Outcome(False, i18n.Refusal(i18n.t(locale, "checks.refused", title=title(ctx.org, task, locale),
+                                                      roles=_owners_words(ctx, task, locale))))
         if task.status != "pending":
             return Outcome(False, i18n.t(locale, "checks.already", title=title(ctx.org, task, locale),
                                          who=mention(task.done_by), at=fmt_time(task.done_at, ctx.org.tz)))

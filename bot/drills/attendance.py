@@ -30,8 +30,11 @@ def attend(ctx, user_id: str, value: object, locale: str) -> Outcome:
         if drill.status not in layout.OPEN:
             return Outcome(False, i18n.t(locale, "drills.attend_closed", name=name,
                                          status=i18n.tp(locale, f"drills.status_{drill.status}")))
-        if org.local(now).date() < org.local(drill.planned_at).date():
+        today, day = org.local(now).date(), org.local(drill.planned_at).date()
+        if today < day:
             return Outcome(False, i18n.t(locale, "drills.attend_not_today", name=name, when=when))
+        if today > day:  # attendance is taken on the day only (the record says who was there)
+            return Outcome(False, i18n.t(locale, "drills.attend_day_over", name=name, when=when))
         dialect = s.get_bind().dialect.name
         table = DrillAttendance.__table__
         ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)

@@ -110,6 +110,8 @@ def move(ctx, user_id: str, drill_id: int, when_words: list[str], locale: str) -
             return Outcome(False, i18n.t(locale, "drills.move_bad_date", text=mask(" ".join(when_words))[:TEXT_ECHO]))
         if new <= now:
             return Outcome(False, i18n.t(locale, "drills.move_past", when=fmt_time(new, org.tz)))
+        if new == drill.planned_at:  # already so: nothing to record, nobody to tell again
+            return Outcome(False, i18n.t(locale, "drills.move_same", name=name, when=fmt_time(new, org.tz)))
         old, told = drill.planned_at, list(drill.notices or [])
         drill.planned_at, drill.moved_by, drill.notices = new, user_id, []
         drill.version += 1

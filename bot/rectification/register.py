@@ -8,16 +8,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot import i18n, ids
-from bot.i18n import fmt_time, mention
+from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.rectification.card import field, form, options
 from bot.rectification.states import USER_RE, roles_words
 from bot.render import render
 from bot.text import clean_text, parse_row_id
 from storage.db import read_scope, session_scope
-from storage.models import AuditEvent, JobRun, Risk
+from storage.models import AuditEvent, JobRun, ProcessedEvent, Risk
 
 LINES_PER_LEVEL = 15  # risks listed per level in the ephemeral answer (Slack: 50 blocks, 3,000 characters each)
 TEXT_IN_LIST = 120  # how much of a risk's description and controls a line repeats
@@ -61,7 +62,10 @@ def form_for(ctx, user_id: str, text: str, locale: str) -> FormOutcome | None:
     what = WORDS.get(word.lower())
     if what is None:
         return None
-    if what == "observe":  # any agent files one (§4.1.1)
+    if what == "observe":  # any agent files one (§4.1.1); someone the organisation file does not know may not
+        if not ctx.directory.is_known(user_id):
+            with session_scope(ctx.engine) as s:
+                return FormOutcome(False, _refuse_stranger(ctx, s, user_id, locale))
         return FormOutcome(True, None, _risk_form(ctx, locale, "observation"))
     if what == "review":
         return FormOutcome(False, review(ctx, user_id, rest, locale))
@@ -74,18 +78,52 @@ def form_for(ctx, user_id: str, text: str, locale: str) -> FormOutcome | None:
     return FormOutcome(True, None, _risk_form(ctx, locale, "risk"))
 
 
-def add(ctx, user_id: str, kind: str, values: dict, locale: str) -> FormOutcome:
-    """Store a risk (its level through the matrix) or an observation; the form turns into a confirmation."""
+def _refuse_stranger(ctx, s, user_id: str, locale: str) -> i18n.Mrkdwn:
+    s.add(AuditEvent(at=ctx.clock.now(), actor=user_id, action="refused_observe_risk", note="not in the organisation file"))
+    return i18n.t(locale, "risk.stranger")
+
+
+def _observations_refused(ctx, s, user_id: str, now: dt.datetime, locale: str) -> i18n.Mrkdwn | None:
+    """Observations have the per-person limit of reports (`hazard.rate_limit`); strangers add nothing."""
+    if not ctx.directory.is_known(user_id):
+        return _refuse_stranger(ctx, s, user_id, locale)
+    limit = ctx.org.policy.hazard.rate_limit
+    if limit is None:
+        return None
+    filed = s.execute(select(func.count()).select_from(Risk).where(
+        Risk.created_by == user_id, Risk.kind == "observation", Risk.created_at >= now - limit.window.timedelta)).scalar()
+    if filed < limit.max:
+        return None
+    s.add(AuditEvent(at=now, actor=user_id, action="refused_observe_risk", note="rate limit"))
+    return i18n.t(locale, "risk.rate_limited", n=limit.max, window=fmt_minutes(locale, limit.window.seconds))
+
+
+def add(ctx, user_id: str, kind: str, values: dict, locale: str, view_id: str = "") -> FormOutcome:
+    """Store a risk (its level through the matrix) or an observation; the form turns into a confirmation.
+    One form is one row: the same view submitted again (`view_id`) stores nothing more."""
+    key = f"risk_view:{view_id}"[:64] if view_id else None
+    try:
+        return _add(ctx, user_id, kind, values, locale, key)
+    except IntegrityError:  # the same form raced itself: the other submission stored it
+        return FormOutcome(True, None, render("risk_done", locale, body=i18n.t(locale, "risk.already")))
+
+
+def _add(ctx, user_id: str, kind: str, values: dict, locale: str, key: str | None) -> FormOutcome:
     pol = ctx.org.policy.rectification
     description = clean_text(values.get("description"))
     now = ctx.clock.now()
     team = ctx.directory.team_of(user_id)
     with session_scope(ctx.engine) as s:
+        if key and s.get(ProcessedEvent, key) is not None:
+            return FormOutcome(True, None, render("risk_done", locale, body=i18n.t(locale, "risk.already")))
         if not description:
             return FormOutcome(False, i18n.t(locale, "risk.description_empty"))
         if len(description) > pol.text_max:
             return FormOutcome(False, i18n.t(locale, "errors.too_long", max=pol.text_max))
         if kind == "observation":
+            refused = _observations_refused(ctx, s, user_id, now, locale)
+            if refused:
+                return FormOutcome(False, refused)
             row = Risk(kind="observation", description=description, team=team.name if team else None,
                        controls=clean_text(values.get("location"))[:200], created_at=now, created_by=user_id)
         else:
@@ -103,6 +141,8 @@ def add(ctx, user_id: str, kind: str, values: dict, locale: str) -> FormOutcome:
                        level=pol.risk(likelihood, impact), controls=clean_text(values.get("controls"))[:pol.text_max],
                        owner=owner or user_id, team=team.name if team else None,
                        created_at=now, created_by=user_id)
+        if key:
+            s.add(ProcessedEvent(event_id=key, received_at=now))
         s.add(row)
         s.flush()
         s.add(AuditEvent(at=now, actor=user_id, action=f"{row.kind}_added", note=f"risk:{row.id}",

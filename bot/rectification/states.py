@@ -63,7 +63,24 @@ def may(ctx, item: RectItem | None, user_id: str, action: str, team: str | None)
 
 
 def people_who_may(ctx, item: RectItem, action: str, reporter: str | None) -> list[str]:
-    """The people a step waits for: the owner, or everyone the permission names."""
+    """The people a step waits for: the owner, or everyone the permission names; for a decision on someone's own
+    work (policy `own_work`), everyone but its author, or the first rung that names someone else."""
+    out = _permitted_people(ctx, item, action, reporter)
+    rungs = ctx.org.policy.rectification.own_work.get(action)
+    if rungs is None:
+        return out
+    authors = authors_of(item, action)
+    others = [u for u in out if u not in authors]
+    if others:
+        return others
+    for role in rungs:
+        found = [u for u in ctx.directory.resolve_people([role], item.team, reporter) if u not in authors]
+        if found:
+            return found
+    return []
+
+
+def _permitted_people(ctx, item: RectItem, action: str, reporter: str | None) -> list[str]:
     out: list[str] = []
     for role in ctx.org.policy.permissions.get(action, []):
         if role == "owner":
@@ -74,6 +91,24 @@ def people_who_may(ctx, item: RectItem, action: str, reporter: str | None) -> li
             found = ctx.directory.resolve_people([role], item.team, reporter)
         out += [u for u in found if u not in out]
     return out
+
+
+def authors_of(item: RectItem, action: str) -> set[str]:
+    """Who wrote what `action` decides on: the plan (its author; an older plan recorded none: its owners), the
+    pending extension request, the completion report."""
+    if action == "approve_plan":
+        by = (item.plan or {}).get("by")
+        return {by} if by else set(owners(item))
+    if action == "approve_extension":
+        return {item.ext_by} if item.ext_by else set()
+    if action == "verify":
+        return {item.completed_by} if item.completed_by else set()
+    return set()
+
+
+def own_work(ctx, item: RectItem, user_id: str, action: str) -> bool:
+    """Is `user_id` about to decide on their own work (a step the policy keeps from its author)?"""
+    return action in ctx.org.policy.rectification.own_work and user_id in authors_of(item, action)
 
 
 def holders(ctx, item: RectItem, reporter: str | None) -> list[str]:
@@ -94,9 +129,19 @@ def roles_words(ctx, locale: str, action: str) -> Mrkdwn:
 def refuse(ctx, s, locale: str, action: str, number: str, user_id: str, now: dt.datetime) -> Outcome:
     """Refused: the person is told who may, and the attempt goes to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=number))
-    return Outcome(False, i18n.t(locale, "rectification.refused", number=number,
-                                 step=i18n.tp(locale, f"rectification.step_{action}"),
-                                 roles=roles_words(ctx, locale, action)))
+    return Outcome(False, i18n.Refusal(i18n.t(locale, "rectification.refused", number=number,
+                                              step=i18n.tp(locale, f"rectification.step_{action}"),
+                                              roles=roles_words(ctx, locale, action))))
+
+
+def refuse_own(ctx, s, locale: str, action: str, report, item: RectItem, user_id: str, now: dt.datetime) -> Outcome:
+    """The author of the plan, request or report may not decide on it: told who is expected, logged, nothing changed."""
+    s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=f"{report.number} own work"))
+    people = people_who_may(ctx, item, action, report.reporter_id)
+    return Outcome(False, i18n.Refusal(i18n.t(
+        locale, "rectification.refused_own", number=report.number, what=i18n.tp(locale, f"rectification.own_{action}"),
+        step=i18n.tp(locale, f"rectification.step_{action}"),
+        people=Mrkdwn(" ".join(i18n.mention(u) for u in people)) if people else i18n.tp(locale, "roles.nobody"))))
 
 
 def not_now(locale: str, item: RectItem, number: str) -> Outcome:
@@ -111,9 +156,15 @@ def begin(ctx, s, number: str, user_id: str, action: str, locale: str, now: dt.d
     item = item_of(s, report.id) if report is not None else None
     if item is None:
         return report, None, Outcome(False, i18n.t(locale, "rectification.no_item", number=number))
-    if not may(ctx, item, user_id, action, item.team):
+    if own_work(ctx, item, user_id, action):
+        return report, item, refuse_own(ctx, s, locale, action, report, item, user_id, now)
+    if not may(ctx, item, user_id, action, item.team) and not (
+            action in ctx.org.policy.rectification.own_work
+            and user_id in people_who_may(ctx, item, action, report.reporter_id)):
         return report, item, refuse(ctx, s, locale, action, report.number, user_id, now)
     item = item_of(s, report.id, lock=True)
+    if own_work(ctx, item, user_id, action):  # its author changed while we were not holding the lock
+        return report, item, refuse_own(ctx, s, locale, action, report, item, user_id, now)
     if item.state not in OPEN_IN[action]:
         return report, item, not_now(locale, item, report.number)
     return report, item, None

@@ -104,7 +104,7 @@ def submit_plan(ctx, number: str, user_id: str, values: dict, locale: str) -> Ou
             return Outcome(False, i18n.t(locale, "rectification.target_window", **picked_dates.window_words(ctx)))
         if len(measures) > n or len(resources) > n:
             return Outcome(False, i18n.t(locale, "errors.too_long", max=n))
-        item.plan = {"measures": measures, "resources": resources, "target": target}
+        item.plan = {"measures": measures, "resources": resources, "target": target, "by": user_id}
         item.plan_version += 1
         item.state = "approval"
         record(s, item, now, user_id, "rect_plan_submitted", {"state": "planning"},

@@ -13,6 +13,8 @@ from bot.masking import mask
 from bot.rectification import card, deadlines
 from bot.rectification.states import begin, owners, parse_day, people_who_may, record, tell
 from bot.rectification.steps import THREAD_TEXT, _line
+from bot.reports import transitions
+from bot.reports.kinds import REPORT
 from bot.reports.transitions import Outcome
 from bot.text import clean_text, slack_id
 from storage.db import session_scope
@@ -123,7 +125,7 @@ def complete(ctx, number: str, user_id: str, text: object, photos: object, local
 
 def _approved_extension(s, report_id: int) -> dt.datetime | None:
     """The deadline the last approved extension of this item granted, if any."""
-    after = s.execute(select(AuditEvent.after).where(AuditEvent.report_id == report_id,
+    after = s.execute(select(AuditEvent.after).where(AuditEvent.subject_type == REPORT, AuditEvent.subject_id == report_id,
                                                      AuditEvent.action == "rect_extension_approved")
                       .order_by(AuditEvent.id.desc()).limit(1)).scalar()
     try:
@@ -156,6 +158,7 @@ def verify(ctx, number: str, user_id: str, passed: bool, reason: object = "", lo
             _line(ctx, s, report, now, "rectification.line_passed", who=mention(user_id),
                   took=fmt_minutes(ctx.org.locale, took))
             tell(ctx, s, report, now, owners(item), "rectification.dm_passed", who=mention(user_id))
+            transitions.close_verified(ctx, s, report.id, user_id, now)  # §4.3.3 验证通过后，关闭隐患项
         else:
             old = item.due_at
             item.state = "in_progress"

@@ -72,9 +72,9 @@ def can_do(ctx, number: str, user_id: str, task: str, locale: str | None = None)
         action = _PERMISSION[task]
         if not ctx.directory.allowed(user_id, action, report.team):
             s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-            return Outcome(False, i18n.t(locale, "incident.task.refused", number=report.number,
+            return Outcome(False, i18n.Refusal(i18n.t(locale, "incident.task.refused", number=report.number,
                                          what=i18n.tp(locale, f"incident.task.{task}_title"),
-                                         roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
+                                         roles=roles_text(locale, ctx.directory.permitted_roles(action)))), report)
         if task not in pending(ctx, report):
             return Outcome(False, i18n.t(locale, "incident.task.not_pending", number=report.number,
                                          what=i18n.tp(locale, f"incident.task.{task}_title")), report)

@@ -14,13 +14,7 @@ CORRECTIVE_ROWS = 3  # corrective-action rows in the investigation form (more ca
 
 def paged_people(ctx, report: Report) -> list[str]:
     """Everyone an incident of its level and kind pages: its responders, the level's people, the kind's extras."""
-    k = kind(ctx.org, KIND)
-    level = k.level(report.level)
-    targets = list(level.responders) + list(level.notify)
-    cat = k.section.categories.get(report.category)
-    if report.level in k.section.page_levels and cat is not None:
-        targets += list(cat.page)
-    people = ctx.directory.resolve_people(targets, report.team, report.reporter_id)
+    people = ctx.directory.page_people(report)
     return people or ctx.directory.responders_for(report.level, report.team, report.reporter_id, KIND)
 
 

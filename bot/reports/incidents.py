@@ -23,7 +23,9 @@ from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
 from bot.present import level_name, mentions
 from bot.reports import notices
+from bot.reports import incident_bursts
 from bot.reports.create import Created
+from bot.reports.create import _rate_limited as rate_limited
 from bot.reports.followups import start_follow_ups
 from bot.reports.incident_facts import paged_people  # noqa: F401 - the use cases' name for it
 from bot.reports.kinds import Kind, kind
@@ -108,6 +110,10 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
             existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one_or_none()
             if existing is not None:
                 return Created(existing, False, paged_people(ctx, existing))
+            refused = rate_limited(ctx, s, k, data.level, reporter_id, now, None)
+            if refused:  # nothing stored; the form says why
+                return Created(None, False, [], refused=refused)
+            lead = incident_bursts.lead_of(ctx, s, reporter_id, data.level, now)
             seq = next_sequence(s, k.numbering.prefix, year)
             report = Report(
                 kind=KIND, number=k.number(year, seq), year=year, seq=seq, source_key=source_key,
@@ -118,17 +124,27 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
                 resolve_due_at=level.resolve_within.add_to(now, org.tz, org.workdays),
                 affected=data.affected, actions_taken=data.actions_taken, source_link=data.source_link,
             )
+            if lead is not None:  # the same person's burst: it follows their first, nobody is paged again
+                report.group_id, report.status = lead.id, lead.status
+                report.acknowledged_at, report.acknowledged_by = lead.acknowledged_at, lead.acknowledged_by
             s.add(report)
             s.flush()
             people = paged_people(ctx, report)
-            buffer_insert(s, AuditEvent.__table__, dict(
-                at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
-                after={"status": "open", "level": data.level, "category": data.category, "paged": people}))
-            notices.post_card(ctx, s, report, now)
-            _page_or_notify(ctx, s, report, people, now, raised_from=None)
-            _receipt(ctx, s, report, people, now)
-            escalation.start_ladder(ctx, s, report, "acknowledge", now)
-            start_follow_ups(ctx, s, report, now)  # special report, investigation: as the level calls for
+            if lead is not None:
+                buffer_insert(s, AuditEvent.__table__, dict(
+                    at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
+                    after={"status": report.status, "level": data.level, "category": data.category,
+                           "grouped_with": lead.number}))
+                incident_bursts.joined_messages(ctx, s, report, lead, now)
+            else:
+                buffer_insert(s, AuditEvent.__table__, dict(
+                    at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
+                    after={"status": "open", "level": data.level, "category": data.category, "paged": people}))
+                notices.post_card(ctx, s, report, now)
+                _page_or_notify(ctx, s, report, people, now, raised_from=None)
+                _receipt(ctx, s, report, people, now)
+                escalation.start_ladder(ctx, s, report, "acknowledge", now)
+                start_follow_ups(ctx, s, report, now)  # special report, investigation: as the level calls for
     except IntegrityError:  # the same submission raced itself: the other request stored it
         with session_scope(ctx.engine) as s:
             existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one()
@@ -149,8 +165,10 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
     others = [u for u in people if u != report.reporter_id]
     langs = locales_of(s, org, others)
     paged = is_paged(ctx, report)
-    key = "incident.page.dm" if paged else "incident.page.notice"
     for user in others:
+        # The page asks to respond now only those who may (permissions: `paged`); the others are told.
+        asked = paged and ctx.directory.allowed(user, "acknowledge", report.team, report)
+        key = "incident.page.dm" if asked else "incident.page.notice"
         notices.direct(ctx, s, report, now, user, _words(ctx, report, langs[user], key, raised_from),
                        priority=URGENT if paged else None)
     if not paged:
@@ -159,14 +177,15 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
             if channel != org.channels.safety:
                 notices.direct(ctx, s, report, now, channel, _words(ctx, report, org.locale, key, raised_from))
         return
+    # Each paged person is mentioned once, at the start (the words follow).
     text = i18n.join_sentences(org.locale, mentions(people), _words(ctx, report, org.locale, "incident.page.channel",
                                                                     raised_from))
     for channel in ctx.directory.resolve_channels(list(k.section.page_channels), report.team):
         if channel == org.channels.safety:
             if raised_from is not None:  # a new card mentions them itself; an edited one notifies nobody
-                notices.thread_line(ctx, s, report, now, Mrkdwn(f"{mentions(people)} {text}"), priority=URGENT)
+                notices.thread_line(ctx, s, report, now, text, priority=URGENT)
             continue
-        notices.direct(ctx, s, report, now, channel, Mrkdwn(f"{mentions(people)} {text}"), priority=URGENT)
+        notices.direct(ctx, s, report, now, channel, text, priority=URGENT)
 
 
 def _words(ctx, report: Report, locale: str, key: str, raised_from: int | None) -> Mrkdwn:
@@ -198,7 +217,7 @@ def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
     target = _incident(s, number)
     if target is None:
         return None, Outcome(False, i18n.t(locale, "incident.errors.not_found", number=number))
-    if not ctx.directory.allowed(user_id, action, target.team):
+    if not ctx.directory.allowed(user_id, action, target.team, target):
         return None, refuse(ctx, s, locale, action, target, user_id, now, key=f"incident.{action}.refused")
     return target, None
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select, update
+
 from bot import i18n
+from bot.i18n import Refusal
 from bot.outbox import BULK, ROUTINE, URGENT, enqueue
 from bot.present import card_message as hazard_card
 from bot.present_incident import incident_card
 from bot.reports.kinds import kind_of_report
+from storage.models import OutboxMessage
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX
 
@@ -73,13 +77,37 @@ def group_thread(ctx, s, lead, now: dt.datetime, payload: dict, first: bool) -> 
 
 def ephemeral(ctx, s, channel: str | None, user_id: str, text: str, thread_ts: str | None = None) -> None:
     """An answer only `user_id` sees (in a thread when `thread_ts` is given); dropped if Slack cannot take it
-    within a couple of minutes."""
-    if channel:
-        payload = {"channel": channel, "user": user_id, "text": text}
-        if thread_ts:
-            payload["thread_ts"] = thread_ts
-        enqueue(s, ctx.clock.now(), "chat.postEphemeral", payload,
-                ordering_key=f"ephemeral:{user_id}", expires_in=EPHEMERAL_TTL, priority=URGENT)
+    within a couple of minutes. The answer to a refused attempt (`Refusal`) is ROUTINE (never ahead of a
+    level-1 card, a page or an escalation) and limited to one per person per `answers.refusals_every`."""
+    if not channel:
+        return
+    payload = {"channel": channel, "user": user_id, "text": text}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    now = ctx.clock.now()
+    if isinstance(text, Refusal):
+        key = f"refusal:{user_id}"
+        if _coalesced(s, key, payload, now - ctx.org.policy.answers.refusals_every.timedelta):
+            return
+        enqueue(s, now, "chat.postEphemeral", payload, ordering_key=key, expires_in=EPHEMERAL_TTL, priority=ROUTINE)
+        return
+    enqueue(s, now, "chat.postEphemeral", payload, ordering_key=f"ephemeral:{user_id}", expires_in=EPHEMERAL_TTL,
+            priority=URGENT)
+
+
+def _coalesced(s, key: str, payload: dict, since: dt.datetime) -> bool:
+    """True when a refusal was answered to this person since `since`: one still waiting takes the newer words
+    (the person sees the latest), one already sent is enough."""
+    s.flush()
+    last = s.execute(select(OutboxMessage.id, OutboxMessage.status).where(
+        OutboxMessage.ordering_key == key, OutboxMessage.created_at > since)
+        .order_by(OutboxMessage.id.desc()).limit(1)).first()
+    if last is None:
+        return False
+    if last.status == "pending":
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == last.id, OutboxMessage.status == "pending")
+                  .values(payload=payload))
+    return True
 
 
 def home(ctx, s, user_id: str, view: dict) -> None:

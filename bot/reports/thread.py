@@ -104,7 +104,7 @@ def _acted_on(s, card) -> Report:
 
 
 def _may_acknowledge(ctx, report: Report, user_id: str) -> bool:
-    return report.status == "open" and ctx.directory.allowed(user_id, "acknowledge", report.team)
+    return report.status == "open" and ctx.directory.allowed(user_id, "acknowledge", report.team, report)
 
 
 def _reported_by(s, lead: Report, user_id: str) -> bool:
@@ -156,7 +156,7 @@ def on_reaction(ctx, *, event_id: str | None, channel: str, ts: str, user_id: st
             if report.status != "open":
                 return False
             _processed(s, event_id, f"reaction:{channel}:{ts}:{user_id}", now)
-            if not ctx.directory.allowed(user_id, "acknowledge", report.team):  # operation log, no answer
+            if not ctx.directory.allowed(user_id, "acknowledge", report.team, report):  # operation log, no answer
                 s.add(AuditEvent(at=now, actor=user_id, action="refused_acknowledge", note=report.number,
                                  after={"via": "reaction", "reaction": name[:64]}))
                 return False
@@ -201,7 +201,7 @@ def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: s
         return transitions.acknowledge(ctx, number, user_id, locale, via="mention", at=at, session=s).message
     if command.name == "resolve":
         if not command.rest:
-            if not ctx.directory.allowed(user_id, "resolve", report.team):  # refused first: no hint for a stranger
+            if not ctx.directory.allowed(user_id, "resolve", report.team, report):  # refused first: no hint for a stranger
                 return transitions.resolve(ctx, number, user_id, "", locale, via="mention", session=s).message
             return i18n.t(locale, "thread_work.resolve_usage")
         return transitions.resolve(ctx, number, user_id, command.rest, locale, via="mention", session=s).message
@@ -220,8 +220,7 @@ def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: s
         notices.thread_line(ctx, s, report, ctx.clock.now(), title, blocks=blocks)
         return None
     unknown = i18n.t(locale, "thread_work.unknown", text=command.said[:TEXT_ECHOED]) if command.name == "" else None
-    notices.thread_line(ctx, s, report, ctx.clock.now(), help_text(ctx, locale, unknown))
-    return None
+    return help_text(ctx, locale, unknown)  # only the person who asked sees it: the thread is the report's
 
 
 def help_text(ctx, locale: str, first: str | None = None) -> Mrkdwn:

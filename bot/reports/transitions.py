@@ -54,7 +54,7 @@ def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
     if named is None:
         return None, Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
     target = s.get(Report, named.group_id) if named.group_id else named
-    if not ctx.directory.allowed(user_id, action, target.team):
+    if not ctx.directory.allowed(user_id, action, target.team, target):
         return None, refuse(ctx, s, locale, action, target, user_id, now)
     return target, None
 
@@ -62,7 +62,7 @@ def _acted_on(ctx, s, locale: str, number: str, user_id: str, action: str,
 _CATALOG = {"acknowledge": "ack", "resolve": "resolve", "separate": "separate", "assign": "thread_work.assign"}
 # How a person acted: the card's buttons (and the resolve form), a reply in the card's thread, a reaction on the
 # card, or a mention of the bot in the thread. Recorded in the audit row; the thread line says it.
-VIAS = ("button", "reply", "reaction", "mention")
+VIAS = ("button", "reply", "reaction", "mention", "verification")  # verification: its rectification passed
 
 
 @contextlib.contextmanager
@@ -92,8 +92,9 @@ def refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: 
     """Refused: the person is told who may (catalog `key`, by default the action's own), and the attempt goes
     to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-    return Outcome(False, i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
-                                 roles=roles_text(locale, ctx.directory.permitted_roles(action))), report)
+    return Outcome(False, i18n.Refusal(i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
+                                              roles=roles_text(locale, ctx.directory.permitted_roles(action)))),
+                   report)
 
 
 def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, via: str = "button",
@@ -168,27 +169,43 @@ def resolve(ctx, number: str, user_id: str, note: object, locale: str | None = N
         report = lock_report(s, target.id)
         if report.status == "resolved":
             return _already_resolved(ctx, locale, report)
-        before = {"status": report.status}
-        if report.status == "open":  # resolving answers the report too
-            report.acknowledged_at, report.acknowledged_by = now, user_id
-        report.status, report.resolved_at, report.resolved_by = "resolved", now, user_id
-        report.resolution_note = note
-        report.overdue = False
-        report.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", subject_type=REPORT, subject_id=report.id,
-                                                    before=before, after={"status": "resolved", "via": via}, note=note))
-        members = _carry_group(s, report, now, user_id, "resolved", note=note, status="resolved", resolved_at=now,
-                               resolved_by=user_id, resolution_note=note)
-        escalation.stop_ladder(s, report.id, None, now)
-        notices.update_card(ctx, s, report, now)
-        loc = ctx.org.locale
-        notices.thread_line(ctx, s, report, now, i18n.t(loc, _line_key("resolved", via), who=mention(user_id),
-                                                         number=report.number, note=mask(note)[:NOTE_IN_THREAD]))
-        if members:
-            _tell_member_reporters(ctx, s, report, members, user_id, note, now)
-            notices.group_thread(ctx, s, report, now, group_message(ctx, s, report), first=False)
+        _resolve_locked(ctx, s, report, user_id, note, via, now)
     ctx.wake()
     return Outcome(True, None, report)
+
+
+def _resolve_locked(ctx, s, report: Report, user_id: str, note: str, via: str, now: dt.datetime) -> None:
+    """Resolve `report` (read under its lock, not yet resolved): record, audit, group, ladders, card, thread."""
+    before = {"status": report.status}
+    if report.status == "open":  # resolving answers the report too
+        report.acknowledged_at, report.acknowledged_by = now, user_id
+    report.status, report.resolved_at, report.resolved_by = "resolved", now, user_id
+    report.resolution_note = note
+    report.overdue = False
+    report.version += 1
+    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="resolved", subject_type=REPORT, subject_id=report.id,
+                                                before=before, after={"status": "resolved", "via": via}, note=note))
+    members = _carry_group(s, report, now, user_id, "resolved", note=note, status="resolved", resolved_at=now,
+                           resolved_by=user_id, resolution_note=note)
+    escalation.stop_ladder(s, report.id, None, now)
+    notices.update_card(ctx, s, report, now)
+    loc = ctx.org.locale
+    notices.thread_line(ctx, s, report, now, i18n.t(loc, _line_key("resolved", via), who=mention(user_id),
+                                                     number=report.number, note=mask(note)[:NOTE_IN_THREAD]))
+    if members:
+        _tell_member_reporters(ctx, s, report, members, user_id, note, now)
+        notices.group_thread(ctx, s, report, now, group_message(ctx, s, report), first=False)
+
+
+def close_verified(ctx, s, report_id: int, user_id: str, now: dt.datetime) -> None:
+    """In the caller's transaction: its rectification verified (§4.3.3 验证通过后，关闭隐患项), the hazard is
+    resolved by the verifier if it is still open (its ladders stop, its card and timeline say so); a hazard
+    already resolved keeps its resolution."""
+    report = lock_report(s, report_id)
+    if report.status == "resolved":
+        return
+    _resolve_locked(ctx, s, report, user_id, str(i18n.tp(ctx.org.locale, "rectification.closed_note")),
+                    "verification", now)
 
 
 def _carry_group(s, lead: Report, now: dt.datetime, user_id: str, action: str, note: str = "",

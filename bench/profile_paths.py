@@ -78,7 +78,7 @@ def main() -> None:
 
     from bot import compose
     from bot.app import Runtime
-    from bot.policy import parse_org
+    from bot.orgfile import parse_org
 
     if a.db == "postgres":
         from pgdb import own_database

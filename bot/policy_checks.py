@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, UserId, _Strict
+from bot.policy_base import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, UserId, _Strict
 from bot.policy_rectification import IMPACTS, LIKELIHOODS
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")

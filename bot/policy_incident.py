@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, RateLimit, ReportSection, Rung,
+from bot.policy_base import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, RateLimit, ReportSection, Rung,
                         Target, _Strict)
 
 

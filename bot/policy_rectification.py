@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, _Strict
+from bot.policy_base import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, _Strict
 
 LIKELIHOODS = ("high", "medium", "low")
 IMPACTS = ("severe", "general", "minor")

@@ -1,6 +1,6 @@
 """`safeshift sandbox`: the real bot, a Slack stand-in and a web page showing the demo workspace.
 
-The bot is built as `safeshift serve --http` builds it (`bot.cli.build_runtime`, `runtime.wsgi()` under
+The bot is built as `safeshift serve --http` builds it (`bot.compose.build_runtime`, `runtime.wsgi()` under
 waitress on 127.0.0.1) on a fresh SQLite file, with settings made here: a random signing secret, a
 sandbox bot token and SLACK_API_URL pointing at the stand-in. Nothing is read from `.env` or the
 environment's Slack settings, so a machine with no Slack app and no settings runs it.
@@ -37,7 +37,7 @@ def demo_org(lang: str, fast: bool, now: dt.datetime | None = None, lead: float 
     Hotline A starting soon, so its pre-shift self-check (and the supervisor's briefing) arrives about two
     minutes after start-up: the fixed shifts' checks come only before 00:00, 08:00 and 16:00, and a fresh
     start makes none up."""
-    from bot.policy import parse_org
+    from bot.orgfile import parse_org
 
     data = yaml.safe_load((HERE / "demo.yaml").read_text(encoding="utf-8"))
     data["locale"] = lang
@@ -96,7 +96,7 @@ class Sandbox:
     def start(self) -> "Sandbox":
         from waitress import create_server
 
-        from bot.cli import build_runtime
+        from bot.compose import build_runtime
         from bot.manifest import build_manifest
         from bot.settings import load_settings
         from sandbox import web
@@ -108,7 +108,7 @@ class Sandbox:
             self.slack = FakeSlack(self.port, strict=True, token=token, people=people, channels=channels,
                                    checker=self.checker, extra_routes=web.routes(self))
         except OSError as exc:
-            from bot.cli import listen_error
+            from bot.startup import listen_error
 
             raise listen_error("127.0.0.1", self.port, exc) from None
         settings = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": self.slack.url,
@@ -160,13 +160,13 @@ class Sandbox:
 
 def main(args) -> int:
     """The `safeshift sandbox` command (bot/cli.py parses the arguments)."""
-    from bot.cli import configure_logging
+    from bot.startup import configure_logging
 
     level = os.environ.get("SAFESHIFT_LOG_LEVEL", "").strip().upper()
     configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "WARNING")
     for noisy in ("waitress", "slack_bolt.App"):  # start-up notes about our own in-process wiring
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    from bot.cli import StartupError
+    from bot.startup import StartupError
 
     box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema)
     try:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import compose
-from bot.policy import parse_org
+from bot.orgfile import parse_org
 from bot.settings import load_settings
 from storage.db import make_engine, upgrade
 from tests.fakeslack import FakeSlack

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, startup
 from tests.conftest import ORG_YAML, SECRET, TOKEN
 
 SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL",
@@ -22,7 +22,7 @@ def workdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
-    loggers = {name: logging.getLogger(name).level for name in ("", *cli._BODY_LOGGERS)}
+    loggers = {name: logging.getLogger(name).level for name in ("", *startup._BODY_LOGGERS)}
     yield tmp_path
     for name, level in loggers.items():
         logging.getLogger(name).setLevel(level)

@@ -31,7 +31,7 @@ def test_the_committed_manifest_is_what_the_command_prints():
 
 
 def test_the_example_organisation_file_is_valid():
-    from bot.policy import load_org
+    from bot.orgfile import load_org
     from tests.conftest import ROOT
 
     org = load_org(ROOT / "safeshift.example.yaml")

@@ -86,7 +86,7 @@ plans:
 
 @pytest.fixture
 def custom_bot(db_url, fake_slack):
-    from bot.policy import parse_org
+    from bot.orgfile import parse_org
 
     b = start_bot(db_url, fake_slack, parse_org(ORG_YAML + CUSTOM, "org.yaml"))
     yield b

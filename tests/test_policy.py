@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.durations import is_working_day, parse_duration
-from bot.policy import ConfigError, load_org, parse_org
+from bot.orgfile import load_org, parse_org
+from bot.policy import ConfigError
 from tests.conftest import ORG_YAML, org_from
 
 ISSUE_EXAMPLE = """

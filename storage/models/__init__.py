@@ -1,0 +1,23 @@
+"""SQLModel tables: the system of record, one module per kind (#18) and the core's own (`core`).
+
+Every table is importable from here (`from storage.models import Report`), as the migrations and the code
+always did; a new kind adds its module and one import line below.
+"""
+
+from storage.models.core import (  # noqa: F401
+    AuditEvent,
+    JobRun,
+    OutboxMessage,
+    ProcessedEvent,
+    SeenRequest,
+    Sequence,
+    SlackMessage,
+    Timer,
+    UserPref,
+    UTCDateTime,
+    ts_column,
+)
+from storage.models.reports import OPEN_SQL, CorrectiveAction, Report, report_is_open  # noqa: F401
+from storage.models.rectification import RectItem, Risk  # noqa: F401
+from storage.models.checks import CheckTask  # noqa: F401
+from storage.models.drills import Drill, DrillAttendance  # noqa: F401

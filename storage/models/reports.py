@@ -1,0 +1,112 @@
+"""Hazards and incidents: the report and an investigation's corrective actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.models.core import ts_column
+
+
+class Report(SQLModel, table=True):
+    """A hazard report (kind='hazard'); incidents will share the table."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_report_number"),
+        UniqueConstraint("source_key", name="uq_report_source_key"),
+        Index("ix_report_status_level", "status", "level"),
+        # Open items are a small share of a long history and everything the digest looks at.
+        Index("ix_report_open", "team", "level", "reported_at",
+              sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
+              postgresql_where=text("status IN ('open', 'acknowledged')")),
+        Index("ix_report_reporter_status", "reporter_id", "status"),
+        Index("ix_report_team_reported", "team", "reported_at"),
+        # Only grouped reports: `group_id IS NULL` (nearly every row) must not look selective to a planner.
+        Index("ix_report_group_id", "group_id", sqlite_where=text("group_id IS NOT NULL"),
+              postgresql_where=text("group_id IS NOT NULL")),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(default="hazard", max_length=16)
+    number: str = Field(max_length=32)
+    year: int
+    seq: int = Field(sa_type=BigInteger)
+    source_key: str = Field(max_length=128)  # the Slack view id: the same submission twice makes one report
+    category: str = Field(max_length=48)
+    level: int
+    location: str = Field(default="", sa_type=Text)
+    description: str = Field(sa_type=Text)
+    suggestion: str = Field(default="", sa_type=Text)
+    photos: list = Field(default_factory=list, sa_type=JSON)
+    reporter_id: str = Field(max_length=32)
+    # False: the reporter is not in the organisation file. Accepted (safety first), marked on the card,
+    # and never the lead of a group that people of the organisation join.
+    reporter_known: bool = Field(default=True)
+    team: Optional[str] = Field(default=None, max_length=80)
+    origin_channel: Optional[str] = Field(default=None, max_length=32)
+    status: str = Field(default="open", max_length=16)  # open | acknowledged | resolved
+    reported_at: dt.datetime = ts_column(nullable=False, index=True)
+    respond_due_at: dt.datetime = ts_column(nullable=False)
+    resolve_due_at: dt.datetime = ts_column(nullable=False)
+    acknowledged_at: Optional[dt.datetime] = ts_column(index=True)
+    acknowledged_by: Optional[str] = Field(default=None, max_length=32)
+    resolved_at: Optional[dt.datetime] = ts_column(index=True)
+    resolved_by: Optional[str] = Field(default=None, max_length=32)
+    resolution_note: str = Field(default="", sa_type=Text)
+    # Who does the work (`@SafeShift assign @person`), kept apart from who answers for it (the responders).
+    assigned_to: Optional[str] = Field(default=None, max_length=32)
+    overdue: bool = Field(default=False)
+    version: int = Field(default=1)
+    # A report of the same place within the policy's grouping window joins the first one (its lead):
+    # no card of its own; it follows the lead's acknowledgement and resolution.
+    group_id: Optional[int] = Field(default=None, foreign_key="report.id")
+    # Incidents (kind='incident', #9): `category` is the kind of incident. Who is affected, what was already
+    # done, a link to the Slack message it came from; who went on site; the after-the-event tasks (§3.2.2
+    # special report, §5.2.2 investigation, §5.3.1 post-mortem), each due (or not) and done (or not).
+    affected: str = Field(default="", sa_type=Text)
+    actions_taken: str = Field(default="", sa_type=Text)
+    source_link: str = Field(default="", sa_type=Text)
+    on_site_at: Optional[dt.datetime] = ts_column()
+    on_site_by: Optional[str] = Field(default=None, max_length=32)
+    special_report_due_at: Optional[dt.datetime] = ts_column()
+    special_report_at: Optional[dt.datetime] = ts_column()
+    special_report_by: Optional[str] = Field(default=None, max_length=32)
+    special_report: str = Field(default="", sa_type=Text)
+    investigation_due_at: Optional[dt.datetime] = ts_column()
+    investigation_at: Optional[dt.datetime] = ts_column()
+    investigation_by: Optional[str] = Field(default=None, max_length=32)
+    investigation: Optional[dict] = Field(default=None, sa_type=JSON)
+    postmortem_at: Optional[dt.datetime] = ts_column()
+    postmortem_by: Optional[str] = Field(default=None, max_length=32)
+    postmortem: str = Field(default="", sa_type=Text)
+
+
+# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.
+OPEN_SQL = "status IN ('open', 'acknowledged')"
+
+
+def report_is_open():
+    return text(f"report.{OPEN_SQL}")
+
+
+class CorrectiveAction(SQLModel, table=True):
+    """A corrective action an investigation decided (§5.2.2, §5.2.3): owner, due date, done or not.
+
+    Tracked here until rectification items (整改, #"Rectification closed loop") exist; then each becomes one.
+    """
+
+    __tablename__ = "corrective_action"
+    __table_args__ = (Index("ix_corrective_action_open", "status", "due_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    description: str = Field(sa_type=Text)
+    owner: str = Field(max_length=32)
+    due_at: dt.datetime = ts_column(nullable=False)
+    status: str = Field(default="open", max_length=16)  # open | done
+    created_at: dt.datetime = ts_column(nullable=False)
+    created_by: str = Field(max_length=32)
+    done_at: Optional[dt.datetime] = ts_column()
+    done_by: Optional[str] = Field(default=None, max_length=32)

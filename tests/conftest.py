@@ -301,6 +301,29 @@ class Bot:
         raise AssertionError("outbox did not drain")
 
 
+def wait_until(predicate, timeout: float = 15.0, what: str = "the condition") -> None:
+    """Wait for an event that proves the system has moved past a point (a later message, a processed marker),
+    instead of sleeping and asserting that nothing happened meanwhile."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def outbox_settled(engine) -> bool:
+    """No outbox row waiting or in flight in any process: nothing more can reach Slack from what was queued."""
+    from sqlalchemy import select
+
+    from storage.db import session_scope
+    from storage.models import OutboxMessage
+
+    with session_scope(engine) as s:
+        return s.execute(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "sending")))
+                         .limit(1)).first() is None
+
+
 def make_settings(db_url: str, fake_url: str, **extra):
     env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_url,
            "DATABASE_URL": db_url, "SAFESHIFT_CONFIG": "unused.yaml", "SAFESHIFT_CHANNEL_INTERVAL": 0}

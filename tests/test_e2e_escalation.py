@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from sqlalchemy import select
 
 from storage.db import session_scope
-from storage.models import Report
-from tests.conftest import org_from, start_bot, stop_bot
+from storage.models import Report, Timer
+from tests.conftest import org_from, start_bot, stop_bot, wait_until
 
 FAST = """
 hazard:
@@ -47,13 +48,27 @@ def _report_number(bot):
         return s.execute(select(Report)).scalars().first()
 
 
+def _latest(bot) -> Report:
+    with session_scope(bot.ctx.engine) as s:
+        return s.execute(select(Report).order_by(Report.id.desc())).scalars().first()
+
+
+def _ladder_fired(bot, report_id: int, purpose: str) -> bool:
+    with session_scope(bot.ctx.engine) as s:
+        states = s.execute(select(Timer.status).where(Timer.report_id == report_id, Timer.purpose == purpose,
+                                                      Timer.step >= 0)).scalars().all()
+    return bool(states) and all(state != "pending" for state in states)
+
+
 def test_ladder_fires_in_order_each_once_and_on_time(fast_bot):
     bot, fake = fast_bot, fast_bot.fake
     bot.report("U0AGENT1", level=2)
     r = _report_number(bot)
     due = r.respond_due_at.timestamp()
     fake.wait_for(lambda c: c.params.get("channel") == "C0LEAD", timeout=15)
-    time.sleep(0.5)
+    # every rung's row has fired (a row fires once: it is claimed pending → fired) and its messages are out
+    wait_until(lambda: _ladder_fired(bot, r.id, "acknowledge"), what="the acknowledge ladder to have fired")
+    bot.drain()
     head = notices(fake, "U0HEAD")
     sup = [c for c in notices(fake, "U0SUPA")]
     deputy = notices(fake, "U0DEPUTY")
@@ -66,8 +81,13 @@ def test_ladder_fires_in_order_each_once_and_on_time(fast_bot):
     texts = escalation_texts(fake)
     assert len(texts) == 3
     assert "<@U0SUPA>" in texts[0] and "<@U0DEPUTY>" in texts[1] and "<@U0HEAD>" in texts[2]
-    time.sleep(2)
-    assert len(notices(fake, "U0HEAD")) == 1  # nothing fired twice
+    # a later report's first rung (2 s after it) proves the sweeper went past every moment of this ladder
+    bot.report("U0AGENT1", level=2, location="desk 77", description="a later report")
+    later = _latest(bot)
+    fake.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and later.number in c.params.get("text", "")
+                  and "尚未响应" in c.params.get("text", ""), timeout=15)
+    bot.drain()
+    assert len([c for c in notices(fake, "U0HEAD") if r.number in c.params["text"]]) == 1  # nothing fired twice
 
 
 def test_acknowledge_stops_it_resolution_restarts_it_resolve_ends_it(fast_bot):
@@ -91,8 +111,14 @@ def test_acknowledge_stops_it_resolution_restarts_it_resolve_ends_it(fast_bot):
         assert s.get(Report, r.id).status == "resolved"
     bot.drain()
     count = len(fake.of("chat.postMessage"))
-    time.sleep(2.5)
-    assert len(fake.of("chat.postMessage")) == count  # nothing after resolve
+    # a later report's first rung (2 s after it) proves the sweeper went past the moments this ladder had left
+    bot.report("U0AGENT1", level=2, location="desk 77", description="a later report")
+    later = _latest(bot)
+    fake.wait_for(lambda c: c.params.get("channel") == "U0SUPA" and later.number in c.params.get("text", "")
+                  and "尚未响应" in c.params.get("text", ""), timeout=15)
+    bot.drain()
+    after = [c for c in fake.of("chat.postMessage")[count:] if r.number in json.dumps(c.params, ensure_ascii=False)]
+    assert after == []  # nothing after resolve
 
 
 def test_catch_up_after_the_bot_was_down(db_url, fake_slack):

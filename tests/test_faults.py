@@ -18,7 +18,7 @@ from sqlalchemy import event, exc, func, select
 
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Report
-from tests.conftest import ORG_YAML, SECRET, TOKEN, org_from, start_bot, stop_bot
+from tests.conftest import ORG_YAML, SECRET, TOKEN, org_from, start_bot, stop_bot, wait_until
 from tests.fakeslack import FakeSlack, Scripted
 
 
@@ -71,7 +71,9 @@ def test_answers_slower_than_the_timeout_do_not_double_post(db_url, fake_slack):
     try:
         bot.report("U0AGENT1")
         bot.drain(timeout=30)
-        time.sleep(2.5)  # the slow answers finish arriving
+        # the slow answers finish arriving: every post Slack stored (at the start of its call) has been answered
+        wait_until(lambda: len(fake_slack.of("chat.postMessage", ok_only=False))
+                   == sum(len(v) for v in fake_slack.messages.values()), what="the slow answers to arrive")
         with session_scope(bot.ctx.engine) as s:
             number = s.execute(select(Report.number)).scalar_one()
         assert stored_cards(fake_slack) == {number: 1}

@@ -176,9 +176,11 @@ def test_everyone_a_page_or_an_escalation_asks_to_act_may_act(bot):
     # over HTTP: each person the page DMs "respond now" can acknowledge a level-1 incident
     fake = bot.fake
     asked = []
+    reporters = ("U0AGENT1", "U0AGENT2", "U0AGENT3", "U0SUPB")  # one each: a person's second would join their first
     for n, user in enumerate(sorted(PAGED_ROLES)):
-        incident(bot, kind="fire", description=f"smoke {n}", location=f"room {n}")
+        incident(bot, user=reporters[n], kind="fire", description=f"smoke {n}", location=f"room {n}")
         r = incidents(bot)[-1]
+        assert r.group_id is None
         bot.drain()
         if n == 0:
             asked = [u for u in PAGED_ROLES if any("请立即响应" in c.params["text"] and r.number in c.params["text"]

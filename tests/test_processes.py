@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import ORG_YAML, ROOT, SECRET, TOKEN, sign
+from tests.conftest import ORG_YAML, ROOT, SECRET, TOKEN, outbox_settled, sign, wait_until
 from tests.slackschema import manifest_errors
 
 FAST = """
@@ -192,7 +192,14 @@ def test_two_serve_processes_send_every_notice_and_digest_once(base_env, fake_sl
         status, again = _post_view(ports[1], "U0AGENT1", "VPROC1", timestamp=t0 - 1)
         assert again["view"] == answer["view"]
         fake_slack.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == "C0LEAD", 20)
-        time.sleep(3)  # give a duplicate every chance to appear
+        # both replicas' senders are done: no outbox row waits or is in flight (a duplicate could only come from one)
+        from storage.db import make_engine
+
+        engine = make_engine(env["DATABASE_URL"])
+        try:
+            wait_until(lambda: outbox_settled(engine), timeout=20, what="both replicas' outbox to settle")
+        finally:
+            engine.dispose()
         posts = fake_slack.of("chat.postMessage")
         cards = [c for c in posts if c.params.get("channel") == "C0SAFETY" and c.params.get("blocks")
                  and "thread_ts" not in c.params and "hazard_ack" in json.dumps(c.params["blocks"])]

@@ -25,7 +25,7 @@ from bot.clock import FrozenClock
 from bot.context import Context
 from storage.db import session_scope
 from storage.models import AuditEvent, CheckTask, JobRun, OutboxMessage
-from tests.conftest import actions_payload, checkbox_state, org_from, start_bot, stop_bot
+from tests.conftest import actions_payload, checkbox_state, org_from, start_bot, stop_bot, wait_until
 from tests.slackschema import assert_valid_message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -384,6 +384,14 @@ def _checklist_dm(fake, user: str):
             and "班前自查" in c.params.get("text", "")]
 
 
+def _pre_shift_missing_run_finished(bot) -> bool:
+    from storage.models import JobRun
+
+    with session_scope(bot.ctx.engine) as s:
+        return s.execute(select(JobRun.job).where(JobRun.job.like("%:pre_shift:missing%"),
+                                                  JobRun.finished_at.is_not(None))).first() is not None
+
+
 @pytest.mark.waits
 def test_live_the_self_check_arrives_all_ok_records_it_the_supervisor_gets_who_did_not(live):
     bot, fake = live, live.fake
@@ -429,5 +437,7 @@ def test_live_the_self_check_arrives_all_ok_records_it_the_supervisor_gets_who_d
     notice = fake.wait_for(is_list, timeout=150)
     assert mentioned(notice[0].params["text"]) == ["U0AGENT3"]
     assert notice[0].at - (bot.start.timestamp() + 60) < 10
-    time.sleep(2)
+    # the missing-list run is recorded as finished (a run is claimed once per moment), and what it queued is out
+    wait_until(lambda: _pre_shift_missing_run_finished(bot), what="the missing-list run to be recorded")
+    bot.drain()
     assert len([c for c in fake.of("chat.postMessage") if is_list(c)]) == 1

@@ -55,7 +55,7 @@ def _latest(bot) -> Report:
 
 def _ladder_fired(bot, report_id: int, purpose: str) -> bool:
     with session_scope(bot.ctx.engine) as s:
-        states = s.execute(select(Timer.status).where(Timer.report_id == report_id, Timer.purpose == purpose,
+        states = s.execute(select(Timer.status).where(Timer.subject_type == "report", Timer.subject_id == report_id, Timer.purpose == purpose,
                                                       Timer.step >= 0)).scalars().all()
     return bool(states) and all(state != "pending" for state in states)
 

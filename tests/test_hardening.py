@@ -193,7 +193,7 @@ def test_a_person_filing_too_many_reports_is_refused_clearly_no_report_is_stored
     assert len(_reports(bot)) == 10  # no report, no card, no ladder
     with session_scope(bot.ctx.engine) as s:  # only the refused attempt, in the operation log (no report of its own)
         logged = s.execute(select(AuditEvent).where(AuditEvent.action == "refused_report")).scalars().all()
-    assert [(e.actor, e.report_id) for e in logged] == [("U0AGENT1", None)]
+    assert [(e.actor, e.subject_id) for e in logged] == [("U0AGENT1", None)]
     answer = bot.report("U0AGENT1", level=1, category="fire", description="real fire", location="desk 99")
     assert answer["response_action"] == "update"  # level 1 is never refused
     assert len(_reports(bot)) == 11

@@ -16,7 +16,7 @@ from bot.clock import FrozenClock
 from bot.drills.jobs import DAILY
 from storage.db import session_scope
 from storage.models import CorrectiveAction, Drill, RectItem
-from tests.conftest import org_from, start_bot, stop_bot
+from tests.conftest import org_from, start_bot, stop_bot, without_jobs_of
 from tests.test_incidents import incident, incidents, task
 
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # Saturday 10:00 Shanghai
@@ -177,7 +177,7 @@ def test_a_failed_verification_never_sets_a_deadline_before_an_approved_extensio
 # --------------------------------------------------------------------------- the drill's own day
 @pytest.fixture
 def drill_bot(db_url, fake_slack, monkeypatch):
-    monkeypatch.setattr(jobs, "AREAS", ("bot.drills.jobs",))
+    without_jobs_of(monkeypatch, "checks")
     clock = FrozenClock(dt.datetime(2026, 9, 14, 8, 0, tzinfo=SH))  # Monday 08:00 Shanghai
     bot = start_bot(db_url, fake_slack, org_from(), clock=clock)
     bot.clock = clock

@@ -70,7 +70,7 @@ def parse_number(text: object) -> str | None:
     return candidate if _NUMBER_RE.match(candidate) else None
 
 
-_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{2,31}")  # fits the 32-character id columns
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,31}")  # fits the 32-character id columns
 
 
 def slack_id(value: object, kinds: str) -> str | None:

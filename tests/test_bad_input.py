@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import forms, prefs  # noqa: F401
+from bot import forms, ids, prefs  # noqa: F401
 
 from bot.reports import create, lookups, transitions  # noqa: F401
 
@@ -101,9 +101,10 @@ def test_slash_command_text_over_http(bot, text):
             assert not block_errors(body["blocks"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
-@given(value=st.one_of(nasty, st.just("HZ-2026-00001")), action=st.sampled_from(["hazard_ack", "hazard_resolve"]),
+@given(value=st.one_of(nasty, st.just("HZ-2026-00001")), action=st.sampled_from(sorted(  # every action id (issue 19)
+    v for k, v in vars(ids).items() if k.endswith("_ACTION") and isinstance(v, str))),
        user=st.sampled_from(["U0SUPA", "U0AGENT2", "U0STRANGER", "U0SUPB"]))
 def test_button_values_over_http(bot, value, action, user):
     status, _ = bot.click(user, action, value)

@@ -229,7 +229,7 @@ def samples(locale: str) -> dict:
         late=True, unknown=True, teams=join_list(locale, ["热线A组", "热线B组"] if zh else ["Hotline A", "Hotline B"], "and"),
         team="热线A组" if zh else "Hotline A", date="2026-11-28", start="2026-11-21", end="2026-11-28",
         numbers=i18n.tp(locale, "list.sep").join(["HZ-2026-00043", "HZ-2026-00044"]),
-        url="https://files.example/F1", zone="Asia/Shanghai",
+        url="https://files.example/F1", zone="Asia/Shanghai", first="2026-11-28", last="2027-11-28",
     )
     # incidents and plans (#9)
     inc = policy()["incident"]

@@ -173,7 +173,8 @@ def test_the_whole_loop_with_send_back_extensions_and_a_failed_verification(rbot
         ext = s.execute(select(AuditEvent).where(AuditEvent.action == "rect_extension_approved")).scalar_one()
         assert ext.after["previous_due"].startswith("2026-12-05T03:00") and ext.after["due"].startswith("2026-12-10T15:59")
 
-    # completion report, then the safety officer fails it: back to work with a new deadline (1 week)
+    # completion report, then the safety officer fails it: back to work with a new deadline (1 week), but never
+    # before the extension already approved (issue 19: the later of the two holds)
     bot.clock.set(T0 + dt.timedelta(days=3))
     bot.click("U0SUPA", ids.RECT_COMPLETE_ACTION, number)
     assert submit(bot, "U0SUPA", number, "complete", completion="tray fitted, cord inside") == ""
@@ -183,7 +184,8 @@ def test_the_whole_loop_with_send_back_extensions_and_a_failed_verification(rbot
     bot.click("U0OFFICER", ids.RECT_FAIL_ACTION, number)
     assert submit(bot, "U0OFFICER", number, "verify_fail", reason="one cord still loose") == ""
     it = item(bot, number)
-    assert it.state == "in_progress" and it.due_at == T0 + dt.timedelta(days=3, weeks=1)
+    assert T0 + dt.timedelta(days=3, weeks=1) < dt.datetime(2026, 12, 10, 23, 59, tzinfo=SH)
+    assert it.state == "in_progress" and it.due_at == dt.datetime(2026, 12, 10, 23, 59, tzinfo=SH)
     assert any("one cord still loose" in t for t in dms(bot, "U0SUPA"))
 
     # again, and this time it passes: closed, with the time to close

@@ -132,6 +132,8 @@ def test_numbers_typed_into_any_command_or_mention_word_never_come_back_in_clear
     unknown = [c.params for c in bot.fake.of("chat.postMessage") + bot.fake.of("chat.postEphemeral")
                if "110***********002X" in json.dumps(c.params, ensure_ascii=False)]
     assert unknown  # the "I do not know …" answer was given, and masked
+    rows = all_rows(bot)  # the operation log and the thread's timeline keep the words masked too
+    assert not leaks(rows), leaks(rows)
 
 
 def rect_submit(bot, user, number, step, **values):

@@ -289,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8300, help="port of the page on 127.0.0.1 (default 8300; 0: any free)")
     s.add_argument("--lang", choices=["zh-CN", "en"], default="zh-CN", help="the demo organisation's language")
     s.add_argument("--fast", action="store_true", help="a demo policy with minute-scale deadlines and escalations")
-    s.add_argument("--schema", default=None, help="Slack's Block Kit JSON schema (default ../shared/slack/…)")
+    s.add_argument("--schema", default=None,
+                   help="Slack's Block Kit JSON schema (default: the copy in the package, sandbox/schemas/)")
     s.set_defaults(func=cmd_sandbox)
     return p
 

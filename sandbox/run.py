@@ -148,6 +148,7 @@ class Sandbox:
         if self.people is not None:
             self.people.stop()
         if self.server is not None:
+            self.server.task_dispatcher.shutdown()  # requests being answered finish before the socket map closes
             self.server.close()
         if self.runtime is not None:
             self.runtime.stop()

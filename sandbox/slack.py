@@ -72,6 +72,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._seq = itertools.count(1)  # arrival order of everything shown in a conversation
         self.down = False  # when True every call gets 503
+        self.closed = False
         self.strict, self.token, self.checker = strict, token, checker
         self.people: dict[str, dict] = dict(people or {})  # user id -> {"name": …, "role": …}
         self.channels: dict[str, dict] = dict(channels or {})  # channel id -> {"name": …}
@@ -166,6 +167,9 @@ class FakeSlack:
         return f"{self.base}/api/"
 
     def close(self) -> None:
+        with self.changed:  # long polls answer now ("stopping"), not when their 20 s are up
+            self.closed = True
+            self.changed.notify_all()
         self.server.shutdown()
         self.server.server_close()
 

@@ -198,6 +198,11 @@ def routes(box):
         if not _local(handler):
             _send(handler, 403, b"the sandbox answers on 127.0.0.1 only", "text/plain")
             return True
+        if box.slack.closed:  # a kept-alive connection of a stopped run: close it, so the page reaches the next run
+            handler.close_connection = True
+            _send(handler, 503, b'{"ok": false, "error": "the sandbox is stopping"}', "application/json",
+                  {"Connection": "close"})
+            return True
         if method == "GET" and path in PAGES:
             name = PAGES[path]
             ctype = {"html": "text/html", "js": "text/javascript", "css": "text/css"}[name.rsplit(".", 1)[1]]
@@ -223,8 +228,13 @@ def routes(box):
             except ValueError:
                 return _refuse(handler, 400, "`v` must be a version number (an integer)")
             with box.slack.changed:
-                box.slack.changed.wait_for(lambda: box.slack.version != seen, timeout=WAIT)
-                version = box.slack.version
+                box.slack.changed.wait_for(lambda: box.slack.version != seen or box.slack.closed, timeout=WAIT)
+                version, closed = box.slack.version, box.slack.closed
+            if closed:  # the page polls again until a sandbox answers (a restart)
+                handler.close_connection = True
+                _send(handler, 503, b'{"ok": false, "error": "the sandbox is stopping"}', "application/json",
+                      {"Connection": "close"})
+                return True
             _json(handler, {"version": version})
             return True
         if method != "POST":

@@ -136,3 +136,42 @@ def test_one_version_for_the_command_the_package_and_the_manifest(capsys):
     assert build_manifest()["display_information"]["description"].endswith(f"v{bot.__version__}")
     changelog = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {bot.__version__}" in changelog  # this release's user-visible changes are written down
+
+
+def test_at_debug_slack_bodies_never_print_and_libraries_keep_quiet_at_info(workdir):
+    """Bolt copies the root's level onto `slack_bolt.App` when an App is made: at DEBUG its records carry
+    request and response bodies. The filter on the root's handlers drops them whatever the logger's level;
+    at INFO, APScheduler's and waitress's INFO lines are dropped too, SafeShift's own are not."""
+    from slack_bolt import App
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(f"{record.name}:{record.levelname}:{record.getMessage()}")
+
+    keep = Keep()
+    root = logging.getLogger()
+    root.addHandler(keep)
+    try:
+        cli.configure_logging("DEBUG")
+        App(signing_secret="s", token="xoxb-1", token_verification_enabled=False)  # resets slack_bolt.App's level
+        assert logging.getLogger("slack_bolt.App").level == logging.DEBUG  # what Bolt does: the filter must hold
+        logging.getLogger("slack_bolt.App").debug("response body: 11010519491231002X")
+        logging.getLogger("slack_sdk.web.base_client").debug("request body: 13812345678")
+        logging.getLogger("apscheduler.scheduler").debug("a scheduler detail")
+        logging.getLogger("safeshift").debug("our own detail")
+        assert not any("11010519491231002X" in s or "13812345678" in s for s in seen), seen
+        assert "apscheduler.scheduler:DEBUG:a scheduler detail" in seen  # asked for: DEBUG
+        assert "safeshift:DEBUG:our own detail" in seen
+        seen.clear()
+        cli.configure_logging("INFO")
+        logging.getLogger("apscheduler.scheduler").info("Added job")
+        logging.getLogger("waitress").info("Serving on http://0.0.0.0:3000")
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade")
+        logging.getLogger("slack_bolt.App").warning("As you gave `client` as well, `token` will be unused.")
+        logging.getLogger("apscheduler.scheduler").warning("a job was missed")
+        logging.getLogger("safeshift").info("SafeShift serving")
+        assert seen == ["apscheduler.scheduler:WARNING:a job was missed", "safeshift:INFO:SafeShift serving"], seen
+    finally:
+        root.removeHandler(keep)

@@ -316,3 +316,37 @@ def test_ticks_go_with_problem_found_notes_stay_and_the_composer_leaves_the_home
     answer.wait_for()
     sent = float(answer.get_attribute("data-ts"))
     assert abs(sent - page.evaluate("Date.now() / 1000")) < 120, sent
+
+
+def test_a_tab_open_across_a_restart_reconnects_and_acts_with_the_new_runs_token(page, tmp_path):
+    """#20: an old tab reconnecting after a restart met `'Sandbox' object has no attribute 'commands'`; with the
+    per-run token (#19) its first action is refused, and the page loads itself again to get the new one."""
+    import socket
+
+    from sandbox.run import Sandbox
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    first = Sandbox(port=port, lang="en", db_dir=str(tmp_path / "a")).start()
+    try:
+        page.goto(first.url)
+        be(page, "U0AGENT1")
+        go(page, "C0TEAMA")
+        say(page, "before the restart")
+        page.wait_for_selector('#messages .msg:has-text("before the restart")')
+    finally:
+        first.stop()
+    second = Sandbox(port=port, lang="en", db_dir=str(tmp_path / "b")).start()
+    try:
+        # the long poll finds the new run: a fresh workspace, drawn without a reload
+        page.wait_for_function("() => !/before the restart/.test(document.querySelector('#messages').innerText)")
+        with page.expect_navigation():  # refused (the last run's token): the page loads itself again
+            say(page, "typed into the old page")
+        go(page, "C0TEAMA")
+        say(page, "after the restart")
+        page.wait_for_selector('#messages .msg:has-text("after the restart")')
+        assert "after the restart" in json.dumps(second.slack.messages.get("C0TEAMA", []))
+        assert second.slack.problems == []
+    finally:
+        second.stop()

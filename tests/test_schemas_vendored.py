@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import random
+import re
 import time
 from pathlib import Path
 
@@ -194,3 +195,14 @@ def test_what_the_bot_really_sends_gets_the_same_verdict_from_both(tmp_path):
         theirs, ours = validator_for(part)(part), SchemaCheck(schema, ref)
         for case in [payload] + [_mutate(payload, rng) for _ in range(20)]:
             assert (next(iter(ours.errors(case)), None) is None) == theirs.is_valid(case), json.dumps(case)[:500]
+
+
+def test_nothing_in_the_repository_reads_from_beside_it():
+    """A clone from the code host has no ../shared: no code or test may reach outside the repository."""
+    root = SCHEMAS.parents[1]
+    outside = re.compile(r"""parents\[\d+\]\.parent\b|\.parent\.parent\.parent|["']\.\./shared|/ ["']shared["']""")
+    found = [f"{p.relative_to(root)}:{n}" for folder in ("bot", "handlers", "storage", "schedules", "sandbox", "tests")
+             for p in sorted((root / folder).rglob("*.py")) if "__pycache__" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if outside.search(line) and "outside = re.compile" not in line]
+    assert found == [], found

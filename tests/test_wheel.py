@@ -54,7 +54,7 @@ def _install(work: Path):
     venv = work / "venv"
     t0 = time.monotonic()
     _run([sys.executable, "-m", "venv", str(venv)])
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=work,
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile", str(wheel)], cwd=work,
          env=_clean_env())
     return venv / "bin", wheel, built, time.monotonic() - t0
 

@@ -28,6 +28,12 @@ const TOKEN = document.querySelector('meta[name="sandbox-token"]').content;
 async function post(path, body) {
   const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json", "X-Sandbox-Token": TOKEN},
                                body: JSON.stringify(body)});
+  if (r.status === 403 && !sessionStorage.getItem("sandbox.reloaded")) {
+    // a tab from before a restart holds the last run's token: load the page (and this run's token) again, once
+    sessionStorage.setItem("sandbox.reloaded", "1");
+    location.reload();
+    return new Promise(() => {}); // nothing more from this page
+  }
   return r.json();
 }
 
@@ -584,6 +590,9 @@ function draw() {
 
 async function refresh() {
   const r = await fetch("/sandbox/state?as=" + encodeURIComponent(S.me));
+  if (r.status === 400 && S.me) { S.me = ""; return refresh(); } // a person of another demo: start as the default
+  if (!r.ok) throw new Error("the sandbox answered " + r.status); // starting (503): poll() tries again
+  sessionStorage.removeItem("sandbox.reloaded");
   S.state = await r.json();
   if (!S.me) S.me = S.state.me;
   S.version = S.state.version;
@@ -596,9 +605,11 @@ async function poll() {
   for (;;) {
     try {
       const r = await fetch("/sandbox/wait?v=" + S.version);
+      if (!r.ok) throw new Error("the sandbox answered " + r.status);
       const {version} = await r.json();
       if (version !== S.version) await refresh();
     } catch (err) {
+      S.version = -1; // the sandbox was away (a restart?): the next wait answers at once with the current state
       await new Promise((ok) => setTimeout(ok, 1000));
     }
   }
@@ -651,5 +662,5 @@ document.addEventListener("DOMContentLoaded", () => {
     act({do: "submit", view_id: m.id, state: values}).then(refresh).finally(() => { button.disabled = false; });
   });
   for (const id of ["modal-close", "modal-x"]) $(id).addEventListener("click", () => act({do: "close", view_id: S.state.modal.id}).then(refresh));
-  refresh().then(poll);
+  refresh().catch(() => {}).then(poll); // not up yet (a restart): poll() keeps asking
 });

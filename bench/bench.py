@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bot import compose  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.context import Context  # noqa: E402
-from bot import compose  # noqa: E402
 from bot.sweeper import Sweeper  # noqa: E402
 
 compose.install()

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from load import pcts, slash_body, view_body  # noqa: E402  (bench/ is the script's own folder)
 from sqlalchemy import event  # noqa: E402
 
-from load import pcts, slash_body, view_body  # noqa: E402  (bench/ is the script's own folder)
 from tests.conftest import ORG_YAML, make_settings, sign  # noqa: E402
 from tests.fakeslack import FakeSlack  # noqa: E402
 

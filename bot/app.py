@@ -19,12 +19,12 @@ from slack_sdk.signature import SignatureVerifier
 from bot import guard
 from bot.clock import SystemClock
 from bot.context import Context
-from bot.masking import quiet_slack_logger
-from bot.sweeper import Sweeper
 from bot.limits import SIGNATURE_KEY
+from bot.masking import quiet_slack_logger
 from bot.outbox import Sender
 from bot.policy import Organisation
 from bot.settings import Settings
+from bot.sweeper import Sweeper
 from bot.worker import RequestGate
 from storage.db import insert_once, make_engine, ping, upgrade
 from storage.models import SeenRequest

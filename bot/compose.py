@@ -11,8 +11,9 @@ import handlers
 from bot import registry
 from bot.checks.plugin import CHECKS
 from bot.drills.plugin import DRILLS
+from bot.hazards.plugin import HAZARDS
+from bot.incidents.plugin import INCIDENTS
 from bot.rectification.plugin import RECTIFICATION_KIND
-from bot.reports.plugin import HAZARDS, INCIDENTS
 from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
 from handlers import hazards as hazards_listeners

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from bot import i18n
 from bot.checks import schedule, shift_rates
 from bot.drills.problems import from_a_drill
+from bot.hazards.kinds import current_step, deadline
+from bot.hazards.present import category_name, level_name, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
-from bot.reports.kinds import current_step, deadline
-from bot.present import category_name, level_name, mentions, status_label
 from bot.render import render
 from storage.db import session_scope
 from storage.models import JobRun, Report, report_is_open

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from bot import i18n
 from bot.checks.tasks import occasion, title
+from bot.hazards.present import level_name, status_label
 from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
-from bot.present import level_name, status_label
 from bot.render import render
 from storage.db import read_scope
 from storage.models import CheckTask, Report, report_is_open

@@ -37,7 +37,7 @@ class Mrkdwn(str):
 
 class Refusal(Mrkdwn):
     """The answer to a refused attempt: sent after urgent traffic, at most one per person per
-    `answers.refusals_every` (bot.reports.notices.ephemeral)."""
+    `answers.refusals_every` (bot.hazards.notices.ephemeral)."""
 
 
 def escape_mrkdwn(value: object) -> str:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import yaml
 
 from bot import __version__
-from bot.ids import (COMMAND, DRILL_COMMAND, HAZARD_SHORTCUT, INCIDENT_COMMAND, INCIDENT_SHORTCUT, PLAN_COMMAND,
-                     RISK_COMMAND, SAFESHIFT_COMMAND)
+from bot.ids import (
+    COMMAND,
+    DRILL_COMMAND,
+    HAZARD_SHORTCUT,
+    INCIDENT_COMMAND,
+    INCIDENT_SHORTCUT,
+    PLAN_COMMAND,
+    RISK_COMMAND,
+    SAFESHIFT_COMMAND,
+)
 
 BOT_SCOPES = [
     "commands",          # /hazard

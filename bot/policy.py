@@ -15,43 +15,41 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from bot.policy_base import (  # noqa: F401 - the building blocks, known to callers as bot.policy.*
-    DEFAULT_POLICY_PATH,
+    _CHANNEL_RE,
+    _HHMM_RE,
+    _USER_RE,
+    CHANNEL_TARGETS,
     DEFAULT_PLANS_PATH,
+    DEFAULT_POLICY_PATH,
+    HHMM,
     LOCALES,
     PERSON_ROLES,
     PERSON_TARGETS,
-    CHANNEL_TARGETS,
-    _USER_RE,
-    _CHANNEL_RE,
-    _HHMM_RE,
-    ConfigError,
-    _duration,
-    DurationField,
-    _hhmm,
-    HHMM,
-    _user_id,
-    _channel_id,
-    UserId,
+    CatchUp,
     ChannelId,
-    Target,
-    PermissionRole,
-    _Strict,
+    ConfigError,
+    DurationField,
+    Escalation,
+    HazardPolicy,
+    Level,
     Localized,
     Numbering,
-    Level,
+    PermissionRole,
     RateLimit,
     ReportSection,
-    HazardPolicy,
-    Rung,
-    Escalation,
-    WorkingHours,
-    Weekly,
-    CatchUp,
-    Schedule,
     Retention,
+    Rung,
+    Schedule,
+    Target,
+    UserId,
+    Weekly,
+    WorkingHours,
+    _channel_id,
+    _duration,
+    _hhmm,
+    _Strict,
+    _user_id,
 )
-
-
 from bot.policy_incident import IncidentPolicy, Plan  # the incident section and emergency plans (#9)
 
 
@@ -76,8 +74,8 @@ class ThreadWork(_Strict):
     acknowledge_reactions: list[Annotated[str, Field(pattern=r"^[a-z0-9_+'\-]{1,64}$")]]
 
 
-from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
+from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
 
 
 class Policy(_Strict):

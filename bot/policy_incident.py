@@ -11,8 +11,18 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.policy_base import (CHANNEL_TARGETS, HHMM, DurationField, Escalation, Localized, RateLimit, ReportSection, Rung,
-                        Target, _Strict)
+from bot.policy_base import (
+    CHANNEL_TARGETS,
+    HHMM,
+    DurationField,
+    Escalation,
+    Localized,
+    RateLimit,
+    ReportSection,
+    Rung,
+    Target,
+    _Strict,
+)
 
 
 class IncidentType(Localized):

@@ -1,6 +1,6 @@
 """What a timer or an audit row is about: a subject type and an id (#18).
 
-Each kind names its own subject type (`bot.reports.kinds.SUBJECT` is "report", a check task's is "check_task", …); the
+Each kind names its own subject type (`bot.hazards.kinds.SUBJECT` is "report", a check task's is "check_task", …); the
 core stores and matches the pair and never asks what the type means. The registry (`bot.registry`) says which kind
 loads a subject and fires its timers.
 """

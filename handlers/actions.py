@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot import forms
-from bot.reports import transitions
+from bot.hazards import forms, transitions
 from handlers.common import who_where
 
 log = logging.getLogger("safeshift.handlers")

@@ -7,7 +7,7 @@ import logging
 
 from bot import ids
 from bot.checks import schedule, tasks
-from bot.reports import transitions
+from bot.hazards import transitions
 from handlers.common import who_where
 
 log = logging.getLogger("safeshift.handlers")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from bot import forms, i18n
+from bot import i18n
+from bot.hazards import forms, lookups
 from bot.prefs import set_user_locale
-from bot.reports import lookups
 from bot.text import clean_text, parse_number
 
 log = logging.getLogger("safeshift.handlers")

@@ -7,7 +7,7 @@ import logging
 
 from bot import i18n, ids
 from bot.drills import attendance, evaluation, manage
-from bot.reports import transitions
+from bot.hazards import transitions
 from handlers.common import metadata, view_values, who_where
 from handlers.middleware import INLINE_ERROR_MAX
 

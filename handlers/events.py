@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.hazards import thread, transitions
 from bot.home import home_view
-from bot.reports import thread, transitions
 
 HUMAN_SUBTYPES = (None, "file_share", "thread_broadcast")
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import forms, i18n, ids, incident_forms, plans
-from bot.reports import followups, incidents, transitions
-from bot.reports.kinds import kind
+from bot import i18n, ids
+from bot.hazards import forms, transitions
+from bot.hazards.kinds import kind
+from bot.incidents import create as incidents
+from bot.incidents import followups, plans
+from bot.incidents import forms as incident_forms
 from bot.text import clean_text, slack_id
 from handlers.common import metadata, view_values, who_where
 

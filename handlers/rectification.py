@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from bot import ids
+from bot.hazards import transitions
 from bot.rectification import register as risk_register
 from bot.rectification import steps, work
-from bot.reports import transitions
 from handlers.common import NUMBER_MAX, metadata, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")

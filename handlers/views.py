@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import forms, ids
+from bot import ids
 from bot.checks import tasks
-from bot.reports import create, transitions
-from bot.reports.kinds import kind
+from bot.hazards import create, forms, transitions
+from bot.hazards.kinds import kind
 from handlers.common import metadata, view_values
 
 INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length

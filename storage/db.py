@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import bindparam, event, func, select, text
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session as _SASession
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from storage.models import Sequence

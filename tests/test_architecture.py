@@ -91,8 +91,7 @@ CORE = ("bot/registry.py", "bot/sweeper.py", "bot/subjects.py", "bot/jobs.py", "
         "bot/limits.py", "bot/durations.py", "bot/workdays.py", "bot/working_hours.py", "bot/context.py",
         "bot/directory.py", "bot/prefs.py", "bot/settings.py", "bot/app.py", "bot/retention.py", "bot/ids.py",
         "schedules/scheduler.py")
-KIND_MODULES = ("bot.reports", "bot.rectification", "bot.checks", "bot.drills", "bot.present", "bot.present_incident",
-                "bot.forms", "bot.incident_forms", "bot.escalation", "bot.digest", "bot.home", "bot.cases", "bot.plans")
+KIND_MODULES = ("bot.hazards", "bot.incidents", "bot.rectification", "bot.checks", "bot.drills", "bot.digest", "bot.home")
 
 
 def _module_name(path: Path) -> str:

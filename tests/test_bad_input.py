@@ -14,14 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import forms, ids, prefs  # noqa: F401
-
-from bot.reports import create, lookups, transitions  # noqa: F401
-
-from bot.reports.kinds import kind  # noqa: F401
+from bot import ids, prefs  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.present import card_payload
+from bot.hazards import (  # noqa: F401
+    create,
+    forms,  # noqa: F401
+    lookups,
+    transitions,
+)
+from bot.hazards.kinds import kind  # noqa: F401
+from bot.hazards.present import card_payload
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Report
 from tests.conftest import org_from

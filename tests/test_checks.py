@@ -321,8 +321,8 @@ def test_the_daily_digest_names_todays_checks_the_days_drill_and_checks_past_due
 
 
 def test_a_working_day_deadline_of_a_hazard_counts_on_the_organisations_calendar(engine):
-    from bot.reports import create
-    from bot.reports.kinds import kind
+    from bot.hazards import create
+    from bot.hazards.kinds import kind
 
     def resolve_by(base):
         ctx = make(engine, local(2026, 9, 30, 10, 0), "hazard:\n  levels:\n    3: {resolve_within: 1wd}\n", base=base)

@@ -24,8 +24,8 @@ from bot import i18n
 from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
 from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
-from tests.chinese_drills import drill_contexts
 from tests.chinese_checks import check_contexts, check_samples
+from tests.chinese_drills import drill_contexts
 from tests.chinese_rectification import rect_contexts, rect_samples
 
 ROOT = Path(__file__).resolve().parents[1]

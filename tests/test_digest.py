@@ -10,14 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot import digest
-
-from bot.reports import create, transitions
-
-from bot.reports.kinds import kind
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.sweeper import Sweeper
+from bot.hazards import create, transitions
+from bot.hazards.kinds import kind
 from bot.jobs import catch_up, fire_times, previous_fire_time, run_job, triggers
+from bot.sweeper import Sweeper
 from storage.db import session_scope
 from storage.models import JobRun, OutboxMessage
 from tests.conftest import ORG_YAML, org_from
@@ -73,7 +71,7 @@ def seed(engine, zone="Asia/Shanghai"):
     Sweeper(ctx).run_once()                                  # c is overdue (level 1, 30 min)
     d = report("d", 2, "U0AGENT2", dt.datetime(2026, 11, 28, 7, 0, tzinfo=tz))
     # an incident the same morning: not a hazard, so not in the hazard digest's counts
-    from bot.reports import incidents
+    from bot.incidents import create as incidents
 
     clock.set(dt.datetime(2026, 11, 28, 7, 30, tzinfo=tz))
     inc, errors = incidents.validate_incident(kind(ctx.org, "incident"), "en", {

@@ -15,8 +15,20 @@ from bot.clock import FrozenClock
 from storage.db import session_scope
 from storage.models import AuditEvent
 from tests.conftest import ORG_YAML, org_from, start_bot, stop_bot
-from tests.test_rectification import (T0, buttons, card_text, ephemerals, hazard, item, last_card, next_refusal,
-                                      opened, plan, start, submit)
+from tests.test_rectification import (
+    T0,
+    buttons,
+    card_text,
+    ephemerals,
+    hazard,
+    item,
+    last_card,
+    next_refusal,
+    opened,
+    plan,
+    start,
+    submit,
+)
 
 
 def _bot(db_url, fake_slack, org):

@@ -14,7 +14,7 @@ import pytest
 from bot import cli, ids
 from bot.clock import FrozenClock
 from bot.rectification import steps, work
-from tests.conftest import ORG_YAML, SECRET, TOKEN, start_bot, org_from, stop_bot
+from tests.conftest import ORG_YAML, SECRET, TOKEN, org_from, start_bot, stop_bot
 
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 Shanghai
 

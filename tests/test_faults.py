@@ -225,9 +225,14 @@ def test_a_card_whose_post_failed_for_good_is_posted_once_by_its_next_update(bot
     bot.click("U0SUPA", "hazard_ack", number)
     bot.drain()
     bot.click("U0SUPA", "hazard_resolve", number)
-    from bot import forms, prefs  # noqa: F401
-    from bot.reports import create, lookups, transitions  # noqa: F401
-    from bot.reports.kinds import kind  # noqa: F401
+    from bot import prefs  # noqa: F401
+    from bot.hazards import (  # noqa: F401
+        create,
+        forms,  # noqa: F401
+        lookups,
+        transitions,
+    )
+    from bot.hazards.kinds import kind  # noqa: F401
 
     transitions.resolve(bot.ctx, number, "U0SUPA", "fixed")
     bot.drain()

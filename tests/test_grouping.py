@@ -42,9 +42,14 @@ def test_a_burst_of_one_place_makes_one_card_and_follows_its_lead(bot):
         assert {r.status for r in s.execute(select(Report).where(Report.group_id == lead.id)).scalars()} == \
             {"acknowledged"}
     # a grouped report's number acts on its lead
-    from bot import forms, prefs  # noqa: F401
-    from bot.reports import create, lookups, transitions  # noqa: F401
-    from bot.reports.kinds import kind  # noqa: F401
+    from bot import prefs  # noqa: F401
+    from bot.hazards import (  # noqa: F401
+        create,
+        forms,  # noqa: F401
+        lookups,
+        transitions,
+    )
+    from bot.hazards.kinds import kind  # noqa: F401
 
     member = reports[5].number
     assert transitions.resolve(bot.ctx, member, "U0OFFICER", "evacuated, false alarm").ok

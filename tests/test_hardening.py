@@ -240,8 +240,8 @@ def test_an_uncertain_post_is_found_beyond_the_first_page_of_history(bot):
 
 def test_the_sweeper_reads_only_the_languages_of_the_people_it_tells(engine, utc):
     from bot.context import Context
-    from bot.reports import create
-    from bot.reports.kinds import kind
+    from bot.hazards import create
+    from bot.hazards.kinds import kind
     from storage.models import UserPref
 
     clock = FrozenClock(utc(2026, 11, 28, 2, 0))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.clock import FrozenClock
-from bot.reports.kinds import kind
+from bot.hazards.kinds import kind
 from storage.db import session_scope
 from storage.models import AuditEvent, Report, Timer
 from tests.conftest import org_from, start_bot, stop_bot

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from bot.plans import find_plan, stale_plans
+from bot.incidents.plans import find_plan, stale_plans
 from bot.policy import ConfigError
 from tests.conftest import ORG_YAML, org_from, start_bot, stop_bot
 

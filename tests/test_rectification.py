@@ -480,7 +480,7 @@ def test_the_rectification_steps_read_as_words_on_the_hazard_timeline(locale):
     import datetime as dt
 
     from bot.context import Context
-    from bot.reports.lookups import timeline_line
+    from bot.hazards.lookups import timeline_line
     from storage.models import AuditEvent
     from tests.conftest import org_from
 

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from bot import forms, i18n
+from bot import i18n
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.present import card_payload
+from bot.hazards import forms
+from bot.hazards.present import card_payload
 from storage.models import Report
 from tests.conftest import org_from
 from tests.slackschema import block_errors, view_errors

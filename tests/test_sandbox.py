@@ -310,9 +310,9 @@ def test_malformed_page_requests_get_a_4xx_with_a_reason_not_a_dropped_connectio
 def test_the_page_api_says_starting_until_the_bot_is_up(tmp_path):
     """#20: an old tab reconnecting while the sandbox starts got `'Sandbox' object has no attribute 'commands'`
     and a dropped connection; it now gets a 503 that says so, and the state once the bot is up."""
+    from sandbox import web
     from sandbox.run import Sandbox
     from sandbox.slack import FakeSlack as Stand_in
-    from sandbox import web
 
     box = Sandbox(port=0, lang="en", db_dir=str(tmp_path))
     box.slack = Stand_in(0, strict=True, people={"U0AGENT1": {"name": "A"}}, extra_routes=web.routes(box))
@@ -415,10 +415,9 @@ def test_events_are_signed_as_slack_signs_them_and_only_subscribed_ones_are_sent
 
 def test_every_message_shortcut_of_the_manifest_reaches_the_bot_with_its_message(box):
     """Both declared message shortcuts (hazard, incident): one missing from the manifest is a failure, not a skip."""
-    from bot.ids import HAZARD_SHORTCUT, INCIDENT_SHORTCUT
-
     import yaml
 
+    from bot.ids import HAZARD_SHORTCUT, INCIDENT_SHORTCUT
     from tests.conftest import ROOT
 
     slack, people = box.slack, box.people

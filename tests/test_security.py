@@ -8,13 +8,16 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot import forms, prefs  # noqa: F401
-
-from bot.reports import create, lookups, transitions  # noqa: F401
-
-from bot.reports.kinds import kind  # noqa: F401
+from bot import prefs  # noqa: F401
 from bot.clock import FrozenClock
 from bot.context import Context
+from bot.hazards import (  # noqa: F401
+    create,
+    forms,  # noqa: F401
+    lookups,
+    transitions,
+)
+from bot.hazards.kinds import kind  # noqa: F401
 from storage.db import session_scope
 from storage.models import AuditEvent, Report
 from tests.conftest import org_from

@@ -308,8 +308,8 @@ def test_week_completion_rates_feed_the_digest_and_the_monthly_figures(week):
     assert (sept[None].on_time, sept[None].total) == (3, 3)
     assert lines == ["• Hotline A: 46% done: 24 due, 10 on time, 1 late, 0 with a problem found and 13 not done",
                      "• Department (patrol): 100% done: 3 due, 3 on time, 0 late, 0 with a problem found and 0 not done"]
-    # the monthly summary to the leadership channel (§5.2.3, bot/cases.py) carries the month's figures
-    from bot.cases import monthly_payloads
+    # the monthly summary to the leadership channel (§5.2.3, bot/incidents/cases.py) carries the month's figures
+    from bot.incidents.cases import monthly_payloads
 
     with session_scope(week.engine) as s:
         monthly = monthly_payloads(ctx, local(d(10, 1), "09:30"), s)[0]

@@ -24,7 +24,7 @@ from sqlalchemy import inspect, select, text
 
 from bot import ids
 from bot.clock import FrozenClock
-from bot.reports import thread
+from bot.hazards import thread
 from storage.db import session_scope
 from storage.models import Report, SlackMessage
 from tests.conftest import SECRET as SIGNING_SECRET

@@ -1,4 +1,4 @@
-"""A check task's deadline as timer rows (the deadline engine of bot/escalation.py; ARCHITECTURE.md principle 2).
+"""A check task's deadline as timer rows (the deadline engine of bot/hazards/escalation.py; ARCHITECTURE.md principle 2).
 
 Purposes: `check_remind` steps 0..n are the reminders before the due time (policy `checks.reminders`);
 `check` step -1 is the due time itself (the task turns overdue, its messages say so), steps 0..n the policy's
@@ -15,10 +15,10 @@ from sqlalchemy import update
 from bot import i18n
 from bot.checks import SUBJECT
 from bot.checks.messages import occasion, ordering_key, title, update_messages
+from bot.hazards.present import mentions
 from bot.i18n import fmt_minutes, fmt_time
 from bot.outbox import URGENT, enqueue
 from bot.prefs import locales_of
-from bot.present import mentions
 from storage.db import buffer_insert
 from storage.models import AuditEvent, CheckTask, Timer
 

@@ -86,7 +86,7 @@ def digest_line(locale: str, day: dt.date, r: Rate) -> i18n.Mrkdwn:
 
 
 def monthly_lines(ctx, s, start: dt.datetime, end: dt.datetime, locale: str) -> list[i18n.Mrkdwn]:
-    """The monthly figure per team for the local days in [start, end) (bot/cases.py `month_bounds`), teams in
+    """The monthly figure per team for the local days in [start, end) (bot/incidents/cases.py `month_bounds`), teams in
     the organisation file's order, then the department's own checklists (the patrol)."""
     tz = ctx.org.tz
     first, last = start.astimezone(tz).date(), (end.astimezone(tz) - dt.timedelta(microseconds=1)).date()

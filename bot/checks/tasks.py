@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot import i18n
 from bot.checks import SUBJECT, deadlines
 from bot.checks.messages import (  # noqa: F401 - the task's messages; callers know them as tasks.*
     CHECKLISTS,
@@ -26,16 +27,17 @@ from bot.checks.messages import (  # noqa: F401 - the task's messages; callers k
     title,
     update_messages,
 )
-from bot.reports.kinds import REPORT
-from bot.subjects import about
-from bot import forms, i18n
+from bot.hazards import forms
+from bot.hazards.kinds import REPORT
+from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of, user_locale
-from bot.present import roles_text
+from bot.subjects import about
 from bot.text import parse_row_id
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import AuditEvent, CheckTask
+
 
 @dataclass
 class Outcome:

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.drills import SUBJECT
 from bot import i18n
-from bot.drills import layout
+from bot.drills import SUBJECT, layout
 from bot.drills.common import Outcome, not_found, parse_id
 from bot.i18n import fmt_time
 from storage.db import buffer_insert, session_scope

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot import i18n
+from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn
 from bot.masking import mask
-from bot.present import roles_text
 from bot.text import parse_row_id
 from storage.models import AuditEvent
 

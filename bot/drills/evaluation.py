@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.drills import SUBJECT
 from bot import i18n, ids
-from bot.drills import layout, problems, report
+from bot.drills import SUBJECT, layout, problems, report
 from bot.drills.attendance import attendees
 from bot.drills.common import Outcome, allowed, not_found, parse_id, refuse
 from bot.i18n import fmt_minutes, fmt_time, mention

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.drills import SUBJECT
 from bot import i18n
-from bot.drills import evaluation, layout, notices
+from bot.drills import SUBJECT, evaluation, layout, notices
 from bot.drills.common import Outcome, allowed, not_found, parse_id, refuse
 from bot.i18n import fmt_time
 from bot.masking import mask

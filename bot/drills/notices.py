@@ -16,13 +16,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot.drills import SUBJECT
 from bot import i18n
+from bot.drills import SUBJECT
 from bot.drills.layout import OPEN, kind_name, local_moment, plan_name
+from bot.hazards.present import roles_text
 from bot.i18n import fmt_time
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of
-from bot.present import roles_text
 from bot.render import render
 from storage.db import buffer_insert
 from storage.models import AuditEvent, Drill

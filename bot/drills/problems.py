@@ -3,7 +3,7 @@ days on the organisation's calendar), written in the evaluation's transaction.
 
 A rectification item belongs to a hazard, so each problem is first filed as a hazard (kind hazard, the policy's
 `problem_level` and `problem_category`, reported by the evaluator, its place the drill), numbered like every
-hazard (the same sequence, `bot/reports/create.py`'s way), its card posted. The evaluator answers it at once:
+hazard (the same sequence, `bot/hazards/create.py`'s way), its card posted. The evaluator answers it at once:
 acknowledged and resolved with a note that it went to rectification, so its own 24/48 h deadlines and ladders
 never start. Its item starts `in_progress` with the problem as its plan, approved by the evaluator, the deadline
 timers written (`bot/rectification/deadlines.start`) and its card posted in the hazard's thread.
@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.reports.kinds import REPORT
 from bot import i18n
 from bot.drills import layout
+from bot.hazards import notices
+from bot.hazards.kinds import REPORT, kind
 from bot.i18n import fmt_time
 from bot.rectification import card as rect_card
 from bot.rectification import deadlines
 from bot.rectification.states import record, tell
 from bot.rectification.steps import proposed_owner
-from bot.reports import notices
-from bot.reports.kinds import kind
 from storage.db import buffer_insert, next_sequence
 from storage.models import AuditEvent, Drill, RectItem, Report
-
 
 SOURCE_PREFIX = "drill:"  # the source key of every hazard a drill's problem became
 

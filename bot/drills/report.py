@@ -9,11 +9,11 @@ import datetime as dt
 from bot import i18n
 from bot.drills import layout
 from bot.drills.notices import ordering_key, targets
+from bot.hazards.present import mentions
 from bot.i18n import fmt_time
 from bot.masking import mask
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of
-from bot.present import mentions
 from bot.render import render
 from storage.models import Drill
 

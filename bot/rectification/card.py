@@ -6,13 +6,13 @@ import datetime as dt
 import json
 
 from bot import i18n, ids
+from bot.hazards import notices
+from bot.hazards.present import IMAGE_TYPES, mentions
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.outbox import ROUTINE, enqueue
-from bot.present import IMAGE_TYPES, mentions
 from bot.rectification.states import holders
 from bot.render import render
-from bot.reports import notices
 from storage.models import Report
 
 METADATA_MAX = 3000  # Slack's private_metadata limit

@@ -1,7 +1,7 @@
 """A rectification item's deadline as timer rows on its hazard (ARCHITECTURE.md principle 2), what fires
 when they come due, recurring items (§6.1.2) and the supervisor flag (§4.3.2).
 
-Purposes (bot/reports/kinds.py RECTIFICATION): `rect_remind` steps 0..n are the reminders before the
+Purposes (bot/hazards/kinds.py RECTIFICATION): `rect_remind` steps 0..n are the reminders before the
 deadline (policy: shares of the time allowed, and spans before it); `rectify` step -1 is the deadline
 (the item turns OVERDUE), steps 0..n the policy's overdue ladder. A new deadline (extension approved,
 failed verification) cancels the pending rows and writes a new cycle. The Sweeper claims the rows and
@@ -15,16 +15,16 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot import i18n
-from bot.escalation import ICONS, stop_ladder
+from bot.hazards import notices
+from bot.hazards.escalation import ICONS, stop_ladder
+from bot.hazards.kinds import RECTIFICATION, REPORT, item_deadline_after, item_still_relevant
+from bot.hazards.present import mentions
 from bot.i18n import channel_link, fmt_minutes, fmt_time
-from bot.present import mentions
 from bot.prefs import locales_of
 from bot.rectification.states import item_of, owners, record, tell  # noqa: F401 - item_of: used by the steps
-from bot.reports import notices
-from bot.reports.kinds import RECTIFICATION, REPORT, item_deadline_after, item_still_relevant
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
-from storage.models import Report, RectItem, Timer
+from storage.models import RectItem, Report, Timer
 
 
 def due_after(ctx, start: dt.datetime, span) -> dt.datetime:

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from bot import i18n
+from bot.hazards.kinds import kind
 from bot.masking import mask
-from bot.reports.kinds import kind
 from storage.db import read_scope
 from storage.models import RectItem, Report, Risk
 

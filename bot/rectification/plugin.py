@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import escalation, ids
+from bot import ids
+from bot.hazards import escalation
+from bot.hazards.kinds import RECTIFICATION, REPORT
 from bot.rectification import deadlines
 from bot.rectification.register import review_payloads
 from bot.registry import JobArea, Kind, TimerHandler
-from bot.reports.kinds import RECTIFICATION, REPORT
 
 
 def _review_triggers(org) -> dict:

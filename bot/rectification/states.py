@@ -11,14 +11,14 @@ import re
 
 from sqlalchemy import select
 
-from bot.reports.kinds import REPORT
-from bot.subjects import about
 from bot import i18n
+from bot.hazards import notices
+from bot.hazards.kinds import REPORT
+from bot.hazards.lookups import find_report
+from bot.hazards.transitions import Outcome
 from bot.i18n import Mrkdwn
 from bot.prefs import locales_of
-from bot.reports import notices
-from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome
+from bot.subjects import about
 from storage.db import buffer_insert
 from storage.models import AuditEvent, RectItem
 

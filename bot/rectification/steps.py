@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import i18n, picked_dates
+from bot.hazards import notices
+from bot.hazards.lookups import find_report
+from bot.hazards.transitions import Outcome
 from bot.i18n import fmt_time, mention
 from bot.masking import mask
 from bot.prefs import user_locale
 from bot.rectification import card, deadlines
 from bot.rectification.states import USER_RE, begin, people_who_may, record, refuse, tell
-from bot.reports import notices
-from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome
 from bot.text import clean_text
 from storage.db import session_scope
 from storage.models import RectItem

@@ -8,14 +8,14 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot import i18n
+from bot.hazards import transitions
+from bot.hazards.kinds import REPORT
+from bot.hazards.transitions import Outcome
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
 from bot.rectification import card, deadlines
 from bot.rectification.states import begin, owners, parse_day, people_who_may, record, tell
 from bot.rectification.steps import THREAD_TEXT, _line
-from bot.reports import transitions
-from bot.reports.kinds import REPORT
-from bot.reports.transitions import Outcome
 from bot.text import clean_text, slack_id
 from storage.db import session_scope
 from storage.models import AuditEvent

@@ -4,6 +4,7 @@ Every table is importable from here (`from storage.models import Report`), as th
 always did; a new kind adds its module and one import line below.
 """
 
+from storage.models.checks import CheckTask  # noqa: F401
 from storage.models.core import (  # noqa: F401
     AuditEvent,
     JobRun,
@@ -17,7 +18,6 @@ from storage.models.core import (  # noqa: F401
     UTCDateTime,
     ts_column,
 )
-from storage.models.reports import OPEN_SQL, CorrectiveAction, Report, report_is_open  # noqa: F401
-from storage.models.rectification import RectItem, Risk  # noqa: F401
-from storage.models.checks import CheckTask  # noqa: F401
 from storage.models.drills import Drill, DrillAttendance  # noqa: F401
+from storage.models.rectification import RectItem, Risk  # noqa: F401
+from storage.models.reports import OPEN_SQL, CorrectiveAction, Report, report_is_open  # noqa: F401

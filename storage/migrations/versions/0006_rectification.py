@@ -4,11 +4,11 @@ Revision ID: 0006_rectification
 Revises: 0005
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import storage.models
+from alembic import op
 
+import storage.models
 
 revision = '0006_rectification'
 down_revision = '0005'

@@ -4,9 +4,8 @@ Revision ID: 0006_thread
 Revises: 0005
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006_thread'
 down_revision = '0005'

@@ -7,11 +7,10 @@ Create Date: 2026-11-29
 `timer.report_id` becomes nullable (a check task's timer has none) and `timer.task_id` is added. On SQLite
 that is a table copy (batch mode); the timer table holds only pending and recent rows, so it is small.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from storage.models import UTCDateTime
-
 
 revision = '0008'
 down_revision = '0007'

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import i18n
+from bot.hazards.present import mentions
 from bot.i18n import Mrkdwn
 from bot.policy import Organisation, Plan
-from bot.present import mentions
 from bot.render import render
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import i18n
+from bot.hazards.kinds import current_deadline, current_step, kind, kind_of_report
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import MESSAGE_TEXT, NOTE_ON_CARD, PLACE_IN_NOTICE
 from bot.masking import mask
 from bot.render import render
-from bot.reports.kinds import current_deadline, current_step, kind, kind_of_report
 from storage.models import Report
 from storage.queries import group_members, group_reports
 

@@ -9,10 +9,10 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot import i18n
+from bot.hazards.kinds import kind
 from bot.i18n import Mrkdwn
 from bot.masking import mask
 from bot.render import render
-from bot.reports.kinds import kind
 from storage.models import CorrectiveAction, Report
 
 KIND = "incident"

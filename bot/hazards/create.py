@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.reports.kinds import REPORT
-from bot import escalation, i18n
-from bot.forms import confirmation_text
+from bot import i18n
+from bot.hazards import escalation, notices
+from bot.hazards.forms import confirmation_text
+from bot.hazards.kinds import REPORT, Kind, kind
+from bot.hazards.present import group_message, level_name
 from bot.i18n import fmt_minutes, mention
 from bot.limits import PLACE_IN_NOTICE, WORDS_IN_NOTICE
 from bot.masking import mask
 from bot.prefs import locales_of, user_locale
-from bot.present import group_message, level_name
-from bot.reports import notices
-from bot.reports.kinds import Kind, kind
 from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report, report_is_open

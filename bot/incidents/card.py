@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import i18n, ids
+from bot.hazards.kinds import current_deadline, current_step, kind_of_report
+from bot.hazards.present import mentions, status_label
 from bot.i18n import fmt_minutes, fmt_time, mention
+from bot.incidents.facts import corrective_actions, paged_people, pending
 from bot.masking import mask
-from bot.present import mentions, status_label
 from bot.render import render
-from bot.reports.incident_facts import corrective_actions, paged_people, pending
-from bot.reports.kinds import current_deadline, current_step, kind_of_report
 
 TEXT_ON_CARD = 2800  # Slack's section limit is 3,000 characters
 

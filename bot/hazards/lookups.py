@@ -8,12 +8,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot import i18n
+from bot.hazards.kinds import REPORT, kind, what_key
+from bot.hazards.present import category_name, level_name, member_line, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import SECTION_TEXT, TEXT_ECHOED
 from bot.masking import mask
-from bot.present import category_name, level_name, member_line, mentions, status_label
 from bot.render import render
-from bot.reports.kinds import REPORT, kind, what_key
 from bot.text import clean_text, parse_number
 from storage.db import read_scope
 from storage.models import AuditEvent, Report
@@ -110,7 +110,7 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
     if e.action == "overdue":
         return i18n.t(locale, "timeline.overdue", when=when,
                       what=i18n.tp(locale, what_key(after.get("purpose", "acknowledge"))))
-    if e.action in INCIDENT_STEPS:  # an incident's own steps (bot/reports/incidents.py, followups.py)
+    if e.action in INCIDENT_STEPS:  # an incident's own steps (bot/incidents/create.py, followups.py)
         levels = [level_name(ctx.org, n, locale, "incident") if isinstance(n, int) else "—"
                   for n in ((e.before or {}).get("level"), after.get("level"))]
         return i18n.t(locale, f"incident.timeline.{e.action}", when=when, who=who, old=levels[0], new=levels[1],

@@ -14,17 +14,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from bot.reports.kinds import REPORT
-from bot.subjects import about
-from bot import escalation, i18n
+from bot import i18n
+from bot.hazards import escalation, notices
+from bot.hazards.kinds import REPORT, kind_of_report
+from bot.hazards.lookups import find_report
+from bot.hazards.present import group_message, roles_text
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import PLACE_IN_NOTICE
 from bot.masking import mask
 from bot.prefs import locales_of, user_locale
-from bot.present import group_message, roles_text
-from bot.reports import notices
-from bot.reports.kinds import kind_of_report
-from bot.reports.lookups import find_report
+from bot.subjects import about
 from bot.text import clean_text
 from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, ProcessedEvent, Report, SlackMessage

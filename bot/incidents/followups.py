@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import escalation, i18n, picked_dates
-from bot.reports.kinds import REPORT
+from bot import i18n, picked_dates
+from bot.hazards import escalation, notices
+from bot.hazards.kinds import REPORT, kind
+from bot.hazards.lookups import find_report
+from bot.hazards.present import level_name, mentions, roles_text
+from bot.hazards.transitions import Outcome, lock_report
 from bot.i18n import Mrkdwn, fmt_time, mention
+from bot.incidents.facts import CORRECTIVE_ROWS, corrective_actions, pending  # noqa: F401 - used here and by callers
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
-from bot.present import level_name, mentions, roles_text
-from bot.reports import notices
-from bot.reports.incident_facts import CORRECTIVE_ROWS, corrective_actions, pending  # noqa: F401 - used here and by callers
-from bot.reports.kinds import kind
-from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome, lock_report
 from bot.text import clean_text
 from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, CorrectiveAction, Report

@@ -25,11 +25,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import i18n
+from bot.hazards import notices, transitions
+from bot.hazards.lookups import status_message
 from bot.i18n import Mrkdwn
 from bot.limits import TEXT_ECHOED
 from bot.prefs import user_locale
-from bot.reports import notices, transitions
-from bot.reports.lookups import status_message
 from bot.text import clean_text
 from storage.db import session_scope
 from storage.models import AuditEvent, ProcessedEvent, Report

@@ -14,13 +14,8 @@ import logging
 from sqlalchemy import func, select, update
 
 from bot import i18n
-from bot.i18n import channel_link, fmt_minutes, fmt_time
-from bot.masking import mask
-from bot.outbox import URGENT
-from bot.prefs import locales_of
-from bot.present import level_name, mentions
-from bot.reports import notices
-from bot.reports.kinds import (
+from bot.hazards import notices
+from bot.hazards.kinds import (
     PURPOSES,
     RECTIFICATION,
     REPORT,
@@ -29,6 +24,11 @@ from bot.reports.kinds import (
     still_relevant,
     what_key,
 )
+from bot.hazards.present import level_name, mentions
+from bot.i18n import channel_link, fmt_minutes, fmt_time
+from bot.masking import mask
+from bot.outbox import URGENT
+from bot.prefs import locales_of
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
 from storage.models import AuditEvent, Report, Timer

@@ -12,11 +12,11 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from bot import i18n
+from bot.hazards.kinds import kind_of_report
+from bot.hazards.present import card_message as hazard_card
 from bot.i18n import Refusal
+from bot.incidents.card import incident_card
 from bot.outbox import BULK, ROUTINE, URGENT, enqueue
-from bot.present import card_message as hazard_card
-from bot.present_incident import incident_card
-from bot.reports.kinds import kind_of_report
 from storage.models import OutboxMessage
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX

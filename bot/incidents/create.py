@@ -15,22 +15,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.reports.kinds import REPORT
-from bot import escalation, i18n
+from bot import i18n
+from bot.hazards import escalation, notices
+from bot.hazards.create import Created
+from bot.hazards.create import _rate_limited as rate_limited
+from bot.hazards.kinds import REPORT, Kind, kind
+from bot.hazards.lookups import find_report
+from bot.hazards.present import level_name, mentions
+from bot.hazards.transitions import Outcome, lock_report, refuse
 from bot.i18n import Mrkdwn, fmt_time, mention
+from bot.incidents import bursts as incident_bursts
+from bot.incidents.facts import paged_people  # noqa: F401 - the use cases' name for it
+from bot.incidents.followups import start_follow_ups
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
-from bot.present import level_name, mentions
-from bot.reports import notices
-from bot.reports import incident_bursts
-from bot.reports.create import Created
-from bot.reports.create import _rate_limited as rate_limited
-from bot.reports.followups import start_follow_ups
-from bot.reports.incident_facts import paged_people  # noqa: F401 - the use cases' name for it
-from bot.reports.kinds import Kind, kind
-from bot.reports.lookups import find_report
-from bot.reports.transitions import Outcome, lock_report, refuse
 from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report

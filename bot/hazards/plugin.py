@@ -1,13 +1,14 @@
-"""What hazards and incidents plug into the core (#18; bot/registry.py): the report's timers, the daily digest and
-the weekly summary (hazards), the monthly case summary (incidents)."""
+"""What hazards plug into the core (#18; bot/registry.py): a report's timers (an incident's too: incidents are
+reports of the same engine), the daily digest and the weekly summary."""
 
 from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import cases, digest, escalation, ids
+from bot import digest, ids
+from bot.hazards import escalation
+from bot.hazards.kinds import REPORT
 from bot.registry import JobArea, Kind, TimerHandler
-from bot.reports.kinds import REPORT
 
 
 def _hm(text: str) -> tuple[int, int]:
@@ -39,12 +40,6 @@ def _weekly(ctx, s, job, scheduled_for) -> list[dict]:
     return digest.weekly_payloads(ctx, scheduled_for, session=s)
 
 
-def _cases_triggers(org) -> dict:
-    monthly = org.policy.incident.monthly_cases
-    h, m = _hm(monthly.time)
-    return {"incident_cases": CronTrigger(day=monthly.day, hour=h, minute=m, timezone=org.tz)}
-
-
 HAZARDS = Kind(
     name="hazards",
     # every purpose of a report that no other kind claims: acknowledge, resolve, the follow-ups' deadlines
@@ -52,12 +47,4 @@ HAZARDS = Kind(
     jobs=(JobArea("daily_digest", _digest_triggers, _schedule_catch_up, _daily, exact=True),
           JobArea("weekly_summary", _weekly_triggers, _schedule_catch_up, _weekly, exact=True)),
     commands=(ids.COMMAND,),
-)
-
-INCIDENTS = Kind(
-    name="incidents",
-    jobs=(JobArea("incident_cases", _cases_triggers,
-                  lambda org, job: org.policy.incident.monthly_cases.catch_up.timedelta,
-                  lambda ctx, s, job, at: cases.monthly_payloads(ctx, at, s), exact=True),),
-    commands=(ids.INCIDENT_COMMAND, ids.PLAN_COMMAND),
 )

@@ -9,12 +9,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot import i18n
+from bot.hazards import notices
+from bot.hazards.kinds import kind
+from bot.hazards.present import level_name
 from bot.i18n import mention
 from bot.masking import mask
 from bot.prefs import user_locale
-from bot.present import level_name
-from bot.reports import notices
-from bot.reports.kinds import kind
 from storage.models import Report
 
 KIND = "incident"

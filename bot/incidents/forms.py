@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from bot import i18n
+from bot.hazards.kinds import kind
+from bot.hazards.present import level_name, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_time
-from bot.plans import emergency
-from bot.present import level_name, mentions, status_label
+from bot.incidents.facts import CORRECTIVE_ROWS
+from bot.incidents.plans import emergency
 from bot.render import render
-from bot.reports.incident_facts import CORRECTIVE_ROWS
-from bot.reports.kinds import kind
 from bot.text import clean_text
 
 METADATA_MAX = 3000  # Slack's private_metadata limit

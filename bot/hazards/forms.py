@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from bot import i18n
+from bot.hazards.kinds import kind
+from bot.hazards.present import category_name, level_name, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_time
-from bot.present import category_name, level_name, mentions, status_label
 from bot.render import render
-from bot.reports.kinds import kind
 from bot.text import clean_text
 
 METADATA_MAX = 3000  # Slack's private_metadata limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.reports.kinds import kind
+from bot.hazards.kinds import kind
 from storage.models import CorrectiveAction, Report
 
 KIND = "incident"

@@ -1,0 +1,25 @@
+"""What incidents plug into the core (#18; bot/registry.py): the monthly case summary (§5.2.3). An incident's
+timers are a report's (bot/hazards/escalation.py fires them)."""
+
+from __future__ import annotations
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot import ids
+from bot.incidents import cases
+from bot.registry import JobArea, Kind
+
+
+def _cases_triggers(org) -> dict:
+    monthly = org.policy.incident.monthly_cases
+    h, m = (int(x) for x in monthly.time.split(":"))
+    return {"incident_cases": CronTrigger(day=monthly.day, hour=h, minute=m, timezone=org.tz)}
+
+
+INCIDENTS = Kind(
+    name="incidents",
+    jobs=(JobArea("incident_cases", _cases_triggers,
+                  lambda org, job: org.policy.incident.monthly_cases.catch_up.timedelta,
+                  lambda ctx, s, job, at: cases.monthly_payloads(ctx, at, s), exact=True),),
+    commands=(ids.INCIDENT_COMMAND, ids.PLAN_COMMAND),
+)

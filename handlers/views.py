@@ -17,12 +17,14 @@ def submit_report(ack, body, view, context):
     data, errors = create.validate_report(kind(ctx.org, "hazard"), locale, view_values(view))
     if errors:
         return ack(response_action="errors", errors=errors)
-    created = create.create_report(ctx, "hazard", source_key=str(view.get("id")), reporter_id=user, data=data,
-                                   origin_channel=metadata(view).get("channel"), locale=locale)
+    meta = metadata(view)
+    where = dict(source_key=str(view.get("id")), origin_channel=meta.get("channel"), locale=locale)
+    if meta.get("check_task") is not None:  # opened from a check's Problem found (#10): filed and linked at once
+        created = tasks.report_problem(ctx, meta["check_task"], user, data, **where)
+    else:
+        created = create.create_report(ctx, "hazard", reporter_id=user, data=data, **where)
     if created.refused:  # nothing was stored: say why, on the form
         return ack(response_action="errors", errors={"description": created.refused[:INLINE_ERROR_MAX]})
-    if metadata(view).get("check_task") is not None:  # opened from a check's Problem found (#10)
-        tasks.link_report(ctx, metadata(view)["check_task"], created.report.id, created.report.number, user)
     return ack(response_action="update", view=forms.confirmation_view(ctx, created.report, created.responders, locale,
                                                                       created.lead_number))
 

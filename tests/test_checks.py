@@ -334,3 +334,34 @@ def test_a_working_day_deadline_of_a_hazard_counts_on_the_organisations_calendar
     assert resolve_by(BASE) == dt.datetime(2026, 10, 8, 10, 0, tzinfo=SH)  # over the National Day week
     # the organisation file's own day off (a local arrangement) counts too
     assert resolve_by(BASE + "calendar: {holidays: [2026-10-08]}\n") == dt.datetime(2026, 10, 9, 10, 0, tzinfo=SH)
+
+
+def test_a_hazard_filed_from_a_check_and_its_link_are_one_transaction(check_bot, monkeypatch):
+    """#18: the report and the check's link are written together, or neither (a crash used to lose the link)."""
+    from bot.checks import tasks
+    from bot.hazards import create
+    from storage.models import Report
+
+    bot = check_bot
+    jobs.run_job(bot.ctx, recurring.job_name("ups_test"), local(2026, 12, 2, 10, 0))
+    task = tasks_of(bot.ctx.engine)[0]
+    click(bot, "U0FAC", "task_problem", str(task.id))
+    assert tasks_of(bot.ctx.engine)[0].status == "problem"
+    data, errors = create.validate_report(create.kind(bot.ctx.org, "hazard"), "zh-CN", {
+        "category": "equipment", "level": "3", "location": "机房", "description": "UPS fails its test"})
+    assert not errors
+
+    def crash(*a, **k):
+        raise RuntimeError("the process dies while linking")
+
+    monkeypatch.setattr(tasks, "update_messages", crash)
+    with pytest.raises(RuntimeError):
+        tasks.report_problem(bot.ctx, str(task.id), "U0FAC", data, source_key="V_CRASH", origin_channel=None,
+                             locale="zh-CN")
+    with session_scope(bot.ctx.engine) as s:
+        assert s.execute(select(Report.id).where(Report.source_key == "V_CRASH")).first() is None
+    assert tasks_of(bot.ctx.engine)[0].report_id is None
+    monkeypatch.undo()
+    created = tasks.report_problem(bot.ctx, str(task.id), "U0FAC", data, source_key="V_OK", origin_channel=None,
+                                   locale="zh-CN")
+    assert created.created and tasks_of(bot.ctx.engine)[0].report_id == created.report.id

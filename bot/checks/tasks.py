@@ -27,7 +27,7 @@ from bot.checks.messages import (  # noqa: F401 - the task's messages; callers k
     title,
     update_messages,
 )
-from bot.hazards import forms
+from bot.hazards import create, forms
 from bot.hazards.kinds import REPORT
 from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn, fmt_time, mention
@@ -129,25 +129,32 @@ def form_failed(locale: str) -> Mrkdwn:
     return i18n.t(locale, "checks.form_failed")
 
 
-def link_report(ctx, value: object, report_id: int, number: str, user_id: str) -> bool:
-    """The hazard report a problem led to, submitted from the prefilled form: noted on the task and its messages.
-    Only by the person who found the problem, once."""
+def report_problem(ctx, value: object, user_id: str, data, *, source_key: str, origin_channel: str | None,
+                   locale: str | None):
+    """The hazard report a Problem found led to, filed from the prefilled form (hazards' own use case), and its
+    link on the task and its messages, in one transaction (#18: a crash between them used to lose the link). The
+    link is made only for the person who found the problem, once; the report is filed whatever the task says."""
     task_id = _task_id(value)
-    if task_id is None:
+
+    def link(s, report, now) -> None:
+        if task_id is not None:
+            _link(ctx, s, task_id, report, user_id, now)
+
+    return create.create_report(ctx, "hazard", source_key=source_key, reporter_id=user_id, data=data,
+                                origin_channel=origin_channel, locale=locale, also=link)
+
+
+def _link(ctx, s, task_id: int, report, user_id: str, now: dt.datetime) -> bool:
+    task = s.execute(select(CheckTask).where(CheckTask.id == task_id).with_for_update()
+                     .execution_options(populate_existing=True)).scalar_one_or_none()
+    if task is None or task.status != "problem" or task.done_by != user_id or task.report_id is not None:
         return False
-    now = ctx.clock.now()
-    with session_scope(ctx.engine) as s:
-        task = s.execute(select(CheckTask).where(CheckTask.id == task_id).with_for_update()
-                         .execution_options(populate_existing=True)).scalar_one_or_none()
-        if task is None or task.status != "problem" or task.done_by != user_id or task.report_id is not None:
-            return False
-        task.report_id = report_id
-        task.version += 1
-        buffer_insert(s, AuditEvent.__table__, dict(
-            at=now, actor=user_id, action="check_reported", **about(REPORT, report_id), before=None, note=task.key[:200],
-            after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team}))
-        update_messages(ctx, s, task, now, number)
-    ctx.wake()
+    task.report_id = report.id
+    task.version += 1
+    buffer_insert(s, AuditEvent.__table__, dict(
+        at=now, actor=user_id, action="check_reported", **about(REPORT, report.id), before=None, note=task.key[:200],
+        after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team}))
+    update_messages(ctx, s, task, now, report.number)
     return True
 
 

@@ -89,8 +89,11 @@ class Created:
 
 
 def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, data: ReportInput,
-                  origin_channel: str | None = None, locale: str | None = None) -> Created:
-    """Store a new report and queue its messages. The same `source_key` twice gives the first report back."""
+                  origin_channel: str | None = None, locale: str | None = None, also=None) -> Created:
+    """Store a new report and queue its messages. The same `source_key` twice gives the first report back.
+
+    `also(s, report, now)`: another kind's step that belongs to the same change (a check's link to the hazard its
+    problem became), run in this transaction after the report is stored: both are written, or neither."""
     org = ctx.org
     origin_channel = slack_id(origin_channel, "CGD")  # from the form's private_metadata: only what it says
     k = kind(org, kind_name)
@@ -134,6 +137,8 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
                 escalation.start_ladder(ctx, s, report, "acknowledge", now)
             else:
                 _joined_messages(ctx, s, report, lead, responders, now, locale)
+            if also is not None:
+                also(s, report, now)
     except IntegrityError:
         # The same submission raced itself: the other request stored it.
         with session_scope(ctx.engine) as s:

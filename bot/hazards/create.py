@@ -237,3 +237,34 @@ def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str]
                                i18n.t(rloc, "confirm.grouped", lead=lead.number))
     notices.direct(ctx, s, report, now, report.reporter_id, text)
 
+
+def file_answered(ctx, s, *, source_key: str, reporter_id: str, category: str, level: int, description: str,
+                  location: str, note: str, now: dt.datetime, via: str, context: dict | None = None) -> Report:
+    """A hazard its reporter answers in the same breath (a drill's problem, handed straight to rectification, #10):
+    numbered like every hazard, acknowledged and resolved with `note` at once, so its own deadlines and ladders
+    never start; its card posted. Written in the caller's transaction (the caller's change and this are one)."""
+    org = ctx.org
+    k = kind(org, "hazard")
+    lvl = k.level(level)
+    year = org.local(now).year
+    seq = next_sequence(s, k.numbering.prefix, year)
+    team = ctx.directory.team_of(reporter_id)
+    report = Report(
+        kind=k.name, number=k.number(year, seq), year=year, seq=seq, source_key=source_key, category=category,
+        level=level, description=description, suggestion="", location=location, photos=[], reporter_id=reporter_id,
+        reporter_known=ctx.directory.is_known(reporter_id), team=team.name if team else None, status="resolved",
+        reported_at=now, respond_due_at=lvl.respond_within.add_to(now, org.tz, org.workdays),
+        resolve_due_at=lvl.resolve_within.add_to(now, org.tz, org.workdays),
+        acknowledged_at=now, acknowledged_by=reporter_id, resolved_at=now, resolved_by=reporter_id,
+        resolution_note=note)
+    s.add(report)
+    s.flush()
+    for action, before, after, text_ in (
+            ("reported", None, {"status": "open", "level": level, "category": category, "grouped_with": None,
+                                "known": report.reporter_known, **(context or {})}, ""),
+            ("acknowledged", {"status": "open"}, {"status": "acknowledged", "seconds": 0, "via": via}, ""),
+            ("resolved", {"status": "acknowledged"}, {"status": "resolved", "via": via}, note)):
+        buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=reporter_id, action=action, subject_type=REPORT,
+                                                    subject_id=report.id, before=before, after=after, note=text_))
+    notices.post_card(ctx, s, report, now)
+    return report

@@ -203,3 +203,26 @@ def form_for(ctx, number: str, user_id: str, step: str, locale: str) -> tuple[Ou
 def assess_form(ctx, number: str, user_id: str, locale: str) -> tuple[Outcome, dict | None]:
     check = can_start(ctx, number, user_id, locale)
     return check, (card.assess_form(ctx, check.report, locale) if check.ok else None)
+
+
+def start_approved(ctx, s, report, *, likelihood: str, impact: str, measures: str, due: dt.datetime, by: str,
+                   now: dt.datetime, context: dict | None = None) -> RectItem:
+    """An item that starts `in_progress`, its plan (`measures`, due `due`) approved by `by` at once (a drill's
+    problem, §3.4.2): assessed, approved, its deadline timers written and its card posted, in the caller's
+    transaction. The owner is the policy's for its risk level."""
+    risk = ctx.org.policy.rectification.risk(likelihood, impact)
+    owner = proposed_owner(ctx, report, risk)
+    item = RectItem(report_id=report.id, team=report.team, likelihood=likelihood, impact=impact, risk=risk,
+                    state="in_progress", accountable=owner, assigned=owner, created_at=now, created_by=by,
+                    plan={"measures": measures, "resources": "", "target": ctx.org.local(due).date().isoformat()},
+                    plan_version=1, approved_at=now, approved_by=by, due_at=due, first_due_at=due)
+    s.add(item)
+    s.flush()
+    record(s, item, now, by, "rect_assessed", None,
+           {"likelihood": likelihood, "impact": impact, "risk": risk, "accountable": owner, "assigned": owner,
+            **(context or {})})
+    record(s, item, now, by, "rect_plan_approved", {"state": "planning"},
+           {"state": "in_progress", "version": 1, "due": due.isoformat(), **(context or {})})
+    deadlines.start(ctx, s, report, item, now)
+    card.post_card(ctx, s, report, item, now)
+    return item

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.hazards import forms, transitions
-from handlers.common import who_where
+from handlers.common import open_view, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -26,10 +26,7 @@ def resolve(ack, body, client, context):
     if not check.ok:
         transitions.ephemeral(ctx, channel, user, check.message)
         return
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=forms.resolve_form(ctx, check.report, locale))
-    except Exception:  # noqa: BLE001
-        log.exception("views.open failed for the resolve form")
+    open_view(client, body.get("trigger_id"), forms.resolve_form(ctx, check.report, locale), "the resolve form")
 
 
 def separate(ack, body, context):
@@ -43,8 +40,5 @@ def separate(ack, body, context):
 
 def report_from_home(ack, body, client, context):
     ack()
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"),
-                          view=forms.report_form(context["safeshift"], context["locale"], "", {}))
-    except Exception:  # noqa: BLE001
-        log.exception("views.open failed from the Home tab")
+    open_view(client, body.get("trigger_id"), forms.report_form(context["safeshift"], context["locale"], "", {}),
+              "the report form from the Home tab")

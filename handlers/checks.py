@@ -8,7 +8,7 @@ import logging
 from bot import ids
 from bot.checks import schedule, tasks
 from bot.hazards import transitions
-from handlers.common import who_where
+from handlers.common import open_view, state_of, who_where
 
 log = logging.getLogger("safeshift.handlers")
 TICKED_MAX = 20  # Slack allows 10 checkboxes: more ticked items than this are not a message of ours
@@ -16,8 +16,7 @@ TICKED_MAX = 20  # Slack allows 10 checkboxes: more ticked items than this are n
 
 def _ticked(body: dict) -> list[str]:
     """The item keys ticked in the message's checkboxes (Slack sends the message's state with the click)."""
-    state = ((body.get("state") or {}).get("values") or {}) if isinstance(body.get("state"), dict) else {}
-    block = state.get(ids.TASK_ITEMS_BLOCK) if isinstance(state, dict) else None
+    block = state_of(body).get(ids.TASK_ITEMS_BLOCK)
     element = block.get(ids.TASK_ITEMS_ACTION) if isinstance(block, dict) else None
     options = element.get("selected_options") if isinstance(element, dict) else None
     if not isinstance(options, list):
@@ -45,11 +44,9 @@ def task_problem(ack, body, client, context):
     ctx = context["safeshift"]
     outcome, user, channel = _complete(body, context, False)
     if outcome.form is not None:
-        try:
-            client.views_open(trigger_id=body.get("trigger_id"), view=outcome.form)
-        except Exception:  # noqa: BLE001 - the problem is recorded: say how to report it all the same
-            log.exception("views.open failed for the hazard form of a check")
-            transitions.ephemeral(ctx, channel, user, tasks.form_failed(context["locale"]))
+        # the problem is recorded: if the form cannot open, say how to report it all the same
+        open_view(client, body.get("trigger_id"), outcome.form, "the hazard form of a check",
+                  lambda: transitions.ephemeral(ctx, channel, user, tasks.form_failed(context["locale"])))
 
 
 def task_items(ack):

@@ -8,6 +8,7 @@ from bot import i18n
 from bot.hazards import forms, lookups
 from bot.prefs import set_user_locale
 from bot.text import clean_text, parse_number
+from handlers.common import open_view
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -44,9 +45,6 @@ def hazard_command(ack, body, client, context):
         return ack(response_type="ephemeral", text=i18n.t(new, "commands.lang_set"))
     # Anything else is the description of a new report: open the form now (the trigger dies in ~3 s).
     form = forms.report_form(ctx, locale, text, {"channel": body.get("channel_id")})
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=form)
-    except Exception:  # noqa: BLE001 - Slack refused or timed out: say so instead of failing silently
-        log.exception("views.open failed")
+    if not open_view(client, body.get("trigger_id"), form, "the report form"):
         return ack(response_type="ephemeral", text=i18n.t(locale, "errors.generic"))
     return ack()

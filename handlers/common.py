@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from bot.guard import scrub
+
+log = logging.getLogger("safeshift.handlers")
+
+INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
+
+
+def open_view(client, trigger_id, view: dict, what: str, on_failure=None) -> bool:
+    """`views.open` (the trigger dies in ~3 s): True when Slack opened it. When it could not (the trigger died,
+    Slack refused or timed out) nothing was changed: it is logged with `what`, and `on_failure()` tells the person."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except Exception:  # noqa: BLE001 - whatever Slack or the network said: the person hears it from on_failure
+        log.exception("views.open failed for %s", what)
+        if on_failure is not None:
+            on_failure()
+        return False
 
 
 def _text_or_none(value):
@@ -32,12 +50,18 @@ def element_value(element: dict):
     return None
 
 
+def state_of(container) -> dict:
+    """{block_id: {action_id: element}} of a view's state, or of a message's (a click carries its message's state);
+    {} for any other shape."""
+    state = container.get("state") if isinstance(container, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
 def view_values(view: dict) -> dict:
     """{block_id: value} from a submitted view's state, whatever the element type (see `element_value`)."""
     out: dict = {}
-    state = ((view or {}).get("state") or {}).get("values") or {}
-    if not isinstance(state, dict):
-        return out
+    state = state_of(view)
     for block_id, actions in state.items():
         if not isinstance(actions, dict):
             continue

@@ -8,7 +8,7 @@ import logging
 from bot import i18n, ids
 from bot.drills import attendance, evaluation, manage
 from bot.hazards import transitions
-from handlers.common import metadata, view_values, who_where
+from handlers.common import metadata, open_view, view_values, who_where
 from handlers.middleware import INLINE_ERROR_MAX
 
 log = logging.getLogger("safeshift.handlers")
@@ -47,11 +47,8 @@ def evaluate(ack, body, client, context):
 
 
 def _open(ctx, client, trigger_id, view, channel, user, locale) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed; say so
-        log.exception("views.open failed for the drill evaluation form")
-        transitions.ephemeral(ctx, channel, user, i18n.t(locale, "drills.form_failed"))
+    open_view(client, trigger_id, view, "the drill evaluation form",
+              lambda: transitions.ephemeral(ctx, channel, user, i18n.t(locale, "drills.form_failed")))
 
 
 def submit_evaluation(ack, body, view, context):

@@ -13,23 +13,17 @@ from bot.incidents import create as incidents
 from bot.incidents import followups, plans
 from bot.incidents import forms as incident_forms
 from bot.text import clean_text, slack_id
-from handlers.common import metadata, view_values, who_where
+from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
-INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 HELP_WORDS = {"help", "帮助", "?"}
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _TS = re.compile(r"^[0-9]{1,12}\.[0-9]{1,8}$")
 
 
 def _open(client, trigger_id, view, what: str) -> bool:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-        return True
-    except Exception:  # noqa: BLE001 - Slack refused or timed out: say so instead of failing silently
-        log.exception("views.open failed for %s", what)
-        return False
+    return open_view(client, trigger_id, view, what)
 
 
 def incident_command(ack, body, client, context):

@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 from bot import i18n, ids
 from bot.context import STORAGE_ERRORS
 from bot.prefs import user_locale
+from handlers.common import INLINE_ERROR_MAX
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -21,7 +22,6 @@ log = logging.getLogger("safeshift.handlers")
 _ERROR_BLOCK = {ids.REPORT_VIEW: "description", ids.RESOLVE_VIEW: ids.RESOLVE_NOTE_BLOCK,
                 ids.INCIDENT_VIEW: "description", ids.INCIDENT_LEVEL_VIEW: ids.INCIDENT_LEVEL_BLOCK,
                 ids.DRILL_VIEW: ids.DRILL_FORM_BLOCKS[0]}
-INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 
 
 def person_of(body: dict) -> str:

@@ -12,11 +12,10 @@ from bot import ids
 from bot.hazards import transitions
 from bot.rectification import register as risk_register
 from bot.rectification import steps, work
-from handlers.common import NUMBER_MAX, metadata, view_values, who_where
+from handlers.common import INLINE_ERROR_MAX, NUMBER_MAX, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
-INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
 # Buttons that open a form (the step's name) and buttons that act at once.
 FORMS = {ids.RECT_PLAN_ACTION: "plan", ids.RECT_SEND_BACK_ACTION: "send_back", ids.RECT_EXTENSION_ACTION: "extension",
          ids.RECT_COMPLETE_ACTION: "complete", ids.RECT_FAIL_ACTION: "verify_fail",
@@ -42,10 +41,7 @@ def _open(client, body, ctx, channel, user, outcome, form):
     if not outcome.ok:
         transitions.ephemeral(ctx, channel, user, outcome.message)
         return
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=form)
-    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
-        log.exception("views.open failed for a rectification form")
+    open_view(client, body.get("trigger_id"), form, "a rectification form")
 
 
 def on_button(ack, body, client, context):
@@ -106,10 +102,7 @@ def risk_command(ack, body, client, context):
     if not form.ok:
         return ack(response_type="ephemeral", text=form.message)
     ack()
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=form.view)
-    except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed
-        log.exception("views.open failed for a risk form")
+    open_view(client, body.get("trigger_id"), form.view, "a risk form")
 
 
 def submit_risk(ack, body, view, context):

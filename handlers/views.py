@@ -6,9 +6,7 @@ from bot import ids
 from bot.checks import tasks
 from bot.hazards import create, forms, transitions
 from bot.hazards.kinds import kind
-from handlers.common import metadata, view_values
-
-INLINE_ERROR_MAX = 150  # Slack shows an inline error of at most this length
+from handlers.common import INLINE_ERROR_MAX, metadata, view_values
 
 
 def submit_report(ack, body, view, context):

@@ -186,3 +186,19 @@ def test_nothing_in_the_product_imports_the_composition_root():
     wrong = [f"{m} imports {n}" for m, names in graph.items() for n in names
              if n in roots and _module_name(ROOT / "bot/cli.py") != m and not m.startswith("sandbox")]
     assert wrong == []
+
+
+def test_one_inline_error_limit_one_views_open_and_one_form_parser_in_handlers():
+    """#18: the listeners share one `INLINE_ERROR_MAX`, one `open_view` and one form parser (handlers/common.py)."""
+    wrong = []
+    for path in _modules("handlers"):
+        if path.name == "common.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^INLINE_ERROR_MAX\s*=", text, re.M):
+            wrong.append(f"{path.name} defines INLINE_ERROR_MAX")
+        if "views_open(" in text:
+            wrong.append(f"{path.name} calls views_open itself")
+        if re.search(r"\[\"state\"\]|get\(\"state\"\)", text):
+            wrong.append(f"{path.name} reads view state itself")
+    assert wrong == []

@@ -1,61 +1,24 @@
-"""The App Home tab: report in one click, my open reports, and what I hold."""
+"""The App Home tab (#18: it names no kind): report in one click, then each installed kind's sections for this person
+(bot/registry.py `Kind.home`), in the order they give, then the help line."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from bot import i18n
-from bot.checks.tasks import occasion, title
-from bot.hazards.present import level_name, status_label
-from bot.i18n import Mrkdwn, fmt_time
-from bot.masking import mask
+from bot import registry
 from bot.render import render
 from storage.db import read_scope
-from storage.models import CheckTask, Report, report_is_open
-
-# Lines per list on the Home tab: ten lines of a report fit Slack's 3,000-character section.
-LIMIT = 10
-WHAT_IN_LINE = 80  # characters of a description in one line
-PLACE_IN_LINE = 60
-PENDING_SCAN = 500  # open check tasks looked through for mine (a day's checks of a large department)
 
 
-def _line(ctx, locale, r: Report) -> Mrkdwn:
-    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale),
-                  status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
-                  what=mask(r.description)[:WHAT_IN_LINE], location=mask(r.location)[:PLACE_IN_LINE] or "—")
+def section(locale: str, title: str, body) -> list[dict]:
+    """One titled part of the Home tab (a divider and a section); `body` None says there is nothing."""
+    return render("home_section", locale, title=title, body=body)
 
 
 def home_view(ctx, user_id: str, locale: str) -> dict:
-    directory = ctx.directory
-    sees_all = directory.sees_everything(user_id)
-    teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
+    view = render("home", locale)
+    parts: list[tuple[int, list[dict]]] = []
     with read_scope(ctx.engine) as s:
-        mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open())
-                         .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
-        held, held_total, overdue_total = [], 0, 0
-        if sees_all or teams:
-            q = select(Report).where(report_is_open(), Report.group_id.is_(None))
-            if not sees_all:
-                q = q.where(Report.team.in_(teams))
-            held_total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-            overdue_total = s.execute(select(func.count()).select_from(
-                q.where(Report.overdue.is_(True)).subquery())).scalar_one()
-            held = s.execute(q.order_by(Report.overdue.desc(), Report.level, Report.reported_at)
-                             .limit(LIMIT)).scalars().all()
-        # my open checks (#10): owners are a JSON list, so the few pending rows are filtered here
-        checks = [t for t in s.execute(select(CheckTask).where(CheckTask.status == "pending")
-                                       .order_by(CheckTask.due_at).limit(PENDING_SCAN)).scalars()
-                  if user_id in (t.owners or [])][:LIMIT]
-    check_lines = [i18n.t(locale, "checks.schedule.open_overdue" if t.overdue else "checks.schedule.open",
-                          title=title(ctx.org, t, locale), occasion=occasion(ctx.org, t, locale),
-                          due=fmt_time(t.due_at, ctx.org.tz)) for t in checks]
-    return render(
-        "home", locale,
-        checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None,
-        mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
-        held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
-        show_held=bool(sees_all or teams),
-        held_title=i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
-                          overdue=overdue_total, teams=i18n.join_list(locale, teams, "and")),
-    )
+        for kind in registry.current().with_parts("home"):
+            parts += kind.home(ctx, s, user_id, locale)
+    blocks = [b for _, section_blocks in sorted(parts, key=lambda p: p[0]) for b in section_blocks]
+    view["blocks"][-1:-1] = blocks  # before the help line
+    return view

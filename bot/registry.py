@@ -60,7 +60,8 @@ class Kind:
     name: str
     timers: tuple[TimerHandler, ...] = ()
     jobs: tuple[JobArea, ...] = ()
-    # home(ctx, session, user_id, locale) -> a list of Block Kit blocks for that person's Home tab
+    # home(ctx, session, user_id, locale) -> [(order, blocks)]: its parts of that person's Home tab (bot/home.py
+    # sorts every kind's parts by order)
     home: Callable | None = None
     # digest(ctx, session, team, scheduled_for, locale) -> a dict of template values for the daily digest
     digest: Callable | None = None

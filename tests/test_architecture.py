@@ -90,8 +90,8 @@ CORE = ("bot/registry.py", "bot/sweeper.py", "bot/subjects.py", "bot/jobs.py", "
         "bot/worker.py", "bot/clock.py", "bot/i18n.py", "bot/render.py", "bot/masking.py", "bot/text.py",
         "bot/limits.py", "bot/durations.py", "bot/workdays.py", "bot/working_hours.py", "bot/context.py",
         "bot/directory.py", "bot/prefs.py", "bot/settings.py", "bot/app.py", "bot/retention.py", "bot/ids.py",
-        "schedules/scheduler.py")
-KIND_MODULES = ("bot.hazards", "bot.incidents", "bot.rectification", "bot.checks", "bot.drills", "bot.digest", "bot.home")
+        "bot/home.py", "schedules/scheduler.py")
+KIND_MODULES = ("bot.hazards", "bot.incidents", "bot.rectification", "bot.checks", "bot.drills", "bot.digest")
 
 
 def _module_name(path: Path) -> str:

@@ -7,6 +7,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import digest, ids
 from bot.hazards import escalation
+from bot.hazards.home import home_parts
 from bot.hazards.kinds import REPORT
 from bot.registry import JobArea, Kind, TimerHandler
 
@@ -46,5 +47,6 @@ HAZARDS = Kind(
     timers=(TimerHandler(REPORT, escalation.load, escalation.fire),),
     jobs=(JobArea("daily_digest", _digest_triggers, _schedule_catch_up, _daily, exact=True),
           JobArea("weekly_summary", _weekly_triggers, _schedule_catch_up, _weekly, exact=True)),
+    home=home_parts,
     commands=(ids.COMMAND,),
 )

@@ -171,7 +171,7 @@ def bench_delay_under_load(kind: str, items: int, engine=None) -> dict:
 
 
 def bench_digest(kind: str, items: int) -> tuple[dict, object]:
-    from bot import digest
+    from bot.hazards import digest
 
     engine = fresh_engine(kind)
     now = dt.datetime.now(UTC)

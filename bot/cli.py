@@ -180,9 +180,9 @@ def cmd_manifest(args) -> int:
 
 
 def cmd_digest(args) -> int:
-    from bot import digest
     from bot.clock import SystemClock
     from bot.context import Context
+    from bot.hazards import digest
     from storage.db import make_engine, upgrade
 
     if not args.dry_run:

@@ -54,6 +54,15 @@ class JobArea:
 
 
 @dataclass(frozen=True)
+class DigestPart:
+    """A kind's part of the daily digest: its figures (`values`, merged into the digest's content) and the lines
+    they read as, in a locale (`lines(locale) -> [(order, mrkdwn)]`, shown in that order under the reports)."""
+
+    values: dict
+    lines: Callable[[str], list]
+
+
+@dataclass(frozen=True)
 class Kind:
     """Everything one kind plugs in. Every part is optional."""
 
@@ -63,7 +72,7 @@ class Kind:
     # home(ctx, session, user_id, locale) -> [(order, blocks)]: its parts of that person's Home tab (bot/home.py
     # sorts every kind's parts by order)
     home: Callable | None = None
-    # digest(ctx, session, team, scheduled_for, locale) -> a dict of template values for the daily digest
+    # digest(ctx, session, now, team) -> DigestPart: its figures for the daily digest (bot/hazards/digest.py)
     digest: Callable | None = None
     commands: tuple[str, ...] = ()  # the slash commands it answers (the manifest declares them)
     extra: dict = field(default_factory=dict)

@@ -91,7 +91,7 @@ CORE = ("bot/registry.py", "bot/sweeper.py", "bot/subjects.py", "bot/jobs.py", "
         "bot/limits.py", "bot/durations.py", "bot/workdays.py", "bot/working_hours.py", "bot/context.py",
         "bot/directory.py", "bot/prefs.py", "bot/settings.py", "bot/app.py", "bot/retention.py", "bot/ids.py",
         "bot/home.py", "schedules/scheduler.py")
-KIND_MODULES = ("bot.hazards", "bot.incidents", "bot.rectification", "bot.checks", "bot.drills", "bot.digest")
+KIND_MODULES = ("bot.hazards", "bot.incidents", "bot.rectification", "bot.checks", "bot.drills")
 
 
 def _module_name(path: Path) -> str:

@@ -295,7 +295,7 @@ def test_the_home_tab_lists_my_open_checks_only(engine):
 
 
 def test_the_daily_digest_names_todays_checks_the_days_drill_and_checks_past_due(engine):
-    from bot import digest
+    from bot.hazards import digest
     from storage.models import Drill
 
     ctx = make(engine, local(2026, 12, 3, 8, 30))  # Thursday: the weekly spot check of every team

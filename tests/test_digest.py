@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import digest
+from bot.hazards import digest
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.hazards import create, transitions

@@ -401,7 +401,7 @@ def test_evaluation_turns_each_problem_into_a_rectification_item_due_15_working_
     assert len(hazards) == 2 and the_drill(bot, "cross_department", "2026-09").score == 85
     # the problems' hazards were acknowledged by being filed, not by anyone answering: they stay out of the
     # time-to-acknowledge figures of the next morning's digest
-    from bot import digest
+    from bot.hazards import digest
 
     assert digest.daily_content(bot.ctx, local(2026, 9, 26, 8, 30))["tta"] == []
 

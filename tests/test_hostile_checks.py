@@ -883,7 +883,7 @@ def test_a_drill_moved_to_the_far_future_still_lists_and_schedules(hbot):
     for user in (OFFICER, HEAD, AGENT):
         assert_safe_answer(slash(bot, user, ids.DRILL_COMMAND, "list"))
         assert_safe_answer(slash(bot, user, ids.SAFESHIFT_COMMAND, "schedule"))
-    from bot import digest
+    from bot.hazards import digest
 
     digest.daily_payloads(bot.ctx, bot.clock.now())  # the morning digest reads the drills too
 

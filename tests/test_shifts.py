@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import digest, ids, jobs
+from bot import ids, jobs
+from bot.hazards import digest
 from bot.checks import shift_rates, shifts, tasks
 from bot.clock import FrozenClock
 from bot.context import Context

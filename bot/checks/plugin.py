@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot import ids
 from bot.checks import SUBJECT, deadlines, jobs
+from bot.checks.digest import digest_part
 from bot.checks.home import home_parts
 from bot.registry import JobArea, Kind, TimerHandler
 from storage.models import CheckTask
@@ -20,5 +21,6 @@ CHECKS = Kind(
     timers=(TimerHandler(SUBJECT, _load, deadlines.fire, purposes=deadlines.PURPOSES),),
     jobs=(JobArea(jobs.PREFIX, jobs.triggers, jobs.catch_up, jobs.run),),
     home=home_parts,
+    digest=digest_part,
     commands=(ids.SAFESHIFT_COMMAND,),
 )

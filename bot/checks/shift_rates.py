@@ -1,5 +1,5 @@
 """Completion rates of the checklists (#10): of the tasks of a day or a month, how many were done on time, done
-late, done with a problem found, or not done (still pending). Read by the daily digest (bot/digest.py) and the
+late, done with a problem found, or not done (still pending). Read by the daily digest (bot/hazards/digest.py, through bot/checks/plugin.py) and the
 monthly figures. One SQL aggregate over `ix_check_task_team_day`.
 
 On time: done (All OK) by the task's due time (a shift checklist: the shift's start; a daily one: `at` +

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import digest, ids
-from bot.hazards import escalation
+from bot import ids
+from bot.hazards import digest, escalation
 from bot.hazards.home import home_parts
 from bot.hazards.kinds import REPORT
 from bot.registry import JobArea, Kind, TimerHandler

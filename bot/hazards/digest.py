@@ -1,4 +1,5 @@
-"""Daily digest and weekly hazard summary: counts first, a few details after.
+"""Daily digest and weekly hazard summary: counts first, a few details after. The other kinds' figures (checks
+done yesterday, today's checks and drills) come through the registry (`Kind.digest`, #18): this module names none.
 
 Everything is computed with SQL aggregates over indexed columns, so a store with
 a million reports answers in well under a second (see docs/BENCHMARKS.md).
@@ -12,9 +13,7 @@ import statistics
 
 from sqlalchemy import func, select
 
-from bot import i18n
-from bot.checks import schedule, shift_rates
-from bot.drills.problems import from_a_drill
+from bot import i18n, registry
 from bot.hazards.kinds import current_step, deadline
 from bot.hazards.present import category_name, level_name, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
@@ -82,13 +81,11 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         spans = s.execute(
             _team_filter(select(Report.reported_at, Report.acknowledged_at)
                          .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end,
-                                ~from_a_drill()), team)  # a drill's problems were never waiting for an answer
+                                ~answered_at_filing()), team)  # a drill's problems were never waiting for an answer
         ).all()
-        # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
-        checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
-        today = schedule.today(ctx, s, now, team, ctx.org.locale)  # today's checks and drills (#10)
+        parts = [k.digest(ctx, s, now, team) for k in registry.current().with_parts("digest")]
     tta = [(a - r).total_seconds() for r, a in spans]
-    return {
+    content = {
         "since": since,
         "new_count": new_count,
         "new_items": new_items,
@@ -97,10 +94,18 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "overdue_count": overdue_count,
         "overdue_items": overdue_items,
         "tta": tta,
-        "checks": today,
-        "checklists_day": y_day,
-        "checklists": checklists,
+        "day": y_day,
+        "parts": parts,
     }
+    for part in parts:
+        content.update(part.values)
+    return content
+
+
+def answered_at_filing():
+    """A hazard its reporter answered as they filed it (`create.file_answered`: a drill's problem): it never
+    waited for an answer, so it is no time-to-acknowledge figure."""
+    return (Report.acknowledged_at == Report.reported_at) & (Report.acknowledged_by == Report.reporter_id)
 
 
 def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None) -> dict:
@@ -144,9 +149,9 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
-                    tta_line=tta_line, checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]
-                    else i18n.t(locale, "digest.checks_none"),
-                    checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]))
+                    tta_line=tta_line,
+                    context_lines=[line for _, line in sorted((x for p in c["parts"] for x in p.lines(locale)),
+                                                              key=lambda x: x[0]) if line])
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
                   overdue=c["overdue_count"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
@@ -185,7 +190,7 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None)
         # a week's acknowledgements are few: rank them here (datetime arithmetic differs per engine)
         acked = s.execute(_team_filter(select(Report.number, Report.level, Report.reported_at, Report.acknowledged_at)
                                        .where(Report.acknowledged_at >= start, Report.acknowledged_at < now,
-                                              ~from_a_drill()), team)).all()
+                                              ~answered_at_filing()), team)).all()
         slow = sorted(acked, key=lambda r: r.acknowledged_at - r.reported_at, reverse=True)[:DETAILS]
     return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
             "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}

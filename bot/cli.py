@@ -296,7 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot import compose
+
     args = build_parser().parse_args(argv)
+    compose.install()  # every command works with the product's kinds (the digest, export, check …)
     try:
         return args.func(args)
     except (SettingsError, ConfigError, StartupError) as exc:

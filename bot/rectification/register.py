@@ -132,7 +132,8 @@ def _add(ctx, user_id: str, kind: str, values: dict, locale: str, key: str | Non
                 return FormOutcome(False, i18n.t(locale, "risk.refused", roles=roles_words(ctx, locale, "add_risk"),
                                                  step=i18n.tp(locale, "risk.step_add")))
             likelihood, impact = values.get("likelihood"), values.get("impact")
-            if likelihood not in pol.likelihood or impact not in pol.impact:
+            if not (isinstance(likelihood, str) and isinstance(impact, str)) or likelihood not in pol.likelihood \
+                    or impact not in pol.impact:  # a forged form may send a list or an object
                 return FormOutcome(False, i18n.t(locale, "rectification.pick_risk"))
             owner = str(values.get("owner") or "").strip()
             if owner and not (USER_RE.match(owner) and ctx.directory.is_known(owner)):

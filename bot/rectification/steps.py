@@ -62,7 +62,8 @@ def assess(ctx, number: str, user_id: str, likelihood: object, impact: object, l
             return Outcome(False, i18n.t(locale, "errors.not_found_number", number=number))
         if not ctx.directory.allowed(user_id, "assess", report.team):
             return refuse(ctx, s, locale, "assess", report.number, user_id, now)
-        if likelihood not in pol.likelihood or impact not in pol.impact:
+        if not (isinstance(likelihood, str) and isinstance(impact, str)) or likelihood not in pol.likelihood \
+                or impact not in pol.impact:  # a forged form may send a list or an object
             return Outcome(False, i18n.t(locale, "rectification.pick_risk"))
         if deadlines.item_of(s, report.id) is not None:
             return Outcome(False, i18n.t(locale, "rectification.exists", number=report.number))

@@ -50,9 +50,20 @@ def attach(ctx):
             except STORAGE_ERRORS:  # words still work without the database
                 log.warning("database unavailable: answering in the organisation's language")
         context["locale"] = locale
+        # Who asked for what, for an operator at DEBUG; an untraced request (bot/untraced.py) keeps none of it.
+        log.debug("request %s from %s", _what(body), user or "-")
         return next()
 
     return safeshift_context
+
+
+def _what(body) -> str:
+    if not isinstance(body, dict):
+        return "?"
+    if isinstance(body.get("command"), str):
+        return body["command"]
+    event = body.get("event")
+    return str((event or {}).get("type") if isinstance(event, dict) else body.get("type"))[:64]
 
 
 def storage_errors(ctx):

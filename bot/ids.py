@@ -100,3 +100,6 @@ VIOLATION_APPEAL_BLOCK = "appeal"
 VIOLATION_UPHOLD_ACTION = "violation_uphold"  # on the appeal's message to the deciders
 VIOLATION_OVERTURN_ACTION = "violation_overturn"
 VIOLATION_ACTIONS_BLOCK = "violation_actions"
+
+# the appraisal's safety score (#24, §3.6.3): one's own, privately; another's for the ledger's group
+APPRAISAL_COMMAND = "/appraisal"

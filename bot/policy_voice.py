@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.policy_base import HHMM, PermissionRole, _Strict
 
@@ -31,3 +31,27 @@ class Violations(_Strict):
     suspend_owner: list[PermissionRole] = Field(min_length=1)
     suspend_within_days: int = Field(ge=0, le=90)
     appeal_within_days: int = Field(ge=1, le=90)
+
+
+class AppraisalParts(_Strict):
+    rectification: int = Field(ge=0, le=100)
+    violations: int = Field(ge=0, le=100)
+    accidents: int = Field(ge=0, le=100)
+
+
+class Appraisal(_Strict):
+    """§3.6.3: the safety indicators make up `weight`% of a person's performance appraisal. Each part scores
+    0-100 for the month; the safety score is their weighted mean (`parts`, summing to 100)."""
+
+    weight: int = Field(ge=0, le=100)
+    parts: AppraisalParts
+    per_violation: int = Field(ge=0, le=100)  # points off the violations part per violation in the month
+    per_accident: int = Field(ge=0, le=100)  # points off the accidents part per accident caused by negligence
+    per_flag: int = Field(ge=0, le=100)  # off the rectification part per item flagged on the person (§4.3.2)
+
+    @model_validator(mode="after")
+    def _hundred(self):
+        p = self.parts
+        if p.rectification + p.violations + p.accidents != 100:
+            raise ValueError("appraisal.parts must add up to 100")
+        return self

@@ -7,7 +7,7 @@ import logging
 
 from bot import i18n, ids
 from bot.hazards import transitions
-from bot.violations import appeals, ledger
+from bot.violations import appeals, appraisal, ledger
 from handlers.common import metadata, view_values, who_where
 from handlers.middleware import INLINE_ERROR_MAX
 
@@ -82,9 +82,16 @@ def _decide(decision: str):
     return decide
 
 
+def appraisal_command(ack, command, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    text = appraisal.command(ctx, command.get("user_id", ""), command.get("text"), locale)
+    return ack(response_type="ephemeral", text=str(text))
+
+
 def register(app) -> None:
     """The violations ledger's listeners (#24)."""
     app.command(ids.VIOLATION_COMMAND)(violation_command)
+    app.command(ids.APPRAISAL_COMMAND)(appraisal_command)
     app.view(ids.VIOLATION_VIEW)(submit_violation)
     app.action(ids.VIOLATION_APPEAL_ACTION)(appeal_button)
     app.view(ids.VIOLATION_APPEAL_VIEW)(submit_appeal)

@@ -1,8 +1,8 @@
-"""What the violations ledger plugs into the core (#24; bot/registry.py): `/violation`."""
+"""What the violations ledger plugs into the core (#24; bot/registry.py): `/violation` and `/appraisal` (the ledger feeds the safety score)."""
 
 from __future__ import annotations
 
 from bot import ids
 from bot.registry import Kind
 
-VIOLATIONS = Kind(name="violations", commands=(ids.VIOLATION_COMMAND,))
+VIOLATIONS = Kind(name="violations", commands=(ids.VIOLATION_COMMAND, ids.APPRAISAL_COMMAND))

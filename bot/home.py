@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot import i18n
+from bot import i18n, registry
 from bot.checks.tasks import occasion, title
 from bot.hazards.present import level_name, status_label
 from bot.i18n import Mrkdwn, fmt_time
@@ -50,7 +50,7 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
     check_lines = [i18n.t(locale, "checks.schedule.open_overdue" if t.overdue else "checks.schedule.open",
                           title=title(ctx.org, t, locale), occasion=occasion(ctx.org, t, locale),
                           due=fmt_time(t.due_at, ctx.org.tz)) for t in checks]
-    return render(
+    view = render(
         "home", locale,
         checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None,
         mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
@@ -59,3 +59,9 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
         held_title=i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
                           overdue=overdue_total, teams=i18n.join_list(locale, teams, "and")),
     )
+    kinds = [k for k in registry.current().kinds if k.home is not None]  # each kind's own part (#24)
+    if kinds:
+        with read_scope(ctx.engine) as s:
+            for k in kinds:
+                view["blocks"].extend(k.home(ctx, s, user_id, locale))
+    return view

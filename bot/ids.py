@@ -103,3 +103,4 @@ VIOLATION_ACTIONS_BLOCK = "violation_actions"
 
 # the appraisal's safety score (#24, §3.6.3): one's own, privately; another's for the ledger's group
 APPRAISAL_COMMAND = "/appraisal"
+SUGGEST_HOME_ACTION = "suggestion_home"  # the Home tab's button: opens the form, untraced like the command

@@ -59,7 +59,8 @@ def install_log_scrubber() -> None:
 
 
 def is_untraced(body, names: frozenset) -> bool:
-    """Is this parsed request body (a slash command's fields or an interaction payload) one of `names`?"""
+    """Is this parsed request body one of `names`: a slash command, a view's callback, or a click whose every action
+    is one of them?"""
     if not isinstance(body, dict) or not names:
         return False
     if isinstance(body.get("command"), str):
@@ -67,4 +68,8 @@ def is_untraced(body, names: frozenset) -> bool:
     view = body.get("view")
     if body.get("type") in ("view_submission", "view_closed") and isinstance(view, dict):
         return view.get("callback_id") in names
+    actions = body.get("actions")
+    if body.get("type") == "block_actions" and isinstance(actions, list) and actions \
+            and all(isinstance(a, dict) for a in actions):
+        return all(a.get("action_id") in names for a in actions)
     return False

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,15 @@ def test_the_weights_come_from_the_policy(db_url, fake_slack):
         assert "55.0分" in mine and "11.00分" in mine and "占绩效考核20%" in mine
     finally:
         stop_bot(bot)
+
+
+def test_each_person_sees_their_own_score_on_their_home_tab(abot):
+    seed(abot)
+    abot.clock.set(local(2026, 9, 28, 10, 0))
+    for user, shown in (("U0AGENT1", "64.0分"), ("U0AGENT2", "20.0分")):
+        status, _ = abot.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
+        assert status == 200
+        published = abot.fake.wait_for(lambda c, u=user: c.method == "views.publish" and c.params.get("user_id") == u)
+        view = json.dumps(published[-1].params["view"], ensure_ascii=False)
+        assert shown in view and "2026-09" in view
+        assert ("64.0分" if user == "U0AGENT2" else "20.0分") not in view

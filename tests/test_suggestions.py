@@ -129,6 +129,7 @@ def database_text(bot) -> str:
         return raw.decode("utf-8", "replace")
     out = []
     with bot.ctx.engine.connect() as conn:
+        conn.exec_driver_sql("SET TIME ZONE 'UTC'")  # times read as UTC text, like the SQLite file's
         for table in inspect(conn).get_table_names():
             cols = [c["name"] for c in inspect(conn).get_columns(table)]
             from sqlalchemy import column, table as tbl
@@ -161,6 +162,10 @@ def test_a_suggestion_leaves_no_trace_of_its_sender(sbot, all_logs):
     assert status == 200 and answer["response_action"] == "update"
     code2 = json.dumps(answer["view"], ensure_ascii=False).split("*")[1]
     assert code2.startswith("JY-") and code2 != code
+    # 2b. the Home tab's button opens the same form (the click is untraced too)
+    press_home = actions_payload(SENDER, ids.SUGGEST_HOME_ACTION, "open", channel="D0WHISTLE", block_id="home")
+    assert sbot.interactive(press_home)[0] == 200
+    assert sbot.fake.of("views.open")[-1].params["view"]["callback_id"] == ids.SUGGEST_VIEW
     # 3. a replay of the same words the same day adds nothing
     assert "已收到同样内容" in suggest(sbot, SENDER, "夜班B区饮水机旁的插线板过热，建议更换。联系我 13812345678")["text"]
     stored = rows(sbot)
@@ -168,7 +173,7 @@ def test_a_suggestion_leaves_no_trace_of_its_sender(sbot, all_logs):
     assert "13812345678" not in stored[0].text and "138****5678" in stored[0].text
     assert all(r.day == dt.date(2026, 9, 14) and not r.posted for r in stored)
     # nothing reached Slack yet (but the form): the post waits for the batch
-    assert [c.method for c in sbot.fake.calls[calls_before:]] == ["views.open"]
+    assert [c.method for c in sbot.fake.calls[calls_before:]] == ["views.open", "views.open"]
 
     # 4. the batch at 12:00 posts both to the leadership channel
     post_batch(sbot)
@@ -256,3 +261,11 @@ def test_posting_waits_for_the_batch_and_the_box_has_a_daily_cap(db_url, fake_sl
         assert len([c for c in bot.fake.of("chat.postMessage") if c.params["channel"] == "C0LEAD"]) == 2
     finally:
         stop_bot(bot)
+
+
+def test_the_home_tab_has_the_way_in(sbot):
+    status, _ = sbot.event({"type": "app_home_opened", "user": AGENT, "channel": "D1", "tab": "home"})
+    assert status == 200
+    published = sbot.fake.wait_for(lambda c: c.method == "views.publish" and c.params.get("user_id") == AGENT)
+    view = json.dumps(published[-1].params["view"], ensure_ascii=False)
+    assert ids.SUGGEST_HOME_ACTION in view and "匿名信箱" in view

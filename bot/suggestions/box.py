@@ -133,3 +133,11 @@ def status(ctx, code_text: str, locale: str) -> Outcome:
             return Outcome(message=i18n.t(locale, "suggestions.status_reply", code=code, state=state,
                                           reply=row.reply))
         return Outcome(message=i18n.t(locale, "suggestions.status_line", code=code, state=state))
+
+
+def home_blocks(ctx, session, user_id, locale: str) -> list[dict]:
+    """The Home tab's way in (the same for everyone: it says nothing about the person)."""
+    return [{"type": "divider"},
+            {"type": "section", "text": {"type": "mrkdwn", "text": i18n.t(locale, "suggestions.home")},
+             "accessory": {"type": "button", "action_id": ids.SUGGEST_HOME_ACTION, "value": "open",
+                           "text": {"type": "plain_text", "text": i18n.tp(locale, "suggestions.home_button")}}}]

@@ -99,9 +99,21 @@ def command(ctx, user: str, text: str | None, locale: str) -> str:
         return i18n.t(locale, "appraisal.usage")
     with read_scope(ctx.engine) as s:
         sc = score(ctx, s, person, month)
+    return _line(ctx, sc, locale)
+
+
+def _line(ctx, sc: Score, locale: str) -> str:
     pol = ctx.org.policy.appraisal
-    return i18n.t(locale, "appraisal.line", person=i18n.mention(person), month=month, score=f"{sc.score:.1f}",
+    return i18n.t(locale, "appraisal.line", person=i18n.mention(sc.person), month=sc.month, score=f"{sc.score:.1f}",
                   weight=pol.weight, contribution=f"{sc.contribution:.2f}", on_time=sc.on_time, due=sc.due,
                   flagged=sc.flagged, rectification=f"{sc.rectification:.1f}", violations=sc.violations,
                   violations_part=f"{sc.violations_part:.0f}", accidents=sc.accidents,
                   accidents_part=f"{sc.accidents_part:.0f}")
+
+
+def home_blocks(ctx, session, user_id, locale: str) -> list[dict]:
+    """The person's own safety score this month on their Home tab (only they see their Home)."""
+    month = last_month(ctx)
+    return [{"type": "divider"},
+            {"type": "section", "text": {"type": "mrkdwn", "text": _line(ctx, score(ctx, session, user_id, month),
+                                                                         locale)}}]

@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from bot import ids
 from bot.registry import Kind
+from bot.violations import appraisal
 
-VIOLATIONS = Kind(name="violations", commands=(ids.VIOLATION_COMMAND, ids.APPRAISAL_COMMAND))
+VIOLATIONS = Kind(name="violations", commands=(ids.VIOLATION_COMMAND, ids.APPRAISAL_COMMAND),
+                  home=appraisal.home_blocks)

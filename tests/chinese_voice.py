@@ -14,5 +14,5 @@ def voice_samples(locale: str) -> dict:
         step_name=i18n.tp(locale, "violations.step_written_notice"), appeal_days=7, id=12,
         linked="HZ-2026-00042", evidence="监控截图" if zh else "CCTV still", decision=i18n.tp(locale, "violations.appeal_upheld"),
         entries=i18n.Mrkdwn("• …"), score="70.0", weight=15, contribution="10.50", on_time=3, flagged=1,
-        rectification="75.0", violations=1, violations_part="50", accidents=0, accidents_part="100", recorder=i18n.mention("U0OFFICER"), action_name=i18n.tp(locale, "violations.suspend_calls"),
+        rectification="75.0", violations=1, violations_part="50", accidents=0, accidents_part="100", mean="77.0", recorder=i18n.mention("U0OFFICER"), action_name=i18n.tp(locale, "violations.suspend_calls"),
     )

@@ -115,6 +115,13 @@ def test_the_safety_score_against_hand_worked_values(abot):
         refused = appraisal(abot, user, "<@U0AGENT1|agent1> 2026-09")
         assert "本次操作未生效" in refused and "64.0" not in refused
     assert "用法" in appraisal(abot, "U0AGENT1", "2026-13")
+    # per team, for the leadership: Hotline A = U0SUPA 90.0, U0AGENT1 64.0, U0AGENT2 20.0 → mean 58.0;
+    # Hotline B = U0SUPB 0.4·75 + 40 + 20 = 90.0 (its team's flagged item), U0AGENT3 0.4·0 + 40 + 20 = 60.0 (its
+    # item not done) → 75.0
+    teams = appraisal(abot, "U0HEAD", "team 2026-09")
+    assert "Hotline A：平均58.0分" in teams and "<@U0AGENT1> 64.0" in teams and "Hotline B：平均75.0分" in teams
+    assert "<@U0SUPB> 90.0" in teams and "<@U0AGENT3> 60.0" in teams
+    assert "本次操作未生效" in appraisal(abot, "U0SUPA", "team 2026-09")
 
 
 def test_the_weights_come_from_the_policy(db_url, fake_slack):

@@ -85,8 +85,16 @@ def last_month(ctx) -> str:
 
 
 def command(ctx, user: str, text: str | None, locale: str) -> str:
-    """`/appraisal [YYYY-MM]` (one's own), `/appraisal @person [YYYY-MM]` (the group in `permissions.appraisals`)."""
+    """`/appraisal [YYYY-MM]` (one's own); `/appraisal @person [YYYY-MM]` and `/appraisal team [YYYY-MM]` (every
+    team's people and mean) for the group in `permissions.appraisals`."""
     words = (text or "").split()
+    if words and words[0].lower() in ("team", "teams", "团队"):
+        if not Directory(ctx.org).allowed(user, "appraisals", None):
+            return i18n.Refusal(i18n.t(locale, "appraisal.not_allowed"))
+        month = words[1] if len(words) > 1 else last_month(ctx)
+        if not MONTH_RE.match(month) or not 1 <= int(month[5:]) <= 12:
+            return i18n.t(locale, "appraisal.usage")
+        return by_team(ctx, month, locale)
     person = user
     if words and MENTION_RE.match(words[0]):
         person = MENTION_RE.match(words[0]).group(1)
@@ -117,3 +125,16 @@ def home_blocks(ctx, session, user_id, locale: str) -> list[dict]:
     return [{"type": "divider"},
             {"type": "section", "text": {"type": "mrkdwn", "text": _line(ctx, score(ctx, session, user_id, month),
                                                                          locale)}}]
+
+
+def by_team(ctx, month: str, locale: str) -> str:
+    """Every team's people (supervisors and members) with their scores and the team's mean, for the leadership."""
+    lines = [i18n.t(locale, "appraisal.team_title", month=month, weight=ctx.org.policy.appraisal.weight)]
+    with read_scope(ctx.engine) as s:
+        for team in ctx.org.teams:
+            people = list(dict.fromkeys(team.supervisors + team.members))
+            scores = [score(ctx, s, p, month) for p in people]
+            mean = sum(x.score for x in scores) / len(scores) if scores else 100.0
+            lines.append(i18n.t(locale, "appraisal.team_line", team=team.name, mean=f"{mean:.1f}", people=i18n.Mrkdwn(
+                i18n.tp(locale, "list.sep").join(f"{i18n.mention(x.person)} {x.score:.1f}" for x in scores) or "—")))
+    return "\n".join(str(x) for x in lines)

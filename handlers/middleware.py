@@ -11,7 +11,7 @@ import logging
 
 from slack_bolt.response import BoltResponse
 
-from bot import i18n, ids
+from bot import i18n, ids, registry, untraced
 from bot.context import STORAGE_ERRORS
 from bot.prefs import user_locale
 
@@ -40,6 +40,9 @@ def attach(ctx):
     """Middleware: `context["safeshift"]` is the app's Context, `context["locale"]` the person's language."""
 
     def safeshift_context(context, body, next):  # noqa: A002 - Bolt's argument name
+        if untraced.is_untraced(body, registry.untraced_names()) and not untraced.active():
+            with untraced.scope():  # Socket Mode has no WSGI front to mark it (HTTP: already marked there)
+                return safeshift_context(context, body, next)
         context["safeshift"] = ctx
         locale = ctx.org.locale
         user = person_of(body)

@@ -16,7 +16,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot import guard
+from bot import guard, untraced
 from bot.clock import SystemClock
 from bot.context import Context
 from bot.limits import SIGNATURE_KEY
@@ -201,7 +201,8 @@ class Runtime:
                 # Broken shapes are judged and sanitised before Bolt parses anything (pure: no I/O).
                 screened = None if refused else guard.screen(body, environ.get("CONTENT_TYPE") or "")
                 # Slack retries only Events API deliveries (deduplicated by event_id): only they may come again.
-                if not refused and not (environ.get("HTTP_X_SLACK_RETRY_NUM") and screened.is_event):
+                if not refused and not (environ.get("HTTP_X_SLACK_RETRY_NUM") and screened.is_event) \
+                        and not screened.untraced:  # an untraced request: its kind refuses a replay by what it stores
                     refused = replayed(self.ctx, signature)
                 if refused:  # forged, stale or replayed: refused before any work
                     start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", "12")])
@@ -214,6 +215,9 @@ class Runtime:
                     environ["wsgi.input"] = io.BytesIO(screened.body)
                     environ["CONTENT_LENGTH"] = str(len(screened.body))
                     environ["HTTP_X_SLACK_SIGNATURE"] = guard.resign(secret, timestamp, screened.body)
+                if screened.untraced:
+                    with untraced.scope():
+                        return list(bolt(environ, start_response))
                 return bolt(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"Not Found"]

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 from slack_bolt.response import BoltResponse
 
+from bot import registry, untraced
+
 from storage.models import ProcessedEvent, Report, SlackMessage, UserPref
 
 log = logging.getLogger("safeshift.guard")
@@ -220,6 +222,7 @@ class Screened:
     body: bytes  # the body to hand on: the original object unless it was sanitised
     is_event: bool  # an Events API delivery (a raw JSON body of type event_callback), the only kind Slack retries
     reason: str = ""
+    untraced: bool = False  # a request that must leave no trace of its sender (bot/untraced.py)
 
 
 # In JSON text a lone surrogate or a NUL can only arrive as an escape: without one, there is nothing to scrub.
@@ -268,7 +271,8 @@ def screen(raw: bytes, content_type: str) -> Screened:
         return _answer(raw, is_event, fmt, Problem(IGNORE, "body or payload is not JSON Bolt can read"))
     except Problem as problem:
         return _answer(raw, is_event, fmt, problem)
-    return Screened(None, _encode(fmt, body, fields) if changed else raw, is_event)
+    return Screened(None, _encode(fmt, body, fields) if changed else raw, is_event,
+                    untraced=untraced.is_untraced(body, registry.untraced_names()))
 
 
 def _answer(raw: bytes, is_event: bool, fmt: str, problem: Problem) -> Screened:

@@ -78,3 +78,29 @@ DRILL_EVALUATE_ACTION = "drill_evaluate"  # after it: opens the evaluation form
 DRILL_ACTIONS_BLOCK = "drill_actions"
 DRILL_VIEW = "drill_evaluation"
 DRILL_FORM_BLOCKS = ("score", "problems", "summary")
+
+# the anonymous suggestion box (#24, §2.3.3): the command and its form leave no trace of the sender
+SUGGEST_COMMAND = "/suggest"
+SUGGEST_VIEW = "suggest_form"
+SUGGEST_TEXT_BLOCK = "suggestion_text"
+SUGGEST_ACTIONS_BLOCK = "suggestion_actions"
+SUGGEST_REPLY_ACTION = "suggestion_reply"  # the leadership's buttons on the suggestion's post (value: its id)
+SUGGEST_ADOPT_ACTION = "suggestion_adopt"
+SUGGEST_DECLINE_ACTION = "suggestion_decline"
+SUGGEST_REPLY_VIEW = "suggestion_reply_form"
+SUGGEST_REPLY_BLOCK = "reply"
+
+# the violations ledger (#24, §3.6.2): leadership only
+VIOLATION_COMMAND = "/violation"
+VIOLATION_VIEW = "violation_form"
+VIOLATION_FORM_BLOCKS = ("what", "occurred_on", "evidence", "linked", "accident")
+VIOLATION_APPEAL_ACTION = "violation_appeal"  # on the person's DM (value: the entry's id)
+VIOLATION_APPEAL_VIEW = "violation_appeal_form"
+VIOLATION_APPEAL_BLOCK = "appeal"
+VIOLATION_UPHOLD_ACTION = "violation_uphold"  # on the appeal's message to the deciders
+VIOLATION_OVERTURN_ACTION = "violation_overturn"
+VIOLATION_ACTIONS_BLOCK = "violation_actions"
+
+# the appraisal's safety score (#24, §3.6.3): one's own, privately; another's for the ledger's group
+APPRAISAL_COMMAND = "/appraisal"
+SUGGEST_HOME_ACTION = "suggestion_home"  # the Home tab's button: opens the form, untraced like the command

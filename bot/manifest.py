@@ -6,6 +6,7 @@ import yaml
 
 from bot import __version__
 from bot.ids import (
+    APPRAISAL_COMMAND,
     COMMAND,
     DRILL_COMMAND,
     HAZARD_SHORTCUT,
@@ -14,6 +15,8 @@ from bot.ids import (
     PLAN_COMMAND,
     RISK_COMMAND,
     SAFESHIFT_COMMAND,
+    SUGGEST_COMMAND,
+    VIOLATION_COMMAND,
 )
 
 BOT_SCOPES = [
@@ -44,7 +47,13 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": SAFESHIFT_COMMAND, "description": "What is due this week / 本周待办检查与演练",
                  "usage_hint": "[schedule | help]", "should_escape": False},
                 {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move)",
-                 "usage_hint": "[list | move 3 2027-04-16 15:00 | evaluate 3 | help]", "should_escape": False}]
+                 "usage_hint": "[list | move 3 2027-04-16 15:00 | evaluate 3 | help]", "should_escape": False},
+                {"command": SUGGEST_COMMAND, "description": "Anonymous suggestion / 匿名信箱 (no trace of you)",
+                 "usage_hint": "[your suggestion | status JY-7K3M9Q | help]", "should_escape": False},
+                {"command": VIOLATION_COMMAND, "description": "Violations ledger / 违规记录 (leadership only)",
+                 "usage_hint": "[@person | list | help]", "should_escape": True},
+                {"command": APPRAISAL_COMMAND, "description": "My safety score / 安全指标得分 (only you see it)",
+                 "usage_hint": "[2026-09 | @person 2026-09 | team 2026-09]", "should_escape": True}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

@@ -76,6 +76,7 @@ class ThreadWork(_Strict):
 
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_voice import Appraisal, Suggestions, Violations  # noqa: E402 - §2.3.3, §3.6.2 (#24)
 
 
 class Policy(_Strict):
@@ -85,7 +86,8 @@ class Policy(_Strict):
     permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
-                              "review_risk", "complete_check", "run_drill"], list[PermissionRole]]
+                              "review_risk", "complete_check", "run_drill",
+                              "answer_suggestion", "violations", "decide_appeal", "appraisals"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
@@ -96,6 +98,9 @@ class Policy(_Strict):
     checklists: Checklists
     checks: Checks
     drills: Drills
+    suggestions: Suggestions
+    violations: Violations
+    appraisal: Appraisal
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

@@ -75,6 +75,7 @@ class Kind:
     # digest(ctx, session, now, team) -> DigestPart: its figures for the daily digest (bot/hazards/digest.py)
     digest: Callable | None = None
     commands: tuple[str, ...] = ()  # the slash commands it answers (the manifest declares them)
+    untraced: tuple[str, ...] = ()  # commands and view callbacks whose requests leave no trace (bot/untraced.py)
     extra: dict = field(default_factory=dict)
 
 
@@ -92,6 +93,7 @@ class Registry:
                     if key in self._timers:
                         raise ValueError(f"two kinds fire timers of {key}")
                     self._timers[key] = h
+        self.untraced: frozenset = frozenset(n for k in self.kinds for n in k.untraced)
         prefixes = [a.prefix for k in self.kinds for a in k.jobs]
         if len(set(prefixes)) != len(prefixes):
             raise ValueError(f"two job areas share a prefix: {prefixes}")
@@ -131,3 +133,8 @@ def current() -> Registry:
     if _installed is None:
         raise RuntimeError("no kinds are installed: build the process through bot.compose (it installs them)")
     return _installed
+
+
+def untraced_names() -> frozenset:
+    """The installed kinds' untraced commands and views (none before any kind is installed)."""
+    return _installed.untraced if _installed is not None else frozenset()

@@ -11,7 +11,7 @@ import logging
 
 from slack_bolt.response import BoltResponse
 
-from bot import i18n, ids
+from bot import i18n, ids, registry, untraced
 from bot.context import STORAGE_ERRORS
 from bot.prefs import user_locale
 from handlers.common import INLINE_ERROR_MAX
@@ -40,6 +40,9 @@ def attach(ctx):
     """Middleware: `context["safeshift"]` is the app's Context, `context["locale"]` the person's language."""
 
     def safeshift_context(context, body, next):  # noqa: A002 - Bolt's argument name
+        if untraced.is_untraced(body, registry.untraced_names()) and not untraced.active():
+            with untraced.scope():  # Socket Mode has no WSGI front to mark it (HTTP: already marked there)
+                return safeshift_context(context, body, next)
         context["safeshift"] = ctx
         locale = ctx.org.locale
         user = person_of(body)
@@ -50,9 +53,20 @@ def attach(ctx):
             except STORAGE_ERRORS:  # words still work without the database
                 log.warning("database unavailable: answering in the organisation's language")
         context["locale"] = locale
+        # Who asked for what, for an operator at DEBUG; an untraced request (bot/untraced.py) keeps none of it.
+        log.debug("request %s from %s", _what(body), user or "-")
         return next()
 
     return safeshift_context
+
+
+def _what(body) -> str:
+    if not isinstance(body, dict):
+        return "?"
+    if isinstance(body.get("command"), str):
+        return body["command"]
+    event = body.get("event")
+    return str((event or {}).get("type") if isinstance(event, dict) else body.get("type"))[:64]
 
 
 def storage_errors(ctx):

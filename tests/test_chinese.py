@@ -26,6 +26,7 @@ from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
 from tests.chinese_checks import check_contexts, check_samples
 from tests.chinese_drills import drill_contexts
+from tests.chinese_voice import voice_samples
 from tests.chinese_rectification import rect_contexts, rect_samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,6 +244,7 @@ def samples(locale: str) -> dict:
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values.update(rect_samples(locale))  # rectification (#11)
     values.update(check_samples(locale))  # checks (#10)
+    values.update(voice_samples(locale))  # suggestions, violations (#24)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))

@@ -9,8 +9,7 @@ import logging
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.suggestions import answer, box
-from handlers.common import metadata, view_values, who_where
-from handlers.middleware import INLINE_ERROR_MAX
+from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -20,10 +19,8 @@ def suggest_command(ack, command, client, context):
     ctx, locale = context["safeshift"], context["locale"]
     outcome = box.command(ctx, command.get("text"), locale)
     if outcome.view:
-        try:  # opened before the answer: the client's 2.5 s timeout keeps inside Slack's 3 s
-            client.views_open(trigger_id=command.get("trigger_id"), view=outcome.view)
-        except Exception:  # noqa: BLE001 - nothing was stored; say so in the answer
-            log.warning("views.open failed for the suggestion form")
+        # opened before the answer: the client's 2.5 s timeout keeps inside Slack's 3 s
+        if not open_view(client, command.get("trigger_id"), outcome.view, "the suggestion form"):
             return ack(response_type="ephemeral", text=str(i18n.t(locale, "suggestions.form_failed")))
         return ack()
     return ack(response_type="ephemeral", text=str(outcome.message))
@@ -34,10 +31,7 @@ def home_button(ack, body, client, context):
     failure but the log's withheld line: an answer through the outbox would store the person)."""
     ack()
     ctx, locale = context["safeshift"], context["locale"]
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=box.form(ctx, locale))
-    except Exception:  # noqa: BLE001
-        log.warning("views.open failed for the suggestion form")
+    open_view(client, body.get("trigger_id"), box.form(ctx, locale), "the suggestion form")
 
 
 def submit_suggestion(ack, view, context):
@@ -55,11 +49,8 @@ def reply(ack, body, client, context):
     outcome = answer.reply_form(ctx, user, value, locale)
     if not outcome.ok:
         return transitions.ephemeral(ctx, channel, user, outcome.message)
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=outcome.view)
-    except Exception:  # noqa: BLE001
-        log.warning("views.open failed for the suggestion reply form")
-        transitions.ephemeral(ctx, channel, user, i18n.t(locale, "suggestions.form_failed"))
+    open_view(client, body.get("trigger_id"), outcome.view, "the suggestion reply form",
+              lambda: transitions.ephemeral(ctx, channel, user, i18n.t(locale, "suggestions.form_failed")))
 
 
 def _decide(action: str):

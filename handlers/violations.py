@@ -8,7 +8,7 @@ import logging
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.violations import appeals, appraisal, ledger
-from handlers.common import metadata, view_values, who_where
+from handlers.common import metadata, open_view, view_values, who_where
 from handlers.middleware import INLINE_ERROR_MAX
 
 log = logging.getLogger("safeshift.handlers")
@@ -22,10 +22,7 @@ def violation_command(ack, command, client, context):
     ctx, locale = context["safeshift"], context["locale"]
     outcome = ledger.command(ctx, command.get("user_id", ""), command.get("text"), locale)
     if outcome.view:
-        try:
-            client.views_open(trigger_id=command.get("trigger_id"), view=outcome.view)
-        except Exception:  # noqa: BLE001
-            log.warning("views.open failed for the violation form")
+        if not open_view(client, command.get("trigger_id"), outcome.view, "the violation form"):
             return ack(response_type="ephemeral", text=str(i18n.t(locale, "violations.form_failed")))
         return ack()
     return ack(response_type="ephemeral", text=str(outcome.message))
@@ -52,11 +49,8 @@ def appeal_button(ack, body, client, context):
     outcome = appeals.appeal_form(ctx, user, value, locale)
     if not outcome.ok:
         return transitions.ephemeral(ctx, channel, user, outcome.message)
-    try:
-        client.views_open(trigger_id=body.get("trigger_id"), view=outcome.view)
-    except Exception:  # noqa: BLE001
-        log.warning("views.open failed for the appeal form")
-        transitions.ephemeral(ctx, channel, user, i18n.t(locale, "violations.form_failed"))
+    open_view(client, body.get("trigger_id"), outcome.view, "the appeal form",
+              lambda: transitions.ephemeral(ctx, channel, user, i18n.t(locale, "violations.form_failed")))
 
 
 def submit_appeal(ack, body, view, context):

@@ -14,14 +14,17 @@ from bot.drills.plugin import DRILLS
 from bot.hazards.plugin import HAZARDS
 from bot.incidents.plugin import INCIDENTS
 from bot.rectification.plugin import RECTIFICATION_KIND
+from bot.training.plugin import TRAINING
 from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
 from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
 from handlers import rectification as rectification_listeners
+from handlers import training as training_listeners
 
-KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS)
-LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners)
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING)
+LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners,
+             training_listeners)
 
 
 def install() -> registry.Registry:

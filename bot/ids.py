@@ -78,3 +78,10 @@ DRILL_EVALUATE_ACTION = "drill_evaluate"  # after it: opens the evaluation form
 DRILL_ACTIONS_BLOCK = "drill_actions"
 DRILL_VIEW = "drill_evaluation"
 DRILL_FORM_BLOCKS = ("score", "problems", "summary")
+
+# training (培训, #23): the test in chat; a radio button's value is "<test id>:<question index>:<choice>"
+TRAINING_COMMAND = "/training"
+TRAINING_ANSWER_ACTION = "training_answer"  # choosing an answer (the radio buttons) answers the question
+TRAINING_RETAKE_ACTION = "training_retake"  # after a fail: the value is the failed test's id
+TRAINING_ANSWER_BLOCK = "training_answer"
+TRAINING_ACTIONS_BLOCK = "training_actions"

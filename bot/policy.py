@@ -76,6 +76,7 @@ class ThreadWork(_Strict):
 
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_training import Training  # noqa: E402 - §3.5 (#23)
 
 
 class Policy(_Strict):
@@ -85,7 +86,7 @@ class Policy(_Strict):
     permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
-                              "review_risk", "complete_check", "run_drill"], list[PermissionRole]]
+                              "review_risk", "complete_check", "run_drill", "record_training"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
@@ -96,6 +97,7 @@ class Policy(_Strict):
     checklists: Checklists
     checks: Checks
     drills: Drills
+    training: Training
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
@@ -168,6 +170,14 @@ class Organisation(_Strict):
         if drills.problem_category not in self.policy.hazard.categories:
             raise ValueError(f"drills.problem_category {drills.problem_category!r} is not a hazard category")
         return self
+
+    @cached_property
+    def question_bank(self):
+        """The question bank (#23): the organisation's file (`training.bank`) or the built-in one; read and
+        validated once (`bot.orgfile` reads it at load, so a malformed bank stops the start)."""
+        from bot.policy_training import load_bank
+
+        return load_bank(self.policy.training.bank_path())
 
     @cached_property
     def workdays(self):

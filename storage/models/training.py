@@ -1,0 +1,39 @@
+"""Training (#23; §3.5): the tests people take in chat, and the sessions recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models.core import ts_column
+
+
+class TrainingTest(SQLModel, table=True):
+    """One attempt at the test (§3.5.2 季度测试), taken one question at a time in a DM.
+
+    `key` makes sending idempotent: `quarterly:2027Q1:U0X:1` (the quarter's test, attempt 1), `…:2` its retake,
+    `demand:U0X:3` the third test a person started with `/training test`. status: open → passed | failed | expired.
+    `questions` are the bank's ids in the order asked; `answers[i]` the choice given to question i (from 1).
+    """
+
+    __tablename__ = "training_test"
+    __table_args__ = (UniqueConstraint("key", name="uq_training_test_key"),
+                      Index("ix_training_test_user", "user_id", "status"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    user_id: str = Field(max_length=32)
+    reason: str = Field(max_length=16)  # quarterly | demand
+    period: Optional[str] = Field(default=None, max_length=16)  # the quarter, for the quarterly test
+    attempt: int = Field(default=1)
+    questions: list = Field(default_factory=list, sa_type=JSON)
+    answers: list = Field(default_factory=list, sa_type=JSON)
+    right: int = Field(default=0)
+    pass_mark: int  # percent, as the policy said when the test was sent
+    status: str = Field(default="open", max_length=16)
+    created_at: dt.datetime = ts_column(nullable=False)
+    due_at: dt.datetime = ts_column(nullable=False)
+    finished_at: Optional[dt.datetime] = ts_column()
+    version: int = Field(default=1)

@@ -94,9 +94,15 @@ def tests_taken(engine, user: str | None = None) -> list[TrainingTest]:
         return list(s.execute(q).scalars())
 
 
-def dms(bot, user: str, method: str = "chat.postMessage") -> list[dict]:
+def dms(bot, user: str) -> list[dict]:
     bot.drain()
-    return [c.params for c in bot.fake.of(method) if c.params.get("channel") == user]
+    return [c.params for c in bot.fake.of("chat.postMessage") if c.params.get("channel") == user]
+
+
+def updates(bot, test_id: int, index: int) -> list[dict]:
+    """The edits of question `index` of a test (its DM is edited in place once answered)."""
+    bot.drain()
+    return [c.params for c in bot.fake.of("chat.update") if f'"training_q:{test_id}:{index}"' in everything(c.params)]
 
 
 def radio_values(params: dict) -> list[str]:
@@ -195,3 +201,196 @@ def test_a_good_bank_of_the_organisation_is_used_and_must_hold_a_whole_test(tmp_
     with pytest.raises(ConfigError, match=r"org.yaml:\d+: policy.training.test.questions: 10 questions a test, "
                                           r"but the bank has 2"):
         load_org(org)
+
+
+# --------------------------------------------------------------------------- the test in chat
+def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after_a_fail(tbot):
+    org = tbot.ctx.org
+    assert "开始" in training(tbot, AGENT, "test")["text"]
+    test = tests_taken(tbot.ctx.engine, AGENT)[0]
+    assert (test.reason, test.status, len(test.questions)) == ("demand", "open", 10)
+    first = dms(tbot, AGENT)[0]
+    assert "第 1/10 题" in everything(first) and "80%" in everything(first)
+    assert len(radio_values(first)) == len(org.question_bank.by_id()[test.questions[0]].choices)
+    # a second `/training test` while one is open starts nothing
+    assert "还有一次测试没有完成" in training(tbot, AGENT, "test")["text"]
+    assert len(tests_taken(tbot.ctx.engine, AGENT)) == 1
+
+    # question 1 answered wrong, twice (a double click): recorded once; then an old question clicked again
+    q0 = test.questions[0]
+    wrong = right_choice(org, q0) % len(radio_values(first)) + 1
+    choose(tbot, AGENT, f"{test.id}:0:{wrong}")
+    choose(tbot, AGENT, f"{test.id}:0:{right_choice(org, q0)}")
+    after = tests_taken(tbot.ctx.engine, AGENT)[0]
+    assert after.answers == [wrong] and after.right == 0
+    shown = updates(tbot, test.id, 0)
+    assert len(shown) == 1 and radio_values(shown[0]) == []  # the answered question keeps no buttons
+    explanation = org.question_bank.by_id()[q0].explanation.zh_CN
+    assert "正确答案是" in everything(shown[0]) and explanation[:20] in everything(shown[0])
+    assert "第 2/10 题" in everything(dms(tbot, AGENT)[-1])
+    with session_scope(tbot.ctx.engine) as s:
+        answers = s.execute(select(AuditEvent).where(AuditEvent.action == "training_answer",
+                                                     AuditEvent.subject_id == test.id)).scalars().all()
+    assert len(answers) == 1 and answers[0].subject_type == "training"
+
+    # the rest: one more wrong (8/10 would pass; 7/10 fails at 80%)
+    for i, qid in enumerate(test.questions[1:], start=1):
+        right = right_choice(org, qid)
+        pick = right if i >= 3 else right % len(radio_values(dms(tbot, AGENT)[-1])) + 1
+        choose(tbot, AGENT, f"{test.id}:{i}:{pick}")
+    done = tests_taken(tbot.ctx.engine, AGENT)[0]
+    assert (done.status, done.right, len(done.answers)) == ("failed", 7, 10)
+    result = dms(tbot, AGENT)[-1]
+    assert "7/10" in everything(result) and "70%" in everything(result) and "考核未通过" in everything(result)
+    retake = [(e["action_id"], e["value"]) for b in result["blocks"] if b.get("block_id") == ids.TRAINING_ACTIONS_BLOCK
+              for e in b["elements"]]
+    assert retake == [(ids.TRAINING_RETAKE_ACTION, str(test.id))]
+    # an answer after the end changes nothing and says so
+    choose(tbot, AGENT, f"{test.id}:9:1")
+    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == done.answers
+
+    # the retake (clicked twice: one retake), with other questions; passed with every answer right
+    for _ in range(2):
+        status, _body = tbot.click(AGENT, ids.TRAINING_RETAKE_ACTION, str(test.id), channel="D0DM")
+        assert status == 200
+    tests = tests_taken(tbot.ctx.engine, AGENT)
+    assert len(tests) == 2
+    second = tests[1]
+    assert second.attempt == 2 and not set(second.questions) & set(test.questions)
+    assert take(tbot, AGENT, wrong=0).status == "passed"
+    final = dms(tbot, AGENT)[-1]
+    assert "10/10" in everything(final) and "考核通过" in everything(final)
+    assert not [b for b in final["blocks"] if b.get("block_id") == ids.TRAINING_ACTIONS_BLOCK]
+    # a passed test offers no retake
+    tbot.click(AGENT, ids.TRAINING_RETAKE_ACTION, str(second.id), channel="D0DM")
+    assert len(tests_taken(tbot.ctx.engine, AGENT)) == 2
+
+
+def test_nobody_answers_or_retakes_someone_elses_test(tbot):
+    training(tbot, AGENT, "test")
+    test = tests_taken(tbot.ctx.engine, AGENT)[0]
+    choose(tbot, AGENT2, f"{test.id}:0:1")
+    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == []
+    tbot.drain()
+    said = [c.params["text"] for c in tbot.fake.of("chat.postEphemeral") if c.params.get("user") == AGENT2]
+    assert said and "找不到这次测试" in said[-1]
+    choose(tbot, AGENT, "garbage")
+    choose(tbot, AGENT, f"{test.id}:0:9")  # not one of the choices
+    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == []
+
+
+def test_my_record_a_supervisors_team_and_participation_by_team(tbot):
+    training(tbot, AGENT, "test")
+    take(tbot, AGENT, wrong=0)
+    mine = training(tbot, AGENT)["text"]
+    assert "我的培训档案" in mine and "通过（10/10）" in mine
+    # the quarterly test of this quarter for the team: sent on the daily run, AGENT2 passes it, AGENT fails it
+    tbot.clock.set(local(2027, 2, 15, 10, 0))
+    assert jobs.run_job(tbot.ctx, DAILY, local(2027, 2, 15, 10, 0))
+    take(tbot, AGENT2, wrong=0)
+    take(tbot, AGENT, wrong=5)
+    team = training(tbot, SUPA)["text"]
+    assert "Hotline A · 2027Q1" in team
+    assert "<@U0AGENT1>：未通过（5/10）" in team and "<@U0AGENT2>：通过（10/10）" in team
+    lead = training(tbot, HEAD)["text"]
+    assert "Hotline A：1/3 人通过（33%）" in lead and "Hotline B：0/2 人通过（0%）" in lead
+    assert "参与率" not in training(tbot, AGENT)["text"] and "Hotline A ·" not in training(tbot, AGENT)["text"]
+    assert "`/training test`" in training(tbot, AGENT, "help")["text"]
+
+
+# --------------------------------------------------------------------------- the quarterly test
+def quarter_ctx(engine, when) -> Context:
+    return Context(org=org_from(), engine=engine, clock=FrozenClock(when))
+
+
+def first_questions(engine) -> dict[str, int]:
+    with session_scope(engine) as s:
+        rows = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postMessage")).scalars().all()
+    return Counter(r.payload["channel"] for r in rows if "第 1/10 题" in everything(r.payload))
+
+
+def test_the_quarterly_test_goes_to_every_member_once_from_the_quarters_first_working_day(engine):
+    # 1 Jan 2027 is New Year's Day (a Friday): the quarter's first working day is Monday 4 January
+    ctx = quarter_ctx(engine, local(2027, 1, 1, 10, 0))
+    assert jobs.run_job(ctx, DAILY, local(2027, 1, 1, 10, 0))
+    assert tests_taken(engine) == []
+    ctx.clock.set(local(2027, 1, 4, 10, 0))
+    assert jobs.run_job(ctx, DAILY, local(2027, 1, 4, 10, 0))
+    tests = tests_taken(engine)
+    assert {t.user_id for t in tests} == EVERYONE and len(tests) == 5
+    assert {t.key for t in tests} == {f"quarterly:2027Q1:{u}:1" for u in EVERYONE}
+    assert first_questions(engine) == {u: 1 for u in EVERYONE}
+    # the next days send nothing more; a member added to a team mid-quarter gets it on the next run
+    ctx.clock.set(local(2027, 1, 5, 10, 0))
+    assert jobs.run_job(ctx, DAILY, local(2027, 1, 5, 10, 0))
+    assert len(tests_taken(engine)) == 5
+    grown = Context(org=org_from(base=ORG_YAML.replace("members: [U0AGENT3]", "members: [U0AGENT3, U0NEW]")),
+                    engine=engine, clock=FrozenClock(local(2027, 1, 6, 10, 0)))
+    assert jobs.run_job(grown, DAILY, local(2027, 1, 6, 10, 0))
+    assert {t.user_id for t in tests_taken(engine)} == EVERYONE | {"U0NEW"}
+    # the next quarter: everyone again
+    ctx.clock.set(local(2027, 4, 1, 10, 0))
+    assert jobs.run_job(ctx, DAILY, local(2027, 4, 1, 10, 0))
+    assert Counter(t.period for t in tests_taken(engine)) == {"2027Q1": 6, "2027Q2": 5}
+
+
+def test_exactly_once_across_two_replicas(engine, db_url):
+    """Two processes (their own engines and contexts) run the quarter's first run at the same moment."""
+    engines = [engine, make_engine(db_url)]
+    try:
+        ctxs = [quarter_ctx(e, local(2027, 4, 1, 10, 0)) for e in engines]
+        moment = local(2027, 4, 1, 10, 0)
+        gate = threading.Barrier(2)
+        ran = []
+
+        def replica(ctx):
+            gate.wait()
+            ran.append(jobs.run_job(ctx, DAILY, moment))
+
+        threads = [threading.Thread(target=replica, args=(c,)) for c in ctxs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(ran) == [False, True]
+        # and a different scheduled moment (a catch-up run of another replica) still sends nothing twice
+        assert jobs.run_job(ctxs[1], DAILY, moment + dt.timedelta(minutes=1))
+        assert len(tests_taken(engines[0])) == 5 and first_questions(engines[0]) == {u: 1 for u in EVERYONE}
+    finally:
+        engines[1].dispose()
+
+
+def test_reminders_before_the_days_run_out_then_the_deadline_records_it(engine):
+    ctx = quarter_ctx(engine, local(2027, 4, 1, 10, 0))
+    jobs.run_job(ctx, DAILY, local(2027, 4, 1, 10, 0))
+    test = next(t for t in tests_taken(engine) if t.user_id == AGENT)
+    assert test.due_at == local(2027, 4, 15, 10, 0)  # 14 days
+    with session_scope(engine) as s:
+        timers = s.execute(select(Timer).where(Timer.subject_type == "training", Timer.subject_id == test.id)
+                           .order_by(Timer.fire_at)).scalars().all()
+    assert [(t.purpose, t.fire_at) for t in timers] == [
+        ("training_remind", local(2027, 4, 12, 10, 0)), ("training_remind", local(2027, 4, 14, 10, 0)),
+        ("training_due", local(2027, 4, 15, 10, 0))]
+    sweeper = Sweeper(ctx)
+
+    def reminders(user):
+        with session_scope(engine) as s:
+            rows = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postMessage")).scalars().all()
+        return [r.payload for r in rows if r.payload["channel"] == user and "还没有完成" in r.payload["text"]]
+
+    ctx.clock.set(local(2027, 4, 12, 10, 0))
+    assert sweeper.run_once() == 5 and sweeper.run_once() == 0
+    assert len(reminders(AGENT)) == 1 and "2027-04-15 10:00" in reminders(AGENT)[0]["text"]
+    # AGENT2 finishes the test: no more reminders for them, and no deadline
+    with session_scope(engine) as s:
+        t2 = s.execute(select(TrainingTest).where(TrainingTest.user_id == AGENT2)).scalar_one()
+        t2.status, t2.finished_at = "passed", local(2027, 4, 13, 9, 0)
+    ctx.clock.set(local(2027, 4, 15, 10, 0))
+    sweeper.run_once()
+    assert len(reminders(AGENT)) == 2 and len(reminders(AGENT2)) == 1
+    by_user = {t.user_id: t.status for t in tests_taken(engine)}
+    assert by_user[AGENT] == "expired" and by_user[AGENT2] == "passed"
+    with session_scope(engine) as s:
+        rows = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postMessage")).scalars().all()
+    ended = [r.payload for r in rows if r.payload["channel"] == AGENT and "测试时限已到" in everything(r.payload)]
+    assert len(ended) == 1 and ids.TRAINING_RETAKE_ACTION in everything(ended[0])

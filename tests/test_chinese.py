@@ -27,6 +27,7 @@ from bot.render import render, space_mrkdwn, text_blocks
 from tests.chinese_checks import check_contexts, check_samples
 from tests.chinese_drills import drill_contexts
 from tests.chinese_rectification import rect_contexts, rect_samples
+from tests.chinese_training import training_contexts, training_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(p.name[: -len(".json.j2")] for p in (ROOT / "bot" / "templates").glob("*.json.j2"))
@@ -243,6 +244,7 @@ def samples(locale: str) -> dict:
                   code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
     values.update(rect_samples(locale))  # rectification (#11)
     values.update(check_samples(locale))  # checks (#10)
+    values.update(training_samples(locale))  # training (#23)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))
@@ -307,6 +309,7 @@ def template_context(name: str, locale: str) -> dict:
         **rect_contexts(locale, v, t),
         **check_contexts(locale, v, t),
         **drill_contexts(locale, v, t),
+        **training_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]

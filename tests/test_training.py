@@ -293,7 +293,7 @@ def test_my_record_a_supervisors_team_and_participation_by_team(tbot):
     assert "Hotline A · 2027Q1" in team
     assert "<@U0AGENT1>：未通过（5/10）" in team and "<@U0AGENT2>：通过（10/10）" in team
     lead = training(tbot, HEAD)["text"]
-    assert "Hotline A：1/3 人通过（33%）" in lead and "Hotline B：0/2 人通过（0%）" in lead
+    assert "Hotline A：1/3人通过（33%）" in lead and "Hotline B：0/2人通过（0%）" in lead
     assert "参与率" not in training(tbot, AGENT)["text"] and "Hotline A ·" not in training(tbot, AGENT)["text"]
     assert "`/training test`" in training(tbot, AGENT, "help")["text"]
 

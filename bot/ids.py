@@ -85,3 +85,5 @@ TRAINING_ANSWER_ACTION = "training_answer"  # choosing an answer (the radio butt
 TRAINING_RETAKE_ACTION = "training_retake"  # after a fail: the value is the failed test's id
 TRAINING_ANSWER_BLOCK = "training_answer"
 TRAINING_ACTIONS_BLOCK = "training_actions"
+TRAINING_RECORD_VIEW = "training_record"  # `/training record`: the form
+TRAINING_FORM_BLOCKS = ("course", "kind", "people", "hours", "day")

@@ -10,7 +10,9 @@ def training_samples(locale: str) -> dict:
     return dict(total=10, mark=80, right=7, percent=70, answered=6, given="B", letter="A", section="3.1.2",
                 period="2027Q1", explanation=("§3.1.2：每月检查一次消防器材状态。" if zh
                                               else "§3.1.2: the fire equipment is checked once a month."),
-                choices="A. 每周一次\nB. 每月一次" if zh else "A. Once a week\nB. Once a month")
+                choices="A. 每周一次\nB. 每月一次" if zh else "A. Once a week\nB. Once a month",
+                hours="12", course="消防器材使用" if zh else "Using fire equipment", day="2027-02-10",
+                kind=i18n.tp(locale, "training.kind_lecture"))
 
 
 def training_contexts(locale: str, v: dict, t) -> dict:
@@ -22,4 +24,10 @@ def training_contexts(locale: str, v: dict, t) -> dict:
                                   test_id="1", index="0", ids=ids),
         "training_result": dict(title=tp("training.result_title"), body=t("training.result_failed"), retake=True,
                                 test_id="1", ids=ids),
+        **training_form_context(locale),
     }
+
+
+def training_form_context(locale: str) -> dict:
+    return {"training_form": dict(kinds=[{"value": "lecture", "label": i18n.tp(locale, "training.kind_lecture")}],
+                                  course_max=200, today="2027-02-15", ids=ids)}

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.text import clean_text
-from bot.training import quarterly, quiz
+from bot.training import quarterly, quiz, sessions
 from storage.db import session_scope
-from storage.models import TrainingTest
+from storage.models import TrainingAttendance, TrainingSession, TrainingTest
 
 SHOWN = 5  # a person's latest tests shown
 
@@ -21,7 +21,9 @@ def command(ctx, user: str, text: object, locale: str) -> quiz.Outcome:
     verb = words[0].lower() if words else ""
     if verb in ("test", "测试", "quiz"):
         return quiz.start(ctx, user, locale)
-    if verb in ("", "me", "record", "我的"):
+    if verb in ("record", "记录", "登记"):
+        return sessions.form(ctx, user, locale)
+    if verb in ("", "me", "mine", "我的"):
         return quiz.Outcome(True, record(ctx, user, locale))
     return quiz.Outcome(True, i18n.t(locale, "training.help"))
 
@@ -51,6 +53,15 @@ def record(ctx, user: str, locale: str) -> Mrkdwn:
                                 what=i18n.tp(locale, f"training.reason_{t.reason}"), status=_status(locale, t)))
         if not mine:
             lines.append(i18n.t(locale, "training.record_empty"))
+        attended = s.execute(select(TrainingSession).join(
+            TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id).where(
+            TrainingAttendance.user_id == user).order_by(TrainingSession.day.desc(), TrainingSession.id.desc())
+        ).scalars().all()
+        lines.append(i18n.t(locale, "training.record_hours", hours=f"{sum(x.hours for x in attended):g}",
+                            n=len(attended)))
+        for x in attended[:SHOWN]:
+            lines.append(i18n.t(locale, "training.record_session", day=x.day.isoformat(), course=x.course,
+                                kind=i18n.tp(locale, f"training.kind_{x.kind}"), hours=f"{x.hours:g}"))
         due = [t for t in mine if t.status == quiz.OPEN]
         for t in due:
             lines.append(i18n.t(locale, "training.record_due", n=len(t.answers) + 1, total=len(t.questions),

@@ -28,6 +28,7 @@ REMIND, DUE = "training_remind", "training_due"  # timer purposes
 class Outcome:
     ok: bool
     message: object = None  # what to tell the person (ephemeral), if anything
+    view: dict | None = None  # a form to open
 
 
 def _lock(s, test_id: int) -> TrainingTest | None:

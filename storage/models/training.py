@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.core import ts_column
@@ -37,3 +37,25 @@ class TrainingTest(SQLModel, table=True):
     due_at: dt.datetime = ts_column(nullable=False)
     finished_at: Optional[dt.datetime] = ts_column()
     version: int = Field(default=1)
+
+
+class TrainingSession(SQLModel, table=True):
+    """A training session recorded with `/training record` (§3.5.1, §3.5.2): course, kind, day, hours, who."""
+
+    __tablename__ = "training_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    course: str = Field(sa_type=Text)
+    kind: str = Field(max_length=24)
+    day: dt.date
+    hours: float
+    recorded_by: str = Field(max_length=32)
+    recorded_at: dt.datetime = ts_column(nullable=False)
+
+
+class TrainingAttendance(SQLModel, table=True):
+    """Who took part in a recorded session."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (Index("ix_training_attendance_user", "user_id"),)
+    session_id: int = Field(foreign_key="training_session.id", primary_key=True)
+    user_id: str = Field(primary_key=True, max_length=32)

@@ -1,4 +1,4 @@
-"""training (#23): training_test (the tests taken in chat)
+"""training (#23): training_test (the tests taken in chat), training_session and training_attendance
 
 Revision ID: 0013
 Revises: 0010
@@ -37,8 +37,30 @@ def upgrade() -> None:
         sa.UniqueConstraint('key', name='uq_training_test_key'),
     )
     op.create_index('ix_training_test_user', 'training_test', ['user_id', 'status'])
+    op.create_table(
+        'training_session',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('course', sa.Text(), nullable=False),
+        sa.Column('kind', sa.String(length=24), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('hours', sa.Float(), nullable=False),
+        sa.Column('recorded_by', sa.String(length=32), nullable=False),
+        sa.Column('recorded_at', UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_table(
+        'training_attendance',
+        sa.Column('session_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(['session_id'], ['training_session.id']),
+        sa.PrimaryKeyConstraint('session_id', 'user_id'),
+    )
+    op.create_index('ix_training_attendance_user', 'training_attendance', ['user_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_training_attendance_user', table_name='training_attendance')
+    op.drop_table('training_attendance')
+    op.drop_table('training_session')
     op.drop_index('ix_training_test_user', table_name='training_test')
     op.drop_table('training_test')

@@ -86,7 +86,7 @@ def choose(bot, user: str, value: str) -> None:
     assert status == 200, body
 
 
-def tests_taken(engine, user: str | None = None) -> list[TrainingTest]:
+def taken(engine, user: str | None = None) -> list[TrainingTest]:
     with session_scope(engine) as s:
         q = select(TrainingTest).order_by(TrainingTest.id)
         if user:
@@ -121,7 +121,7 @@ def right_choice(org, question_id: str) -> int:
 def take(bot, user: str, wrong: int) -> TrainingTest:
     """Answer the user's open test by clicks, the first `wrong` answers wrong and the rest right, each answer on
     the question the DM just showed."""
-    test = [t for t in tests_taken(bot.ctx.engine, user) if t.status == "open"][-1]
+    test = [t for t in taken(bot.ctx.engine, user) if t.status == "open"][-1]
     for i, qid in enumerate(test.questions):
         question = dms(bot, user)[-1]
         values = radio_values(question)
@@ -130,7 +130,7 @@ def take(bot, user: str, wrong: int) -> TrainingTest:
         pick = right if i >= wrong else (right % len(values)) + 1
         assert f"{test.id}:{i}:{pick}" in values
         choose(bot, user, f"{test.id}:{i}:{pick}")
-    return next(t for t in tests_taken(bot.ctx.engine, user) if t.id == test.id)
+    return next(t for t in taken(bot.ctx.engine, user) if t.id == test.id)
 
 
 # --------------------------------------------------------------------------- the question bank
@@ -207,21 +207,21 @@ def test_a_good_bank_of_the_organisation_is_used_and_must_hold_a_whole_test(tmp_
 def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after_a_fail(tbot):
     org = tbot.ctx.org
     assert "开始" in training(tbot, AGENT, "test")["text"]
-    test = tests_taken(tbot.ctx.engine, AGENT)[0]
+    test = taken(tbot.ctx.engine, AGENT)[0]
     assert (test.reason, test.status, len(test.questions)) == ("demand", "open", 10)
     first = dms(tbot, AGENT)[0]
     assert "第 1/10 题" in everything(first) and "80%" in everything(first)
     assert len(radio_values(first)) == len(org.question_bank.by_id()[test.questions[0]].choices)
     # a second `/training test` while one is open starts nothing
     assert "还有一次测试没有完成" in training(tbot, AGENT, "test")["text"]
-    assert len(tests_taken(tbot.ctx.engine, AGENT)) == 1
+    assert len(taken(tbot.ctx.engine, AGENT)) == 1
 
     # question 1 answered wrong, twice (a double click): recorded once; then an old question clicked again
     q0 = test.questions[0]
     wrong = right_choice(org, q0) % len(radio_values(first)) + 1
     choose(tbot, AGENT, f"{test.id}:0:{wrong}")
     choose(tbot, AGENT, f"{test.id}:0:{right_choice(org, q0)}")
-    after = tests_taken(tbot.ctx.engine, AGENT)[0]
+    after = taken(tbot.ctx.engine, AGENT)[0]
     assert after.answers == [wrong] and after.right == 0
     shown = updates(tbot, test.id, 0)
     assert len(shown) == 1 and radio_values(shown[0]) == []  # the answered question keeps no buttons
@@ -238,7 +238,7 @@ def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after
         right = right_choice(org, qid)
         pick = right if i >= 3 else right % len(radio_values(dms(tbot, AGENT)[-1])) + 1
         choose(tbot, AGENT, f"{test.id}:{i}:{pick}")
-    done = tests_taken(tbot.ctx.engine, AGENT)[0]
+    done = taken(tbot.ctx.engine, AGENT)[0]
     assert (done.status, done.right, len(done.answers)) == ("failed", 7, 10)
     result = dms(tbot, AGENT)[-1]
     assert "7/10" in everything(result) and "70%" in everything(result) and "考核未通过" in everything(result)
@@ -247,13 +247,13 @@ def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after
     assert retake == [(ids.TRAINING_RETAKE_ACTION, str(test.id))]
     # an answer after the end changes nothing and says so
     choose(tbot, AGENT, f"{test.id}:9:1")
-    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == done.answers
+    assert taken(tbot.ctx.engine, AGENT)[0].answers == done.answers
 
     # the retake (clicked twice: one retake), with other questions; passed with every answer right
     for _ in range(2):
         status, _body = tbot.click(AGENT, ids.TRAINING_RETAKE_ACTION, str(test.id), channel="D0DM")
         assert status == 200
-    tests = tests_taken(tbot.ctx.engine, AGENT)
+    tests = taken(tbot.ctx.engine, AGENT)
     assert len(tests) == 2
     second = tests[1]
     assert second.attempt == 2 and not set(second.questions) & set(test.questions)
@@ -263,20 +263,20 @@ def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after
     assert not [b for b in final["blocks"] if b.get("block_id") == ids.TRAINING_ACTIONS_BLOCK]
     # a passed test offers no retake
     tbot.click(AGENT, ids.TRAINING_RETAKE_ACTION, str(second.id), channel="D0DM")
-    assert len(tests_taken(tbot.ctx.engine, AGENT)) == 2
+    assert len(taken(tbot.ctx.engine, AGENT)) == 2
 
 
 def test_nobody_answers_or_retakes_someone_elses_test(tbot):
     training(tbot, AGENT, "test")
-    test = tests_taken(tbot.ctx.engine, AGENT)[0]
+    test = taken(tbot.ctx.engine, AGENT)[0]
     choose(tbot, AGENT2, f"{test.id}:0:1")
-    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == []
+    assert taken(tbot.ctx.engine, AGENT)[0].answers == []
     tbot.drain()
     said = [c.params["text"] for c in tbot.fake.of("chat.postEphemeral") if c.params.get("user") == AGENT2]
     assert said and "找不到这次测试" in said[-1]
     choose(tbot, AGENT, "garbage")
     choose(tbot, AGENT, f"{test.id}:0:9")  # not one of the choices
-    assert tests_taken(tbot.ctx.engine, AGENT)[0].answers == []
+    assert taken(tbot.ctx.engine, AGENT)[0].answers == []
 
 
 def test_my_record_a_supervisors_team_and_participation_by_team(tbot):
@@ -313,25 +313,25 @@ def test_the_quarterly_test_goes_to_every_member_once_from_the_quarters_first_wo
     # 1 Jan 2027 is New Year's Day (a Friday): the quarter's first working day is Monday 4 January
     ctx = quarter_ctx(engine, local(2027, 1, 1, 10, 0))
     assert jobs.run_job(ctx, DAILY, local(2027, 1, 1, 10, 0))
-    assert tests_taken(engine) == []
+    assert taken(engine) == []
     ctx.clock.set(local(2027, 1, 4, 10, 0))
     assert jobs.run_job(ctx, DAILY, local(2027, 1, 4, 10, 0))
-    tests = tests_taken(engine)
+    tests = taken(engine)
     assert {t.user_id for t in tests} == EVERYONE and len(tests) == 5
     assert {t.key for t in tests} == {f"quarterly:2027Q1:{u}:1" for u in EVERYONE}
     assert first_questions(engine) == {u: 1 for u in EVERYONE}
     # the next days send nothing more; a member added to a team mid-quarter gets it on the next run
     ctx.clock.set(local(2027, 1, 5, 10, 0))
     assert jobs.run_job(ctx, DAILY, local(2027, 1, 5, 10, 0))
-    assert len(tests_taken(engine)) == 5
+    assert len(taken(engine)) == 5
     grown = Context(org=org_from(base=ORG_YAML.replace("members: [U0AGENT3]", "members: [U0AGENT3, U0NEW]")),
                     engine=engine, clock=FrozenClock(local(2027, 1, 6, 10, 0)))
     assert jobs.run_job(grown, DAILY, local(2027, 1, 6, 10, 0))
-    assert {t.user_id for t in tests_taken(engine)} == EVERYONE | {"U0NEW"}
+    assert {t.user_id for t in taken(engine)} == EVERYONE | {"U0NEW"}
     # the next quarter: everyone again
     ctx.clock.set(local(2027, 4, 1, 10, 0))
     assert jobs.run_job(ctx, DAILY, local(2027, 4, 1, 10, 0))
-    assert Counter(t.period for t in tests_taken(engine)) == {"2027Q1": 6, "2027Q2": 5}
+    assert Counter(t.period for t in taken(engine)) == {"2027Q1": 6, "2027Q2": 5}
 
 
 def test_exactly_once_across_two_replicas(engine, db_url):
@@ -355,7 +355,7 @@ def test_exactly_once_across_two_replicas(engine, db_url):
         assert sorted(ran) == [False, True]
         # and a different scheduled moment (a catch-up run of another replica) still sends nothing twice
         assert jobs.run_job(ctxs[1], DAILY, moment + dt.timedelta(minutes=1))
-        assert len(tests_taken(engines[0])) == 5 and first_questions(engines[0]) == {u: 1 for u in EVERYONE}
+        assert len(taken(engines[0])) == 5 and first_questions(engines[0]) == {u: 1 for u in EVERYONE}
     finally:
         engines[1].dispose()
 
@@ -363,7 +363,7 @@ def test_exactly_once_across_two_replicas(engine, db_url):
 def test_reminders_before_the_days_run_out_then_the_deadline_records_it(engine):
     ctx = quarter_ctx(engine, local(2027, 4, 1, 10, 0))
     jobs.run_job(ctx, DAILY, local(2027, 4, 1, 10, 0))
-    test = next(t for t in tests_taken(engine) if t.user_id == AGENT)
+    test = next(t for t in taken(engine) if t.user_id == AGENT)
     assert test.due_at == local(2027, 4, 15, 10, 0)  # 14 days
     with session_scope(engine) as s:
         timers = s.execute(select(Timer).where(Timer.subject_type == "training", Timer.subject_id == test.id)
@@ -388,9 +388,63 @@ def test_reminders_before_the_days_run_out_then_the_deadline_records_it(engine):
     ctx.clock.set(local(2027, 4, 15, 10, 0))
     sweeper.run_once()
     assert len(reminders(AGENT)) == 2 and len(reminders(AGENT2)) == 1
-    by_user = {t.user_id: t.status for t in tests_taken(engine)}
+    by_user = {t.user_id: t.status for t in taken(engine)}
     assert by_user[AGENT] == "expired" and by_user[AGENT2] == "passed"
     with session_scope(engine) as s:
         rows = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postMessage")).scalars().all()
     ended = [r.payload for r in rows if r.payload["channel"] == AGENT and "测试时限已到" in everything(r.payload)]
     assert len(ended) == 1 and ids.TRAINING_RETAKE_ACTION in everything(ended[0])
+
+
+# --------------------------------------------------------------------------- recording a session
+def record_form(bot, user: str, course, kind, people, hours, day) -> dict:
+    state = {
+        "course": {"value": {"type": "plain_text_input", "value": course}},
+        "kind": {"value": {"type": "static_select", "selected_option": None if kind is None else {
+            "text": {"type": "plain_text", "text": kind}, "value": kind}}},
+        "people": {"value": {"type": "multi_users_select", "selected_users": people}},
+        "hours": {"value": {"type": "plain_text_input", "value": hours}},
+        "day": {"value": {"type": "datepicker", "selected_date": day}},
+    }
+    payload = {
+        "type": "view_submission", "team": {"id": "T1", "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+        "view": {"id": f"V{uuid.uuid4().hex[:10].upper()}", "team_id": "T1", "type": "modal",
+                 "callback_id": ids.TRAINING_RECORD_VIEW, "private_metadata": "{}", "hash": "h1", "blocks": [],
+                 "title": {"type": "plain_text", "text": "x"}, "state": {"values": state}, "app_id": "A1",
+                 "bot_id": "BBOT"},
+        "response_urls": [], "is_enterprise_install": False,
+    }
+    status, body = bot.interactive(payload)
+    assert status == 200, body
+    return body if isinstance(body, dict) else {}
+
+
+def test_the_safety_officer_or_a_supervisor_records_a_session_and_it_shows_in_the_record(tbot):
+    # an agent may not open the form; the supervisor and the safety officer may
+    assert "只有" in training(tbot, AGENT, "record")["text"]
+    before = len(tbot.fake.of("views.open"))
+    training(tbot, SUPA, "record")
+    training(tbot, "U0OFFICER", "record")
+    opened = tbot.fake.of("views.open")[before:]
+    assert len(opened) == 2 and opened[0].params["view"]["callback_id"] == ids.TRAINING_RECORD_VIEW
+    # wrong answers come back inline, nothing recorded
+    bad = record_form(tbot, SUPA, "", None, ["U0AGENT3"], "25", "2027-02-16")
+    assert set(bad["errors"]) == {"course", "kind", "people", "hours", "day"}
+    assert "本班组" in bad["errors"]["people"]
+    assert "共 0学时，0次" in training(tbot, AGENT)["text"]
+    # the supervisor records an induction theory session for their team; the officer a lecture for everyone
+    assert record_form(tbot, SUPA, "消防器材使用 13800138000", "induction_theory", [AGENT, AGENT2], "8",
+                       "2027-02-10") == {}
+    assert record_form(tbot, "U0OFFICER", "专题讲座：冲突处理技巧", "lecture", [AGENT, "U0AGENT3"], "1.5",
+                       "2027-02-12") == {}
+    mine = training(tbot, AGENT)["text"]
+    assert "共 9.5学时，2次" in mine
+    assert "2027-02-10 消防器材使用 138****8000（入职培训·理论学习，8学时）" in mine  # the typed number masked
+    assert "共 8学时，1次" in training(tbot, AGENT2)["text"]
+    confirm = dms(tbot, SUPA)[-1]["text"]
+    assert "2人" in confirm and "8学时" in confirm
+    with session_scope(tbot.ctx.engine) as s:
+        audit = s.execute(select(AuditEvent).where(AuditEvent.action == "training_recorded")).scalars().all()
+    assert [a.actor for a in audit] == [SUPA, "U0OFFICER"] and audit[0].after["people"] == [AGENT, AGENT2]

@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.policy_base import HHMM, ConfigError, DurationField, Localized, _Strict, line_of
+from bot.policy_base import HHMM, ConfigError, DurationField, Localized, UserId, _Strict, line_of
 
 DEFAULT_BANK_PATH = Path(__file__).with_name("training_bank_default.yaml")
 CHOICE_MAX = 75  # Slack's limit on a radio button's text
@@ -48,10 +48,27 @@ class Quarterly(_Strict):
     time: HHMM
 
 
+class Induction(_Strict):
+    """Induction (§3.5.1 入职培训): theory and practice hours, then a passed test (考核通过后方可上岗). `pending`: the
+    people in induction; each is cleared once their hours are recorded and a test is passed."""
+
+    theory: DurationField
+    practice: DurationField
+    pending: list[UserId] = []
+
+    @field_validator("theory", "practice")
+    @classmethod
+    def _hours(cls, v):
+        if v.working_days:
+            raise ValueError("induction hours are a clock duration (h)")
+        return v
+
+
 class Training(_Strict):
     bank: str | None = None  # the organisation's question bank; none: the built-in one
     test: TrainingTest
     quarterly: Quarterly
+    induction: Induction
 
     def bank_path(self) -> Path:
         return Path(self.bank) if self.bank else DEFAULT_BANK_PATH

@@ -12,7 +12,8 @@ def training_samples(locale: str) -> dict:
                                               else "§3.1.2: the fire equipment is checked once a month."),
                 choices="A. 每周一次\nB. 每月一次" if zh else "A. Once a week\nB. Once a month",
                 hours="12", course="消防器材使用" if zh else "Using fire equipment", day="2027-02-10",
-                kind=i18n.tp(locale, "training.kind_lecture"))
+                kind=i18n.tp(locale, "training.kind_lecture"), theory="4", theory_needed="8", practice="0",
+                practice_needed="4", passed=False)
 
 
 def training_contexts(locale: str, v: dict, t) -> dict:

@@ -448,3 +448,47 @@ def test_the_safety_officer_or_a_supervisor_records_a_session_and_it_shows_in_th
     with session_scope(tbot.ctx.engine) as s:
         audit = s.execute(select(AuditEvent).where(AuditEvent.action == "training_recorded")).scalars().all()
     assert [a.actor for a in audit] == [SUPA, "U0OFFICER"] and audit[0].after["people"] == [AGENT, AGENT2]
+
+
+# --------------------------------------------------------------------------- induction (§3.5.1)
+@pytest.fixture
+def ibot(db_url, fake_slack):
+    clock = FrozenClock(local(2027, 2, 15, 9, 0))
+    bot = start_bot(db_url, fake_slack, org_from("training:\n  induction:\n    pending: [U0AGENT2]"), clock=clock)
+    bot.clock = clock
+    yield bot
+    stop_bot(bot)
+
+
+def induction_reminders(bot, user: str) -> list[str]:
+    return [p["text"] for p in dms(bot, user) if "入职培训提醒" in p.get("text", "")]
+
+
+def daily_run(bot, *when) -> None:
+    bot.drain()
+    bot.clock.set(local(*when))
+    assert jobs.run_job(bot.ctx, DAILY, local(*when))
+
+
+def test_induction_the_supervisor_is_reminded_until_hours_and_a_passed_test_clear_the_person(ibot):
+    daily_run(ibot, 2027, 2, 15, 10, 0)
+    got = induction_reminders(ibot, SUPA)
+    assert len(got) == 1 and "<@U0AGENT2>" in got[0] and "尚不能上岗" in got[0]
+    assert "理论学习 0/8学时" in got[0] and "实操演练 0/4学时" in got[0] and "考核未通过" in got[0]
+    assert induction_reminders(ibot, "U0SUPB") == []  # not their team
+    assert "尚不能上岗" in training(ibot, AGENT2)["text"] and "尚不能上岗" not in training(ibot, AGENT)["text"]
+    # the hours recorded; the test not passed yet: still reminded the next working day
+    record_form(ibot, SUPA, "入职培训理论", "induction_theory", [AGENT2], "8", "2027-02-15")
+    record_form(ibot, SUPA, "入职培训实操", "induction_practice", [AGENT2], "4", "2027-02-15")
+    daily_run(ibot, 2027, 2, 16, 10, 0)
+    got = induction_reminders(ibot, SUPA)
+    assert len(got) == 2 and "理论学习 8/8学时" in got[-1] and "实操演练 4/4学时" in got[-1] and "考核未通过" in got[-1]
+    # a Saturday: no reminder
+    daily_run(ibot, 2027, 2, 20, 10, 0)
+    assert len(induction_reminders(ibot, SUPA)) == 2
+    # the test passed (the quarterly one was sent on the 15th: taken by clicks): cleared, no more reminders
+    take(ibot, AGENT2, wrong=0)
+    assert "可以上岗" in training(ibot, AGENT2)["text"]
+    assert "<@U0AGENT2> 入职培训已完成" in training(ibot, SUPA)["text"]
+    daily_run(ibot, 2027, 2, 22, 10, 0)
+    assert len(induction_reminders(ibot, SUPA)) == 2

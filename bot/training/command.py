@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.text import clean_text
-from bot.training import quarterly, quiz, sessions
+from bot.training import induction, quarterly, quiz, sessions
 from storage.db import session_scope
 from storage.models import TrainingAttendance, TrainingSession, TrainingTest
 
@@ -62,6 +62,9 @@ def record(ctx, user: str, locale: str) -> Mrkdwn:
         for x in attended[:SHOWN]:
             lines.append(i18n.t(locale, "training.record_session", day=x.day.isoformat(), course=x.course,
                                 kind=i18n.tp(locale, f"training.kind_{x.kind}"), hours=f"{x.hours:g}"))
+        st = induction.standing(ctx, s, user)
+        if st is not None:
+            lines.append(induction.line(locale, user, st))
         due = [t for t in mine if t.status == quiz.OPEN]
         for t in due:
             lines.append(i18n.t(locale, "training.record_due", n=len(t.answers) + 1, total=len(t.questions),
@@ -74,6 +77,8 @@ def record(ctx, user: str, locale: str) -> Mrkdwn:
                 lines.append(i18n.t(locale, "training.team_head", team=team.name, period=period))
                 lines += [i18n.t(locale, "training.team_line", who=mention(u), status=_status(locale, tests.get(u)))
                           for u in people]
+                lines += [induction.line(locale, u, x) for u in people
+                          if (x := induction.standing(ctx, s, u)) is not None]
         if ctx.directory.sees_everything(user):
             lines.append(i18n.t(locale, "training.participation_head", period=period))
             for team in org.teams:

@@ -1,4 +1,4 @@
-"""The quarterly test (#23; §3.5.2 季度测试): a daily job at the policy's `quarterly.time` that, from the first
+"""The quarterly test (#23; §3.5.2 季度测试) and the induction reminders (`induction.remind_all`): a daily job at the policy's `quarterly.time` that, from the first
 working day of each quarter, sends the test to every member who has not had this quarter's; and the test's timers
 (reminders before the days run out, then the deadline).
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.outbox import ROUTINE
 from bot.prefs import locales_of
-from bot.training import messages, quiz
+from bot.training import induction, messages, quiz
 from storage.models import TrainingTest
 
 PREFIX = "training:"
@@ -52,6 +52,7 @@ def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
         raise KeyError(job)
     now = ctx.clock.now()
     send_due(ctx, s, now)
+    induction.remind_all(ctx, s, now)
     return []
 
 

@@ -492,3 +492,33 @@ def test_induction_the_supervisor_is_reminded_until_hours_and_a_passed_test_clea
     assert "<@U0AGENT2> 入职培训已完成" in training(ibot, SUPA)["text"]
     daily_run(ibot, 2027, 2, 22, 10, 0)
     assert len(induction_reminders(ibot, SUPA)) == 2
+
+
+SHIFT_ORG = ORG_YAML.replace(
+    "  - {name: Hotline A, channel: C0TEAMA, supervisors: [U0SUPA], members: [U0AGENT1, U0AGENT2]}",
+    "  - name: Hotline A\n    channel: C0TEAMA\n    supervisors: [U0SUPA]\n    members: [U0AGENT1, U0AGENT2]\n"
+    "    shifts:\n      - {name: Early, start: \"08:00\", end: \"16:00\", days: every_day}")
+
+
+def test_a_pre_shift_self_check_sent_to_someone_in_induction_tells_the_supervisor_once(engine, monkeypatch):
+    from bot import compose, registry
+    from bot.checks import shifts
+
+    monkeypatch.setattr(registry, "_installed", registry.Registry(compose.KINDS))  # the checks' jobs too
+    org = org_from("training:\n  induction:\n    pending: [U0AGENT2]", base=SHIFT_ORG)
+    issue = next(name for name, job in shifts.jobs(org).items()
+                 if job.kind == "pre_shift" and job.phase == "issue" and job.shift == "Early")
+    ctx = Context(org=org, engine=engine, clock=FrozenClock(local(2027, 2, 16, 7, 45)))
+    moment = local(2027, 2, 16, 7, 45)
+    assert jobs.run_job(ctx, issue, moment)
+    assert jobs.run_job(Context(org=org, engine=engine, clock=FrozenClock(moment)), issue,
+                        moment + dt.timedelta(seconds=1))  # a second run (another replica's moment): no repeat
+
+    def told(user):
+        with session_scope(engine) as s:
+            rows = s.execute(select(OutboxMessage).where(OutboxMessage.method == "chat.postMessage")).scalars().all()
+        return [r.payload["text"] for r in rows if r.payload["channel"] == user and "尚不能上岗" in r.payload["text"]]
+
+    got = told(SUPA)
+    assert len(got) == 1 and "<@U0AGENT2>" in got[0] and "班前自查" in got[0] and "<@U0AGENT1>" not in got[0]
+    assert told("U0SUPB") == []

@@ -80,3 +80,21 @@ def remind_all(ctx, s, now: dt.datetime) -> int:
             at=now, actor="system", action="training_induction_reminder", subject_type=SUBJECT, subject_id=None,
             before=None, note=sup, after={"supervisor": sup, "people": [u for u, _ in people]}))
     return len(by_supervisor)
+
+
+def pre_shift_issued(ctx, s, team, user: str, day: dt.date, now: dt.datetime) -> None:
+    """The checks kind just sent `user` the pre-shift self-check (registry hook): if they are still in induction,
+    their team's supervisors are told that person is not cleared to work (§3.5.1 考核通过后方可上岗)."""
+    st = standing(ctx, s, user)
+    if st is None or st.cleared:
+        return
+    sups = [u for u in team.supervisors if u != user]
+    langs = locales_of(s, ctx.org, sups)
+    for sup in sups:
+        text = i18n.t(langs[sup], "training.induction_pre_shift", who=mention(user), team=team.name)
+        text = "\n".join([str(text), str(line(langs[sup], user, st))])
+        enqueue(s, now, "chat.postMessage", {"channel": sup, "text": text, "unfurl_links": False},
+                ordering_key=f"training:{sup}", dedupe_key=f"induction:{user}:{day.isoformat()}:{sup}"[:128])
+    buffer_insert(s, AuditEvent.__table__, dict(
+        at=now, actor="system", action="training_not_cleared", subject_type=SUBJECT, subject_id=None, before=None,
+        note=user, after={"user": user, "team": team.name, "day": day.isoformat(), "told": sups}))

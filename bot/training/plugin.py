@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from bot import ids
 from bot.registry import JobArea, Kind, TimerHandler
-from bot.training import SUBJECT, quarterly
+from bot.training import SUBJECT, induction, quarterly
 
 TRAINING = Kind(
     name="training",
     timers=(TimerHandler(SUBJECT, quarterly.load, quarterly.fire, purposes=quarterly.PURPOSES),),
     jobs=(JobArea(quarterly.PREFIX, quarterly.triggers, quarterly.catch_up, quarterly.run),),
     commands=(ids.TRAINING_COMMAND,),
+    extra={"pre_shift_issued": induction.pre_shift_issued},  # a self-check sent to someone still in induction
 )

@@ -20,6 +20,7 @@ from bot.hazards.present import category_name, level_name, mentions, status_labe
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.render import render
+from bot.training import notes as safety_notes
 from storage.db import session_scope
 from storage.models import JobRun, Report, report_is_open
 
@@ -103,7 +104,8 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
     }
 
 
-def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None) -> dict:
+def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None,
+                  notes=None) -> dict:
     org = ctx.org
     locale = org.locale
     c = daily_content(ctx, now, team, since, session)
@@ -146,22 +148,29 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
                     tta_line=tta_line, checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]
                     else i18n.t(locale, "digest.checks_none"),
-                    checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]))
+                    checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]),
+                    notes=safety_notes.digest_lines(notes or []))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
                   overdue=c["overdue_count"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
 
 
 def daily_payloads(ctx, now: dt.datetime, team: str | None = None, since=None, session=None) -> list[dict]:
-    """The safety channel gets the whole department; each team channel its own team."""
+    """The safety channel gets the whole department; each team channel its own team. The safety officer's notes not
+    published yet (§2.3.3 每日安全动态) go in every digest of the run; the scheduled run (with its claim's `session`)
+    marks them published, so each goes out once."""
     out = []
-    if team is None:
-        out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since, session))
-        teams = [t for t in ctx.org.teams if t.channel]
-    else:
-        teams = [t for t in ctx.org.teams if t.name == team]
-    for t in teams:
-        out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since, session))
+    with _using(ctx, session) as s:
+        notes = safety_notes.pending(s)
+        if team is None:
+            out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since, s, notes))
+            teams = [t for t in ctx.org.teams if t.channel]
+        else:
+            teams = [t for t in ctx.org.teams if t.name == team]
+        for t in teams:
+            out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since, s, notes))
+        if session is not None:
+            safety_notes.publish(s, notes, now)
     return out
 
 

@@ -522,3 +522,36 @@ def test_a_pre_shift_self_check_sent_to_someone_in_induction_tells_the_superviso
     got = told(SUPA)
     assert len(got) == 1 and "<@U0AGENT2>" in got[0] and "班前自查" in got[0] and "<@U0AGENT1>" not in got[0]
     assert told("U0SUPB") == []
+
+
+# --------------------------------------------------------------------------- the daily safety update (§2.3.3)
+def safeshift(bot, user: str, text: str) -> dict:
+    status, body = bot.form({
+        "token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": "C0SAFETY", "channel_name": "x",
+        "user_id": user, "user_name": user.lower(), "command": ids.SAFESHIFT_COMMAND, "text": text, "api_app_id": "A1",
+        "is_enterprise_install": "false", "response_url": "http://127.0.0.1:9/hooks",
+        "trigger_id": f"trig-{uuid.uuid4().hex[:10]}"})
+    assert status == 200, body
+    return body
+
+
+def test_the_safety_officers_note_goes_out_once_in_the_next_daily_digest(tbot, monkeypatch):
+    from bot import compose, registry
+
+    monkeypatch.setattr(registry, "_installed", registry.Registry(compose.KINDS))  # the digest's job
+    assert "只有" in safeshift(tbot, AGENT, "note 我也想发")["text"]
+    assert "写上" in safeshift(tbot, "U0OFFICER", "note")["text"]
+    assert "下一期安全日报" in safeshift(tbot, "U0OFFICER", "note 3号消防通道已清理，请勿堆放杂物 13800138000")["text"]
+
+    def digests_with_note(day: int) -> list[dict]:
+        moment = local(2027, 2, day, 9, 0)
+        tbot.clock.set(moment)
+        assert jobs.run_job(tbot.ctx, "daily_digest", moment)
+        tbot.drain()
+        return [c.params for c in tbot.fake.of("chat.postMessage")
+                if "3号消防通道已清理" in everything(c.params) and f"02-{day:02d}" in everything(c.params)]
+
+    first = digests_with_note(16)
+    assert {p["channel"] for p in first} == {"C0SAFETY", "C0TEAMA", "C0TEAMB"}
+    assert "今日安全动态" in everything(first[0]) and "13800138000" not in everything(first[0])
+    assert digests_with_note(17) == []  # once

@@ -59,3 +59,16 @@ class TrainingAttendance(SQLModel, table=True):
     __table_args__ = (Index("ix_training_attendance_user", "user_id"),)
     session_id: int = Field(foreign_key="training_session.id", primary_key=True)
     user_id: str = Field(primary_key=True, max_length=32)
+
+
+class SafetyNote(SQLModel, table=True):
+    """The daily safety update (§2.3.3 安全专员负责每日更新安全动态): `/safeshift note …` by the safety officer; it goes
+    out once, in the next daily digest (`published_at` is set in the digest run's transaction)."""
+
+    __tablename__ = "safety_note"
+    __table_args__ = (Index("ix_safety_note_pending", "published_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=Text)
+    author: str = Field(max_length=32)
+    created_at: dt.datetime = ts_column(nullable=False)
+    published_at: Optional[dt.datetime] = ts_column()

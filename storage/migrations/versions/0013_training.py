@@ -1,4 +1,4 @@
-"""training (#23): training_test (the tests taken in chat), training_session and training_attendance
+"""training (#23): training_test (the tests taken in chat), training_session and training_attendance, safety_note
 
 Revision ID: 0013
 Revises: 0010
@@ -56,9 +56,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('session_id', 'user_id'),
     )
     op.create_index('ix_training_attendance_user', 'training_attendance', ['user_id'])
+    op.create_table(
+        'safety_note',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('author', sa.String(length=32), nullable=False),
+        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('published_at', UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_safety_note_pending', 'safety_note', ['published_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_safety_note_pending', table_name='safety_note')
+    op.drop_table('safety_note')
     op.drop_index('ix_training_attendance_user', table_name='training_attendance')
     op.drop_table('training_attendance')
     op.drop_table('training_session')

@@ -274,9 +274,16 @@ def test_nobody_answers_or_retakes_someone_elses_test(tbot):
     tbot.drain()
     said = [c.params["text"] for c in tbot.fake.of("chat.postEphemeral") if c.params.get("user") == AGENT2]
     assert said and "找不到这次测试" in said[-1]
+    # a failed test of AGENT: AGENT2 cannot start its retake
+    take(tbot, AGENT, wrong=10)
+    tbot.click(AGENT2, ids.TRAINING_RETAKE_ACTION, str(test.id), channel="D0DM")
+    assert len(taken(tbot.ctx.engine)) == 1
+    tbot.click(AGENT, ids.TRAINING_RETAKE_ACTION, str(test.id), channel="D0DM")
+    assert len(taken(tbot.ctx.engine)) == 2
     choose(tbot, AGENT, "garbage")
-    choose(tbot, AGENT, f"{test.id}:0:9")  # not one of the choices
-    assert taken(tbot.ctx.engine, AGENT)[0].answers == []
+    retake = taken(tbot.ctx.engine, AGENT)[1]
+    choose(tbot, AGENT, f"{retake.id}:0:9")  # not one of the choices
+    assert taken(tbot.ctx.engine, AGENT)[1].answers == []
 
 
 def test_my_record_a_supervisors_team_and_participation_by_team(tbot):

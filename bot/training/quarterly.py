@@ -51,12 +51,14 @@ def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
     if job != DAILY:
         raise KeyError(job)
     now = ctx.clock.now()
-    send_due(ctx, s, now)
+    send_due(ctx, s, now, scheduled_for)
     induction.remind_all(ctx, s, now)
     return []
 
 
-def send_due(ctx, s, now: dt.datetime) -> int:
+def send_due(ctx, s, now: dt.datetime, scheduled_for: dt.datetime | None = None) -> int:
+    """Send this quarter's test to every member who has not had it; the days to complete count from the run's
+    scheduled moment (a run made up after a restart gives the same deadline)."""
     org = ctx.org
     today = org.local(now).date()
     period, first = quarter_of(today)
@@ -69,7 +71,7 @@ def send_due(ctx, s, now: dt.datetime) -> int:
     langs = locales_of(s, org, todo)
     for user in todo:
         quiz.create(ctx, s, user, f"quarterly:{period}:{user}:1", "quarterly", now, period=period,
-                    locale=langs[user], priority=ROUTINE)
+                    locale=langs[user], priority=ROUTINE, due_from=scheduled_for)
     return len(todo)
 
 

@@ -49,13 +49,15 @@ def pick(ctx, seed: str, avoid: set[str]) -> list[str]:
 
 
 def create(ctx, s, user: str, key: str, reason: str, now: dt.datetime, *, period: str | None = None, attempt: int = 1,
-           avoid: set[str] = frozenset(), locale: str | None = None, priority: int = messages.URGENT) -> TrainingTest:
+           avoid: set[str] = frozenset(), locale: str | None = None, priority: int = messages.URGENT,
+           due_from: dt.datetime | None = None) -> TrainingTest:
     """A new test for `user` (the caller made sure `key` is free): its row, its timers, the audit row and its first
-    question in the person's DMs."""
+    question in the person's DMs. The days to complete count from `due_from` (a scheduled run's moment, so a run
+    made up late gives the same deadline), else from now."""
     pol = ctx.org.policy.training.test
     test = TrainingTest(key=key, user_id=user, reason=reason, period=period, attempt=attempt,
                         questions=pick(ctx, key, set(avoid)), answers=[], right=0, pass_mark=pol.pass_mark,
-                        status=OPEN, created_at=now, due_at=now + dt.timedelta(days=pol.days))
+                        status=OPEN, created_at=now, due_at=(due_from or now) + dt.timedelta(days=pol.days))
     s.add(test)
     s.flush()
     s.add(Timer(subject_type=SUBJECT, subject_id=test.id, purpose=DUE, step=-1, cycle=1, due_at=test.due_at,

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot import i18n
 from bot.prefs import locales_of
@@ -79,6 +80,13 @@ def create(ctx, s, user: str, key: str, reason: str, now: dt.datetime, *, period
 def start(ctx, user: str, locale: str) -> Outcome:
     """`/training test`: a test on demand (a retake, a new hire, back from leave). One open test at a time."""
     now = ctx.clock.now()
+    try:
+        return _start(ctx, user, locale, now)
+    except IntegrityError:  # the same command twice at once (another process took the key): one test started
+        return Outcome(False, i18n.t(locale, "training.already_open", n=1, total=ctx.org.policy.training.test.questions))
+
+
+def _start(ctx, user: str, locale: str, now: dt.datetime) -> Outcome:
     with session_scope(ctx.engine) as s:
         open_ = s.execute(select(TrainingTest).where(TrainingTest.user_id == user, TrainingTest.status == OPEN)
                           .order_by(TrainingTest.id.desc())).scalars().first()

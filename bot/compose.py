@@ -15,6 +15,7 @@ from bot.hazards.plugin import HAZARDS
 from bot.incidents.plugin import INCIDENTS
 from bot.rectification.plugin import RECTIFICATION_KIND
 from bot.suggestions.plugin import SUGGESTIONS
+from bot.training.plugin import TRAINING
 from bot.violations.plugin import VIOLATIONS
 from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
@@ -22,11 +23,12 @@ from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
 from handlers import rectification as rectification_listeners
 from handlers import suggestions as suggestions_listeners
+from handlers import training as training_listeners
 from handlers import violations as violations_listeners
 
-KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, SUGGESTIONS, VIOLATIONS)
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS)
 LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners,
-             suggestions_listeners, violations_listeners)
+             training_listeners, suggestions_listeners, violations_listeners)
 
 
 def install() -> registry.Registry:

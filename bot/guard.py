@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from slack_bolt.response import BoltResponse
 
 from bot import registry, untraced
-
 from storage.models import ProcessedEvent, Report, SlackMessage, UserPref
 
 log = logging.getLogger("safeshift.guard")

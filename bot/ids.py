@@ -104,3 +104,12 @@ VIOLATION_ACTIONS_BLOCK = "violation_actions"
 # the appraisal's safety score (#24, §3.6.3): one's own, privately; another's for the ledger's group
 APPRAISAL_COMMAND = "/appraisal"
 SUGGEST_HOME_ACTION = "suggestion_home"  # the Home tab's button: opens the form, untraced like the command
+
+# training (培训, #23): the test in chat; a radio button's value is "<test id>:<question index>:<choice>"
+TRAINING_COMMAND = "/training"
+TRAINING_ANSWER_ACTION = "training_answer"  # choosing an answer (the radio buttons) answers the question
+TRAINING_RETAKE_ACTION = "training_retake"  # after a fail: the value is the failed test's id
+TRAINING_ANSWER_BLOCK = "training_answer"
+TRAINING_ACTIONS_BLOCK = "training_actions"
+TRAINING_RECORD_VIEW = "training_record"  # `/training record`: the form
+TRAINING_FORM_BLOCKS = ("course", "kind", "people", "hours", "day")

@@ -16,6 +16,7 @@ from bot.ids import (
     RISK_COMMAND,
     SAFESHIFT_COMMAND,
     SUGGEST_COMMAND,
+    TRAINING_COMMAND,
     VIOLATION_COMMAND,
 )
 
@@ -53,7 +54,9 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": VIOLATION_COMMAND, "description": "Violations ledger / 违规记录 (leadership only)",
                  "usage_hint": "[@person | list | help]", "should_escape": True},
                 {"command": APPRAISAL_COMMAND, "description": "My safety score / 安全指标得分 (only you see it)",
-                 "usage_hint": "[2026-09 | @person 2026-09 | team 2026-09]", "should_escape": True}]
+                 "usage_hint": "[2026-09 | @person 2026-09 | team 2026-09]", "should_escape": True},
+                {"command": TRAINING_COMMAND, "description": "Safety training / 安全培训 (my record, test)",
+                 "usage_hint": "[test | help]", "should_escape": False}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.policy import DEFAULT_PLANS_PATH, DEFAULT_POLICY_PATH, ConfigError, Organisation
+from bot.policy_base import line_of as _line_of
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
@@ -30,28 +31,6 @@ def default_policy_data() -> dict:
 def default_plans_data() -> dict:
     with open(DEFAULT_PLANS_PATH, encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Follow a pydantic error location through the YAML node tree."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if str(key_node.value) == str(part):
-                    node = value_node
-                    line = node.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
 
 
 def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
@@ -75,8 +54,12 @@ def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
     if not isinstance(plans, dict):
         raise ConfigError(f"{source}:{_line_of(node, ('plans',))}: plans: must be a mapping")
     data["plans"] = _deep_merge(default_plans_data(), plans)
+    training = data["policy"].get("training")
+    if isinstance(training, dict) and isinstance(training.get("bank"), str) and training["bank"]:
+        bank = Path(training["bank"])  # relative to the organisation file
+        training["bank"] = str(bank if bank.is_absolute() else Path(source).parent / bank)
     try:
-        return Organisation.model_validate(data)
+        org = Organisation.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -85,6 +68,12 @@ def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
         where = ".".join(str(p) for p in loc) or "(top)"
         msg = err["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{source}:{line or 1}: {where}: {msg}") from None
+    bank = org.question_bank  # read now: a malformed bank stops the start, with its file and line (#23)
+    wanted = org.policy.training.test.questions
+    if len(bank.questions) < wanted:
+        raise ConfigError(f"{source}:{_line_of(node, ('policy', 'training')) or 1}: policy.training.test.questions: "
+                          f"{wanted} questions a test, but the bank has {len(bank.questions)}")
+    return org
 
 
 def load_org(path: str | Path) -> Organisation:

@@ -76,6 +76,7 @@ class ThreadWork(_Strict):
 
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_training import Training  # noqa: E402 - §3.5 (#23)
 from bot.policy_voice import Appraisal, Suggestions, Violations  # noqa: E402 - §2.3.3, §3.6.2 (#24)
 
 
@@ -87,7 +88,8 @@ class Policy(_Strict):
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
-                              "answer_suggestion", "violations", "decide_appeal", "appraisals"], list[PermissionRole]]
+                              "answer_suggestion", "violations", "decide_appeal", "appraisals",
+                              "record_training", "note"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
@@ -101,6 +103,7 @@ class Policy(_Strict):
     suggestions: Suggestions
     violations: Violations
     appraisal: Appraisal
+    training: Training
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
@@ -173,6 +176,14 @@ class Organisation(_Strict):
         if drills.problem_category not in self.policy.hazard.categories:
             raise ValueError(f"drills.problem_category {drills.problem_category!r} is not a hazard category")
         return self
+
+    @cached_property
+    def question_bank(self):
+        """The question bank (#23): the organisation's file (`training.bank`) or the built-in one; read and
+        validated once (`bot.orgfile` reads it at load, so a malformed bank stops the start)."""
+        from bot.policy_training import load_bank
+
+        return load_bank(self.policy.training.bank_path())
 
     @cached_property
     def workdays(self):

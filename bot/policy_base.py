@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import Duration, parse_duration
@@ -205,3 +206,25 @@ class Retention(_Strict):
         if v is not None and v.working_days:
             raise ValueError("retention is a clock duration (d, w), not working days")
         return v
+
+
+def line_of(node: "yaml.Node | None", loc: tuple) -> int | None:
+    """Follow a pydantic error location through the YAML node tree."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(part):
+                    node = value_node
+                    line = node.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

@@ -42,6 +42,9 @@ def element_value(element: dict):
     option = element.get("selected_option")
     if isinstance(option, dict) or kind in ("radio_buttons", "static_select"):
         return _text_or_none(option.get("value")) if isinstance(option, dict) else None
+    if kind == "multi_users_select":  # the people of a training session (#23)
+        users = element.get("selected_users")
+        return [u for u in users if isinstance(u, str)][:200] if isinstance(users, list) else None
     if kind == "file_input" or "files" in element:
         return _files(element.get("files"))
     for key in ("selected_user", "selected_date", "value"):

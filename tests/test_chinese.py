@@ -26,8 +26,9 @@ from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
 from tests.chinese_checks import check_contexts, check_samples
 from tests.chinese_drills import drill_contexts
-from tests.chinese_voice import voice_samples
 from tests.chinese_rectification import rect_contexts, rect_samples
+from tests.chinese_training import training_contexts, training_samples
+from tests.chinese_voice import voice_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(p.name[: -len(".json.j2")] for p in (ROOT / "bot" / "templates").glob("*.json.j2"))
@@ -245,6 +246,7 @@ def samples(locale: str) -> dict:
     values.update(rect_samples(locale))  # rectification (#11)
     values.update(check_samples(locale))  # checks (#10)
     values.update(voice_samples(locale))  # suggestions, violations (#24)
+    values.update(training_samples(locale))  # training (#23)
     values["parts"] = Mrkdwn(" · ".join(
         i18n.t(locale, "digest.level_part", level=pol["levels"][k]["name"][locale], n=k, age=values["age"])
         for k in (1, 2)))
@@ -278,7 +280,8 @@ def template_context(name: str, locale: str) -> dict:
         "digest": dict(title=i18n.tp(locale, "digest.team_title", team=v["team"], date=v["date"]), counts=t("digest.counts"),
                        open_line=t("digest.open_by_level"), overdue_lines=Mrkdwn(t("digest.overdue_line") + "\n" + t("digest.more")),
                        new_lines=t("digest.new_line"), tta_line=t("digest.tta"),
-                       context_lines=[Mrkdwn(t("digest.checks_title") + " " + t("digest.checks_none"))]),
+                       context_lines=[Mrkdwn(t("digest.checks_title") + " " + t("digest.checks_none"))],
+                       notes=Mrkdwn("• " + v["note"])),
         "hazard_card": dict(number=v["number"], level=v["level"], level_n=2, category=v["category"], location=v["location"],
                             description=v["description"], suggestion=v["note"], reporter=v["reporter"],
                             reported_at=v["when"], respond_by=v["due"], resolve_by=v["resolve"], status=v["status"],
@@ -311,6 +314,7 @@ def template_context(name: str, locale: str) -> dict:
         **rect_contexts(locale, v, t),
         **check_contexts(locale, v, t),
         **drill_contexts(locale, v, t),
+        **training_contexts(locale, v, t),
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]

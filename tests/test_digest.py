@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.hazards import digest
 from bot.clock import FrozenClock
 from bot.context import Context
-from bot.hazards import create, transitions
+from bot.hazards import create, digest, transitions
 from bot.hazards.kinds import kind
 from bot.jobs import catch_up, fire_times, previous_fire_time, run_job, triggers
 from bot.sweeper import Sweeper

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from bot import ids, jobs
-from bot.hazards import digest
 from bot.checks import shift_rates, shifts, tasks
 from bot.clock import FrozenClock
 from bot.context import Context
+from bot.hazards import digest
 from storage.db import session_scope
 from storage.models import AuditEvent, CheckTask, JobRun, OutboxMessage
 from tests.conftest import actions_payload, checkbox_state, org_from, start_bot, stop_bot, wait_until

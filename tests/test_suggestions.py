@@ -132,7 +132,8 @@ def database_text(bot) -> str:
         conn.exec_driver_sql("SET TIME ZONE 'UTC'")  # times read as UTC text, like the SQLite file's
         for table in inspect(conn).get_table_names():
             cols = [c["name"] for c in inspect(conn).get_columns(table)]
-            from sqlalchemy import column, table as tbl
+            from sqlalchemy import column
+            from sqlalchemy import table as tbl
 
             t = tbl(table, *[column(c) for c in cols])
             for row in conn.execute(select(*[cast(t.c[c], String) for c in cols])):

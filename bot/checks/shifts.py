@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from bot import i18n
+from bot import i18n, registry
 from bot.checks import tasks
 from bot.i18n import mention
 from bot.outbox import ROUTINE, enqueue
@@ -180,7 +180,8 @@ def _issue(ctx, s, job: Job, day: dt.date, anchor: dt.datetime, now: dt.datetime
         base = f"{job.kind}:{tag(team.name, shift.name)}:{day.isoformat()}"
         if job.kind == "pre_shift":
             for user in team.shift_members(shift):
-                tasks.issue(ctx, s, key=f"{base}:{user}", owners=[user], **where, **common)
+                if tasks.issue(ctx, s, key=f"{base}:{user}", owners=[user], **where, **common) is not None:
+                    _tell_kinds(ctx, s, team, user, day, now)
         else:
             tasks.issue(ctx, s, key=base, owners=list(team.supervisors), **where, **common)
         return
@@ -192,6 +193,15 @@ def _issue(ctx, s, job: Job, day: dt.date, anchor: dt.datetime, now: dt.datetime
     else:
         tasks.issue(ctx, s, key=f"{job.kind}:{day.isoformat()}",
                     owners=ctx.directory.resolve_people(list(cl.owner), None, None), due_at=due, **common)
+
+
+def _tell_kinds(ctx, s, team, user: str, day: dt.date, now: dt.datetime) -> None:
+    """A pre-shift self-check was just issued to `user`: the kinds that care (`Kind.extra["pre_shift_issued"]`, e.g.
+    training: a person still in induction is not cleared to work) act in this transaction."""
+    for kind in registry.current().kinds:
+        hook = kind.extra.get("pre_shift_issued")
+        if hook is not None:
+            hook(ctx, s, team, user, day, now)
 
 
 def pending(s, job: Job, day: dt.date, before: dt.datetime) -> dict[str | None, list[str]]:

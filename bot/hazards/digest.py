@@ -108,7 +108,8 @@ def answered_at_filing():
     return (Report.acknowledged_at == Report.reported_at) & (Report.acknowledged_by == Report.reporter_id)
 
 
-def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None) -> dict:
+def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None,
+                  notes=None) -> dict:
     org = ctx.org
     locale = org.locale
     c = daily_content(ctx, now, team, since, session)
@@ -151,22 +152,41 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
                     tta_line=tta_line,
                     context_lines=[line for _, line in sorted((x for p in c["parts"] for x in p.lines(locale)),
-                                                              key=lambda x: x[0]) if line])
+                                                              key=lambda x: x[0]) if line],
+                    notes=_notes_lines(notes))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],
                   overdue=c["overdue_count"])
     return {"channel": channel, "text": text, "blocks": blocks, "unfurl_links": False}
 
 
+def _noted():
+    """Kinds whose notes go once into the next digest run (training: the safety officer's daily update, §2.3.3):
+    `extra["digest_notes"]` with `pending(s)`, `publish(s, notes, now)` and `lines(notes)`."""
+    return [k for k in registry.current().kinds if "digest_notes" in k.extra]
+
+
+def _notes_lines(notes: dict | None):
+    lines = [line for k in _noted() if (line := k.extra["digest_notes"].lines((notes or {}).get(k.name) or []))]
+    return Mrkdwn("\n".join(lines)) if lines else None
+
+
 def daily_payloads(ctx, now: dt.datetime, team: str | None = None, since=None, session=None) -> list[dict]:
-    """The safety channel gets the whole department; each team channel its own team."""
+    """The safety channel gets the whole department; each team channel its own team. The safety officer's notes not
+    published yet (§2.3.3 每日安全动态) go in every digest of the run; the scheduled run (with its claim's `session`)
+    marks them published, so each goes out once."""
     out = []
-    if team is None:
-        out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since, session))
-        teams = [t for t in ctx.org.teams if t.channel]
-    else:
-        teams = [t for t in ctx.org.teams if t.name == team]
-    for t in teams:
-        out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since, session))
+    with _using(ctx, session) as s:
+        notes = {k.name: k.extra["digest_notes"].pending(s) for k in _noted()}
+        if team is None:
+            out.append(daily_payload(ctx, now, ctx.org.channels.safety, None, since, s, notes))
+            teams = [t for t in ctx.org.teams if t.channel]
+        else:
+            teams = [t for t in ctx.org.teams if t.name == team]
+        for t in teams:
+            out.append(daily_payload(ctx, now, t.channel or ctx.org.channels.safety, t.name, since, s, notes))
+        if session is not None:
+            for k in _noted():
+                k.extra["digest_notes"].publish(s, notes[k.name], now)
     return out
 
 

@@ -1,0 +1,20 @@
+"""What training plugs into the core (#18; bot/registry.py): the tests' timers (reminders, the deadline), the daily
+job that sends the quarterly test, and `/training`."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from bot import ids
+from bot.registry import JobArea, Kind, TimerHandler
+from bot.training import SUBJECT, induction, notes, quarterly
+
+TRAINING = Kind(
+    name="training",
+    timers=(TimerHandler(SUBJECT, quarterly.load, quarterly.fire, purposes=quarterly.PURPOSES),),
+    jobs=(JobArea(quarterly.PREFIX, quarterly.triggers, quarterly.catch_up, quarterly.run),),
+    commands=(ids.TRAINING_COMMAND,),
+    extra={"pre_shift_issued": induction.pre_shift_issued,  # a self-check sent to someone still in induction
+           # the safety officer's daily update (§2.3.3): once in the next digest run (bot/hazards/digest.py)
+           "digest_notes": SimpleNamespace(pending=notes.pending, publish=notes.publish, lines=notes.digest_lines)},
+)

@@ -10,8 +10,7 @@ from bot import i18n, ids
 from bot.hazards import transitions
 from bot.training import command as commands
 from bot.training import quiz, sessions
-from handlers.common import view_values, who_where
-from handlers.middleware import INLINE_ERROR_MAX
+from handlers.common import INLINE_ERROR_MAX, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 VALUE_MAX = 40
@@ -22,12 +21,9 @@ def training_command(ack, command, client, context):
     outcome = commands.command(ctx, command.get("user_id", ""), command.get("text"), locale)
     if outcome.view:
         ack()
-        try:
-            client.views_open(trigger_id=command.get("trigger_id"), view=outcome.view)
-        except Exception:  # noqa: BLE001 - the trigger died or Slack refused: nothing was changed; say so
-            log.exception("views.open failed for the training form")
-            transitions.ephemeral(ctx, command.get("channel_id"), command.get("user_id", ""),
-                                  i18n.t(locale, "training.form_failed"))
+        open_view(client, command.get("trigger_id"), outcome.view, "the training form",
+                  lambda: transitions.ephemeral(ctx, command.get("channel_id"), command.get("user_id", ""),
+                                                i18n.t(locale, "training.form_failed")))
         return None
     return ack(response_type="ephemeral", text=str(outcome.message))
 

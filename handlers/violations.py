@@ -8,8 +8,7 @@ import logging
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.violations import appeals, appraisal, ledger
-from handlers.common import metadata, open_view, view_values, who_where
-from handlers.middleware import INLINE_ERROR_MAX
+from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 

@@ -1,7 +1,7 @@
 """anonymous suggestions and the violations ledger (#24)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-04
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from storage.models.core import UTCDateTime
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -76,6 +76,7 @@ class ThreadWork(_Strict):
 
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_indicators import IndicatorsPolicy  # noqa: E402 - §6.2.1 (#22)
 
 
 class Policy(_Strict):
@@ -96,6 +97,7 @@ class Policy(_Strict):
     checklists: Checklists
     checks: Checks
     drills: Drills
+    indicators: IndicatorsPolicy
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

@@ -21,3 +21,4 @@ from storage.models.core import (  # noqa: F401
 from storage.models.drills import Drill, DrillAttendance  # noqa: F401
 from storage.models.rectification import RectItem, Risk  # noqa: F401
 from storage.models.reports import OPEN_SQL, CorrectiveAction, Report, report_is_open  # noqa: F401
+from storage.models.indicators import MonthlyFigure  # noqa: F401

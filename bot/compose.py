@@ -13,6 +13,7 @@ from bot.checks.plugin import CHECKS
 from bot.drills.plugin import DRILLS
 from bot.hazards.plugin import HAZARDS
 from bot.incidents.plugin import INCIDENTS
+from bot.indicators.plugin import INDICATORS
 from bot.rectification.plugin import RECTIFICATION_KIND
 from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
@@ -20,7 +21,7 @@ from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
 from handlers import rectification as rectification_listeners
 
-KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS)
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, INDICATORS)
 LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners)
 
 

@@ -66,6 +66,10 @@ def ctx(engine):
 
 @pytest.fixture
 def seeded(ctx):
+    return seed(ctx)
+
+
+def seed(ctx):
     D = dt.date  # noqa: N806
     with session_scope(ctx.engine) as s:
         # hazards: level 1 acknowledged in 20 and 40 min; a level 2 on a holiday with a member of its group (not

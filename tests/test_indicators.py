@@ -144,6 +144,9 @@ def test_every_indicator_against_hand_computed_values(seeded):
         assert f[key] == (None, "missing"), key
     assert [(w.isoformat(), o, c) for w, o, c in m.weekly if o or c] == [
         ("2026-09-28", 2, 0), ("2026-10-05", 2, 1)]
+    # level 1 by week: (20 + 40) / 2 and the longest 40; the injury's 5
+    assert [(w.isoformat(), a, mx) for w, a, mx in m.ack_weekly if a is not None] == [
+        ("2026-10-05", 30.0, 40.0), ("2026-10-12", 5.0, 5.0)]
 
 
 def test_given_figures_fill_the_missing_ones(seeded):

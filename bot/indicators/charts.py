@@ -85,14 +85,17 @@ def weekly(r: dict, locale: str, font: str | None) -> bytes:
 def acknowledge(r: dict, locale: str, font: str | None, target: float | None) -> bytes:
     t = lambda k: i18n.tp(locale, f"indicators.{k}")  # noqa: E731
     fig, ax, family = _figure(font, t("chart_ack"))
-    points = r["current"].ack_minutes
-    xs = list(range(len(points)))
-    ax.bar(xs, [m for _, m in points],
-           color=[GREEN if target is None or m <= target else RED for _, m in points])
-    ax.set_xticks(xs, [n for n, _ in points], rotation=45, ha="right", fontsize=7)
+    weeks = r["current"].ack_weekly
+    xs = list(range(len(weeks)))
+    avg = [a if a is not None else 0 for _, a, _ in weeks]
+    ax.bar(xs, avg, color=[GREEN if target is None or a <= target else RED for a in avg], label=t("chart_avg"))
+    ax.plot([x for x, (_, _, m) in zip(xs, weeks) if m is not None], [m for _, _, m in weeks if m is not None],
+            "v", color=GREY, label=t("chart_max"))
+    ax.set_xticks(xs, [w.strftime("%m-%d") for w, _, _ in weeks])
+    ax.set_xlabel(t("chart_week"), fontfamily=family)
     if target is not None:
         ax.axhline(target, color=GREY, linestyle="--", label=t("chart_line"))
-        ax.legend(prop={"family": family})
+    ax.legend(prop={"family": family})
     return _png(fig, ax, family)
 
 

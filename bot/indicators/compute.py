@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from bot.indicators import figures as given
 from storage.models import AuditEvent, CheckTask, Drill, RectItem, Report
@@ -70,7 +70,8 @@ class Month:
     by_category: dict[tuple[str, int], int] = field(default_factory=dict)  # (category, level) -> hazards
     teams: dict[str, dict] = field(default_factory=dict)  # team -> {pre_shift: (num, den) | None, overdue, flagged}
     weekly: list[tuple[dt.date, int, int]] = field(default_factory=list)  # (week's Monday, opened, closed)
-    ack_minutes: list[tuple[str, float]] = field(default_factory=list)  # level-1 reports: (number, minutes)
+    ack_weekly: list[tuple[dt.date, float | None, float | None]] = field(default_factory=list)  # level 1: avg, max
+    conflicts: int = 0
 
 
 def month_bounds(org, month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -96,7 +97,8 @@ def _pct(num, den) -> tuple[float | None, str]:
     return (round(100.0 * num / den, 1), "ok") if den else (None, "none")
 
 
-def compute(ctx, s, month: str) -> Month:
+def compute(ctx, s, month: str, light: bool = False) -> Month:
+    """The month's indicators; `light`: without the weekly hazards closed (a chart's only: the month before)."""
     org = ctx.org
     start, end = month_bounds(org, month)
     out = Month(month, start, end)
@@ -107,7 +109,6 @@ def compute(ctx, s, month: str) -> Month:
     def put(key, value, state="ok", num=None, den=None):
         out.figures[key] = Figure(key, value, state, num, den, targets.get(key))
 
-    in_month = and_(Report.reported_at >= start, Report.reported_at < end)
     # -- rectification: items whose (current) deadline falls in the month, closed by it
     on_time = and_(RectItem.closed_at.is_not(None), RectItem.closed_at <= RectItem.due_at)
     den, num = s.execute(select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0)).where(
@@ -135,40 +136,7 @@ def compute(ctx, s, month: str) -> Month:
             out.teams[team]["pre_shift"] = (was[0] + int(k or 0), was[1] + n)
     put("pre_shift_completion", *_pct(pre[0], pre[1]), num=pre[0], den=pre[1])
     put("scheduled_check_completion", *_pct(sched[0], sched[1]), num=sched[0], den=sched[1])
-    # -- outcomes: incidents of the month
-    major, conflicts, on_site_n, on_site_min = s.execute(select(
-        func.coalesce(func.sum(case((Report.level == 1, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Report.category.in_(CONFLICT_CATEGORIES), 1), else_=0)), 0),
-        func.count(Report.on_site_at), func.avg(minutes(s, Report.reported_at, Report.on_site_at)))
-        .where(Report.kind == "incident", in_month, Report.group_id.is_(None))).one()
-    put("major_accidents", int(major), num=int(major))
-    put("emergency_on_site_minutes", *((round(on_site_min, 1), "ok") if on_site_n else (None, "none")),
-        num=on_site_n)
-    # -- time to acknowledge / resolve, by level (hazards and incidents, each group counted once: its lead)
-    ack = minutes(s, Report.reported_at, Report.acknowledged_at)
-    res = minutes(s, Report.reported_at, Report.resolved_at)
-    for level, n, ack_n, ack_avg, res_n, res_avg in s.execute(
-            select(Report.level, func.count(), func.count(Report.acknowledged_at), func.avg(ack),
-                   func.count(Report.resolved_at), func.avg(res))
-            .where(in_month, Report.group_id.is_(None)).group_by(Report.level)).all():
-        out.by_level[level] = {"n": n, "ack_n": ack_n, "ack_min": None if ack_avg is None else round(ack_avg, 1),
-                               "res_n": res_n, "res_min": None if res_avg is None else round(res_avg, 1)}
-    l1 = out.by_level.get(1)
-    if l1 and l1["ack_n"]:
-        put("level1_response_minutes", l1["ack_min"], num=l1["ack_n"], den=l1["n"])
-    else:
-        put("level1_response_minutes", None, "none")
-    out.ack_minutes = [(number, round(m, 1)) for number, m in s.execute(
-        select(Report.number, ack).where(in_month, Report.level == 1, Report.group_id.is_(None),
-                                         Report.acknowledged_at.is_not(None)).order_by(Report.reported_at)).all()]
-    # -- hazards by category and level
-    total = 0
-    for category, level, n in s.execute(select(Report.category, Report.level, func.count())
-                                        .where(Report.kind == "hazard", in_month, Report.group_id.is_(None))
-                                        .group_by(Report.category, Report.level)).all():
-        out.by_category[(category, level)] = n
-        total += n
-    put("hazards_reported", total, num=total)
+    _reports(ctx, s, out, put, light)
     # -- rectification items overdue at the month's end, per team; supervisors flagged in the month, per team
     overdue_total = 0
     for team, n in s.execute(select(RectItem.team, func.count()).where(
@@ -185,8 +153,6 @@ def compute(ctx, s, month: str) -> Month:
         flagged_total += n
         out.teams.setdefault(team or "—", {"pre_shift": None, "overdue": 0, "flagged": 0, "shifts": False})["flagged"] = n
     put("supervisors_flagged", flagged_total, num=flagged_total)
-    # -- hazards opened and closed per week (weeks starting on Monday, local), for the chart
-    _weekly(ctx, s, out)
     # -- figures given by the safety officer (not in Slack)
     vals = given.values(s, month)
     calls, complaints, safety = vals.get("calls_handled"), vals.get("complaints_received"), vals.get("safety_complaints")
@@ -200,30 +166,91 @@ def compute(ctx, s, month: str) -> Month:
     else:
         put("safety_complaint_share", *_pct(safety, complaints), num=safety, den=complaints)
     if not calls:
-        put("conflict_rate", None, "missing", num=int(conflicts))
+        put("conflict_rate", None, "missing", num=out.conflicts)
     else:
-        put("conflict_rate", round(10000.0 * int(conflicts) / calls, 2), num=int(conflicts), den=calls)
+        put("conflict_rate", round(10000.0 * out.conflicts / calls, 2), num=out.conflicts, den=calls)
     return out
 
 
-def _weekly(ctx, s, out: Month) -> None:
-    """Opened and closed hazards per local week of the month: one grouped count per local day (two aggregates),
-    folded into weeks here (at most 31 rows)."""
-    tz = ctx.org.tz
-    opened: dict[dt.date, int] = {}
-    closed: dict[dt.date, int] = {}
-    for col, acc in ((Report.reported_at, opened), (Report.resolved_at, closed)):
-        # Group by the hour in UTC (an index-friendly truncation on both engines) and fold hours into local days.
-        hour = func.strftime("%Y-%m-%d %H", col) if s.get_bind().dialect.name == "sqlite" else \
-            func.to_char(func.timezone("UTC", col), "YYYY-MM-DD HH24")
-        for h, n in s.execute(select(hour, func.count()).where(
-                Report.kind == "hazard", Report.group_id.is_(None), col >= out.start, col < out.end)
-                .group_by(hour)).all():
-            at = dt.datetime.strptime(h, "%Y-%m-%d %H").replace(tzinfo=dt.timezone.utc).astimezone(tz).date()
-            monday = at - dt.timedelta(days=at.weekday())
-            acc[monday] = acc.get(monday, 0) + n
-    weeks = sorted(set(opened) | set(closed) | {
-        (out.start.astimezone(tz).date() + dt.timedelta(days=d)) - dt.timedelta(
-            days=(out.start.astimezone(tz).date() + dt.timedelta(days=d)).weekday())
-        for d in range(0, (out.end - out.start).days, 7)})
-    out.weekly = [(w, opened.get(w, 0), closed.get(w, 0)) for w in weeks]
+def weeks(org, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.date, dt.datetime]]:
+    """The month cut at local Mondays: [(that week's Monday, the UTC moment the cut starts)], in order."""
+    tz = org.tz
+    first = start.astimezone(tz).date()
+    out = [(first - dt.timedelta(days=first.weekday()), start)]
+    day = first + dt.timedelta(days=7 - first.weekday())
+    while True:
+        at = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        if at >= end:
+            return out
+        out.append((day, at))
+        day += dt.timedelta(days=7)
+
+
+def _bucket(col, cuts):
+    """SQL: the index of the week `col` falls in (cuts after the first)."""
+    return case(*[(col < at, i) for i, (_, at) in enumerate(cuts[1:])], else_=len(cuts) - 1) if len(cuts) > 1 \
+        else literal(0)
+
+
+def _reports(ctx, s, out: Month, put, light: bool) -> None:
+    """Everything read from the month's reports, in ONE grouped pass over `ix_report_team_reported`'s time range
+    (kind, level, category, week → counts and sums of minutes), folded here (a few hundred rows at most); and one
+    count of the hazards resolved per week (the chart's), over `resolved_at`'s index."""
+    cuts = weeks(ctx.org, out.start, out.end)
+    week = _bucket(Report.reported_at, cuts)
+    ack = minutes(s, Report.reported_at, Report.acknowledged_at)
+    res = minutes(s, Report.reported_at, Report.resolved_at)
+    site = minutes(s, Report.reported_at, Report.on_site_at)
+    rows = s.execute(select(
+        Report.kind, Report.level, Report.category, week, func.count(), func.count(Report.acknowledged_at),
+        func.sum(ack), func.max(ack), func.count(Report.resolved_at), func.sum(res), func.count(Report.on_site_at),
+        func.sum(site)).where(Report.reported_at >= out.start, Report.reported_at < out.end, Report.group_id.is_(None))
+        .group_by(Report.kind, Report.level, Report.category, week)).all()
+    levels: dict[int, list] = {}
+    opened = [0] * len(cuts)
+    ack_week = [[0, 0.0, None] for _ in cuts]
+    major = on_site_n = 0
+    on_site_sum = 0.0
+    for kind, level, category, w, n, ack_n, ack_sum, ack_max, res_n, res_sum, site_n, site_sum in rows:
+        acc = levels.setdefault(level, [0, 0, 0.0, 0, 0.0])
+        acc[0] += n
+        acc[1] += ack_n
+        acc[2] += ack_sum or 0.0
+        acc[3] += res_n
+        acc[4] += res_sum or 0.0
+        if level == 1 and ack_n:
+            aw = ack_week[w]
+            aw[0] += ack_n
+            aw[1] += ack_sum or 0.0
+            aw[2] = ack_max if aw[2] is None else max(aw[2], ack_max)
+        if kind == "hazard":
+            out.by_category[(category, level)] = out.by_category.get((category, level), 0) + n
+            opened[w] += n
+        elif kind == "incident":
+            major += n if level == 1 else 0
+            out.conflicts += n if category in CONFLICT_CATEGORIES else 0
+            on_site_n += site_n
+            on_site_sum += site_sum or 0.0
+    for level in sorted(levels):
+        n, ack_n, ack_sum, res_n, res_sum = levels[level]
+        out.by_level[level] = {"n": n, "ack_n": ack_n, "ack_min": round(ack_sum / ack_n, 1) if ack_n else None,
+                               "res_n": res_n, "res_min": round(res_sum / res_n, 1) if res_n else None}
+    put("major_accidents", major, num=major)
+    put("emergency_on_site_minutes", *((round(on_site_sum / on_site_n, 1), "ok") if on_site_n else (None, "none")),
+        num=on_site_n)
+    l1 = out.by_level.get(1)
+    if l1 and l1["ack_n"]:
+        put("level1_response_minutes", l1["ack_min"], num=l1["ack_n"], den=l1["n"])
+    else:
+        put("level1_response_minutes", None, "none")
+    put("hazards_reported", sum(out.by_category.values()), num=sum(out.by_category.values()))
+    out.ack_weekly = [(monday, round(a[1] / a[0], 1) if a[0] else None, None if a[2] is None else round(a[2], 1))
+                      for (monday, _), a in zip(cuts, ack_week)]
+    closed = [0] * len(cuts)
+    if not light:
+        rweek = _bucket(Report.resolved_at, cuts)
+        for w, n in s.execute(select(rweek, func.count()).where(
+                Report.resolved_at >= out.start, Report.resolved_at < out.end, Report.kind == "hazard",
+                Report.group_id.is_(None)).group_by(rweek)).all():
+            closed[w] += n
+    out.weekly = [(monday, opened[i], closed[i]) for i, (monday, _) in enumerate(cuts)]

@@ -75,7 +75,7 @@ def category_lines(ctx, cur: C.Month, locale: str) -> list[str]:
 
 def build(ctx, s, month: str) -> dict:
     locale = ctx.org.locale
-    cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month))
+    cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month), light=True)
     return dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
                 levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale))
 

@@ -19,10 +19,13 @@ from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
 from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
+from handlers import indicators as indicators_listeners
 from handlers import rectification as rectification_listeners
 
 KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, INDICATORS)
-LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners)
+# indicators before checks: its `/safeshift figures` listener (a matcher) goes before `/safeshift schedule`'s
+LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, indicators_listeners, checks_listeners,
+             drills_listeners)
 
 
 def install() -> registry.Registry:

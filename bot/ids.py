@@ -78,3 +78,6 @@ DRILL_EVALUATE_ACTION = "drill_evaluate"  # after it: opens the evaluation form
 DRILL_ACTIONS_BLOCK = "drill_actions"
 DRILL_VIEW = "drill_evaluation"
 DRILL_FORM_BLOCKS = ("score", "problems", "summary")
+
+# Indicators (#22): `/safeshift figures [YYYY-MM]`, the month's figures that are not in Slack
+FIGURES_VIEW = "figures_modal"

@@ -86,7 +86,7 @@ class Policy(_Strict):
     permissions: dict[Literal["acknowledge", "resolve", "separate", "on_site", "change_level", "investigate",
                               "special_report", "postmortem", "assign", "assess", "submit_plan", "approve_plan",
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
-                              "review_risk", "complete_check", "run_drill"], list[PermissionRole]]
+                              "review_risk", "complete_check", "run_drill", "give_figures"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours

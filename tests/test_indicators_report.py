@@ -186,3 +186,65 @@ def test_charts_without_a_cjk_font_fall_back_to_english(seeded, monkeypatch, cap
         assert png_size(files[0][2]) == (800, 450)
     finally:
         charts.cjk_font.cache_clear()
+
+
+def slash(bot, user: str, text: str):
+    import uuid
+
+    from bot import ids
+
+    status, body = bot.form({
+        "token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": "C0SAFETY", "channel_name": "x",
+        "user_id": user, "user_name": user.lower(), "command": ids.SAFESHIFT_COMMAND, "text": text, "api_app_id": "A1",
+        "is_enterprise_install": "false", "response_url": "http://127.0.0.1:9/hooks",
+        "trigger_id": f"trig-{uuid.uuid4().hex[:10]}"})
+    assert status == 200, body
+    return body
+
+
+def test_safeshift_figures_form(rbot, fake_slack):
+    import json
+
+    from bot import ids
+    from bot.indicators import figures
+
+    # an agent may not; a bad month is explained; `/safeshift schedule` still answers as before
+    assert "只有安全专员" in slash(rbot, "U0AGENT1", "figures")["text"]
+    assert "2026-11" in slash(rbot, "U0OFFICER", "figures 2026-13")["text"]
+    assert not fake_slack.of("views.open")
+    assert "只有安全专员" not in str(slash(rbot, "U0OFFICER", "schedule"))
+    assert not fake_slack.of("views.open")
+    # the month before by default (it is 1 November): five number fields, what was given filled in
+    with session_scope(rbot.ctx.engine) as s:
+        figures.store(s, [("2026-10", "calls_handled", 20000.0)], "cli", rbot.clock.now())
+    slash(rbot, "U0OFFICER", "figures")
+    view = fake_slack.wait_for(lambda c: c.method == "views.open")[0].params["view"]
+    assert json.loads(view["private_metadata"]) == {"month": "2026-10"}
+    assert [b["block_id"] for b in view["blocks"][1:]] == list(figures.KEYS)
+    assert view["blocks"][1]["element"]["initial_value"] == "20000"
+    meta = view["private_metadata"]
+    # not a whole number: an inline error, nothing stored
+    status, body = rbot.submit("U0OFFICER", {"complaints_received": "4.5"}, callback_id=ids.FIGURES_VIEW,
+                               private_metadata=meta)
+    assert status == 200 and "complaints_received" in body["errors"]
+    status, body = rbot.submit("U0OFFICER", {"complaints_received": "3", "safety_complaints": "5"},
+                               callback_id=ids.FIGURES_VIEW, private_metadata=meta)
+    assert "safety_complaints" in body["errors"]
+    # an agent's forged submission is refused
+    status, body = rbot.submit("U0AGENT1", {"complaints_received": "40"}, callback_id=ids.FIGURES_VIEW,
+                               private_metadata=meta)
+    assert "errors" in body
+    with session_scope(rbot.ctx.engine) as s:
+        assert figures.values(s, "2026-10") == {"calls_handled": 20000.0}
+    status, body = rbot.submit("U0OFFICER", {"calls_handled": "21000", "complaints_received": "40",
+                                             "safety_complaints": "1", "training_attended": None},
+                               callback_id=ids.FIGURES_VIEW, private_metadata=meta)
+    assert status == 200 and "errors" not in body
+    with session_scope(rbot.ctx.engine) as s:
+        assert figures.values(s, "2026-10") == {"calls_handled": 21000.0, "complaints_received": 40.0,
+                                                "safety_complaints": 1.0}
+        m = report.build(rbot.ctx, s, "2026-10")["current"]
+    assert m.figures["safety_complaint_share"].value == 2.5
+    assert m.figures["training_participation"].state == "missing"  # left empty: still missing, not 0
+    wait_until(lambda: any("的3项数据" in (x.get("text") or "") for x in fake_slack.messages.get("D0OFFICER", [])),
+               what="the confirmation DM")

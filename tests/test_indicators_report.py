@@ -86,8 +86,9 @@ def test_monthly_report_once_across_two_processes_with_charts_in_its_thread(rbot
     assert methods.count("files.getUploadURLExternal") == 4 and methods.count("upload") == 4
     assert methods.count("files.completeUploadExternal") == 1
     # each team's own line in its channel
-    assert any("Hotline B" in (m.get("text") or "") and "超期整改项1项" in m["text"]
-               for m in fake_slack.messages.get("C0TEAMB", []))
+    team_b = [m["text"] for m in fake_slack.messages.get("C0TEAMB", [])]
+    assert len(team_b) == 1 and "Hotline B" in team_b[0] and "超期整改项1项" in team_b[0]
+    assert "整改时限2026-10-20 · 超期" in team_b[0] and "2026-10-30" not in team_b[0]  # A's item: not B's part
     # a catch-up run of the same moment, or a restart: nothing more
     assert jobs.run_job(other, JOB, when) is False
 
@@ -118,6 +119,13 @@ def test_offline_report_files(seeded, tmp_path):
     md = (tmp_path / "md" / "safeshift-indicators-2026-10.md").read_text(encoding="utf-8")
     assert "| 隐患整改完成率 | 25% | 98% | 0% | ❌ |"  # September: one item due, closed late in md
     assert "Hotline B：班前自查无班次" in md
+    # §4.3.2 the progress list: items open at the month's end, by team (the team of the most overdue first), the
+    # overdue first (A's was closed only in November)
+    import re
+
+    progress = re.findall(r"^- HZ-2026-\d{5} · (.*)$", md.split("## 整改进度")[1], re.M)
+    assert progress == ["整改中 · 整改时限2026-10-20 · 超期", "整改中 · 整改时限2026-11-05",
+                        "月末后已关闭隐患项 · 整改时限2026-10-30 · 超期"]
     rows = list(csv.reader(io.StringIO((tmp_path / "csv" / "safeshift-indicators-2026-10.csv")
                                        .read_text(encoding="utf-8-sig"))))
     by_key = {r[1]: r for r in rows[1:]}

@@ -12,14 +12,15 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.indicators import compute as C
 from bot.outbox import BULK, enqueue
-from storage.models import OutboxMessage, SlackMessage
+from storage.models import OutboxMessage, RectItem, Report, SlackMessage
 
+PROGRESS_MAX = 40  # items listed one by one in the report (the counts per team cover the rest)
 GREEN, RED, NEUTRAL = ":large_green_circle:", ":red_circle:", ":white_circle:"
 
 
@@ -73,11 +74,34 @@ def category_lines(ctx, cur: C.Month, locale: str) -> list[str]:
             for (cat, lvl), n in sorted(cur.by_category.items(), key=lambda x: (-x[1], x[0]))]
 
 
+def progress(ctx, s, cur: C.Month, locale: str) -> dict[str | None, list[str]]:
+    """§4.3.2 the rectification progress list published monthly: the items still open at the month's end (the
+    overdue first, then by deadline), per team, at most PROGRESS_MAX in all."""
+    tz = ctx.org.tz
+    out: dict[str | None, list[str]] = {}
+    open_at_end = (RectItem.closed_at.is_(None)) | (RectItem.closed_at >= cur.end)
+    overdue = RectItem.due_at.is_not(None) & (RectItem.due_at < cur.end)
+    for number, team, state, due, late in s.execute(
+            select(Report.number, RectItem.team, RectItem.state, RectItem.due_at, overdue)
+            .join(Report, Report.id == RectItem.report_id)
+            .where(RectItem.created_at < cur.end, open_at_end)
+            .order_by(case((overdue, 0), else_=1), case((RectItem.due_at.is_(None), 1), else_=0), RectItem.due_at,
+                      RectItem.id)
+            .limit(PROGRESS_MAX)).all():
+        state_words = i18n.tp(locale, f"rectification.state_{state}") if state != "closed" else \
+            i18n.tp(locale, "indicators.closed_after")
+        out.setdefault(team, []).append(i18n.tp(
+            locale, "indicators.progress_line", number=number, status=state_words,
+            date=due.astimezone(tz).strftime("%Y-%m-%d") if due else "—", late=bool(late)))
+    return out
+
+
 def build(ctx, s, month: str) -> dict:
     locale = ctx.org.locale
     cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month), light=True)
     return dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
-                levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale))
+                levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
+                progress=progress(ctx, s, cur, locale))
 
 
 # --------------------------------------------------------------------------- Slack
@@ -92,7 +116,9 @@ def blocks(ctx, r: dict) -> tuple[str, list[dict]]:
            {"type": "section", "block_id": "figures", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}}]
     for block_id, head, body in (("levels", "indicators.levels_title", r["levels"]),
                                  ("categories", "indicators.categories_title", r["categories"]),
-                                 ("teams", "indicators.teams_title", list(r["teams"].values()))):
+                                 ("teams", "indicators.teams_title", list(r["teams"].values())),
+                                 ("progress", "indicators.progress_title",
+                                  [x for lines in r["progress"].values() for x in lines])):
         if body:
             text = f"*{e(i18n.tp(locale, head))}*\n" + "\n".join("• " + e(x) for x in body[:30])
             out.append({"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text[:3000]}})
@@ -128,7 +154,8 @@ def post(ctx, s, month: str, now, *, charts: bool | None = None) -> dict:
     first = _send(s, now, key, {"channel": channel, "text": text, "blocks": bl, "unfurl_links": False})
     for team in org.teams:
         if team.channel and team.name in r["teams"]:
-            line = i18n.escape_mrkdwn(r["teams"][team.name])
+            line = "\n".join(i18n.escape_mrkdwn(x) for x in [r["teams"][team.name]] + [
+                "• " + p for p in r["progress"].get(team.name, [])])
             _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line, "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{i18n.escape_mrkdwn(text)}*\n{line}"[:3000]}}]})
     if org.policy.indicators.report.charts if charts is None else charts:
@@ -154,7 +181,8 @@ def markdown(ctx, r: dict) -> str:
         met = "✅" if x["met"] else "❌" if x["met"] is False else ""
         out.append(f"| {x['name']} | {x['value']} | {x['target']} | {x['previous']} | {met} |")
     for head_key, body in (("indicators.levels_title", r["levels"]), ("indicators.categories_title", r["categories"]),
-                           ("indicators.teams_title", list(r["teams"].values()))):
+                           ("indicators.teams_title", list(r["teams"].values())),
+                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines])):
         out += ["", f"## {i18n.tp(locale, head_key)}", ""] + [f"- {x}" for x in body]
     return "\n".join(out) + "\n"
 

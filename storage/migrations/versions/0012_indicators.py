@@ -1,4 +1,5 @@
-"""indicators (#22): monthly_figure (the figures that are not in Slack, given by the safety officer)
+"""indicators (#22): monthly_figure (the figures that are not in Slack, given by the safety officer); two
+covering indexes of report for the month's figures
 
 Revision ID: 0012
 Revises: 0010
@@ -25,7 +26,13 @@ def upgrade() -> None:
         sa.Column('given_at', UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('month', 'key'),
     )
+    # The month's indicators read a month of reports from these alone (index-only scans; docs/BENCHMARKS.md).
+    op.create_index('ix_report_month_figures', 'report', ['reported_at', 'kind', 'group_id', 'level', 'category',
+                                                          'acknowledged_at', 'resolved_at', 'on_site_at'])
+    op.create_index('ix_report_resolved_kind', 'report', ['resolved_at', 'kind', 'group_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_resolved_kind', table_name='report')
+    op.drop_index('ix_report_month_figures', table_name='report')
     op.drop_table('monthly_figure')

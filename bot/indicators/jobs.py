@@ -1,5 +1,6 @@
 """The monthly report's job (#22): on the policy's day and time (default the 1st, 09:00 local), the month before.
-Claimed in `job_run` like every recurring job (bot/jobs.py): two processes, a restart or a catch-up post it once."""
+Claimed in `job_run` like every recurring job (bot/jobs.py, `own_claim`): two processes, a restart or a catch-up
+post it once."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ def month_before(org, moment: dt.datetime) -> str:
 
 
 def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
-    """Queue the report of the month before `scheduled_for` in the claim's transaction (rows of our own)."""
+    """The report of the month before `scheduled_for`, after the claim (`own_claim`): computed and drawn without
+    holding the write lock, then queued in one short transaction. A crash in between leaves the month claimed and
+    unposted (like the purge): `safeshift report monthly --month … --post` posts it."""
     if job != JOB:
         raise KeyError(job)
-    report.post(ctx, s, month_before(ctx.org, scheduled_for), ctx.clock.now())
+    report.post(ctx, month_before(ctx.org, scheduled_for))
     return []

@@ -36,8 +36,7 @@ def write_files(ctx, month: str, fmt: str, out_dir: str) -> list[Path]:
 def post_now(ctx, month: str, client=None, wait: float = 30.0) -> bool:
     """Queue the month's report (edited in place if posted before) and, given a Slack client, deliver it now
     (a running bot's sender would too). True: a first post; False: the earlier post was replaced."""
-    with session_scope(ctx.engine) as s:
-        first = report.post(ctx, s, month, ctx.clock.now())["first"]
+    first = report.post(ctx, month)
     if client is not None:
         from sqlalchemy import select
 

@@ -7,5 +7,5 @@ from bot.registry import JobArea, Kind
 
 INDICATORS = Kind(
     name="indicators",
-    jobs=(JobArea(jobs.JOB, jobs.triggers, jobs.catch_up, jobs.run, exact=True),),
+    jobs=(JobArea(jobs.JOB, jobs.triggers, jobs.catch_up, jobs.run, exact=True, own_claim=True),),
 )

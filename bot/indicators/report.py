@@ -142,12 +142,29 @@ def _send(s, now, key: str, payload: dict) -> bool:
     return first
 
 
-def post(ctx, s, month: str, now, *, charts: bool | None = None) -> dict:
-    """Queue the month's report (leadership channel), each team's line (its channel) and the charts (the report's
-    thread), in the caller's transaction. A month posted before is edited in place (each message), and the
-    charts of the corrected figures go to the same thread."""
-    org = ctx.org
-    r = build(ctx, s, month)
+def prepare(ctx, month: str, *, charts: bool | None = None) -> dict:
+    """The month's report and its charts, read and drawn outside any write transaction (`read_scope`: no lock held
+    while matplotlib draws)."""
+    from storage.db import read_scope
+
+    with read_scope(ctx.engine) as s:
+        r = build(ctx, s, month)
+    files = []
+    if ctx.org.policy.indicators.report.charts if charts is None else charts:
+        from bot.indicators import charts as ch
+
+        files = ch.encoded(ch.render_all(ctx, r))
+    return {"report": r, "files": files}
+
+
+def queue(ctx, s, prepared: dict, now) -> bool:
+    """Queue the prepared report (leadership channel), each team's part (its channel) and the charts (the report's
+    thread) in the caller's transaction. A month posted before is edited in place (each message), and the charts of
+    the corrected figures go to the same thread. True: a first post."""
+    from bot.outbox_files import UPLOAD
+
+    org, r = ctx.org, prepared["report"]
+    month = r["month"]
     text, bl = blocks(ctx, r)
     key = f"indicators:{month}"
     channel = org.channels.leadership or org.channels.safety
@@ -156,19 +173,24 @@ def post(ctx, s, month: str, now, *, charts: bool | None = None) -> dict:
         if team.channel and team.name in r["teams"]:
             line = "\n".join(i18n.escape_mrkdwn(x) for x in [r["teams"][team.name]] + [
                 "• " + p for p in r["progress"].get(team.name, [])])
-            _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line, "blocks": [
+            _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line[:3000], "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{i18n.escape_mrkdwn(text)}*\n{line}"[:3000]}}]})
-    if org.policy.indicators.report.charts if charts is None else charts:
-        from bot.indicators import charts as ch
-        from bot.outbox_files import UPLOAD
+    if prepared["files"]:
+        enqueue(s, now, UPLOAD, {"channel": channel, "files": prepared["files"],
+                                 "initial_comment": i18n.tp(org.locale, "indicators.charts_comment", month=month)},
+                ordering_key=key, target_key=key, priority=BULK)
+    return first
 
-        files = ch.encoded(ch.render_all(ctx, r))
-        if files:
-            enqueue(s, now, UPLOAD, {"channel": channel, "files": files,
-                                     "initial_comment": i18n.tp(org.locale, "indicators.charts_comment",
-                                                                month=month)},
-                    ordering_key=key, target_key=key, priority=BULK)
-    return {"first": first, "report": r}
+
+def post(ctx, month: str, *, charts: bool | None = None) -> bool:
+    """Prepare the month's report, then queue it in one short transaction. True: a first post."""
+    from storage.db import session_scope
+
+    prepared = prepare(ctx, month, charts=charts)
+    with session_scope(ctx.engine) as s:
+        first = queue(ctx, s, prepared, ctx.clock.now())
+    ctx.wake()
+    return first
 
 
 # --------------------------------------------------------------------------- offline

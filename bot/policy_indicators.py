@@ -3,6 +3,8 @@ come from `policy_default.yaml` (`indicators:`) and the organisation file."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from bot.policy_base import HHMM, DurationField, _Strict
@@ -24,7 +26,7 @@ class IndicatorsPolicy(_Strict):
     targets: dict[str, float | None]
     # §6.2.1 per-role weighting: which indicators each role is judged on (agents: following procedure; supervisors:
     # their team's rectification rate; the head: the department's targets). Shown beside the report.
-    weighting: dict[str, list[str]] = {}
+    weighting: dict[Literal["agent", "supervisor", "department_head", "deputy", "safety_officer"], list[str]] = {}
 
     @field_validator("targets")
     @classmethod

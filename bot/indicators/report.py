@@ -74,6 +74,13 @@ def category_lines(ctx, cur: C.Month, locale: str) -> list[str]:
             for (cat, lvl), n in sorted(cur.by_category.items(), key=lambda x: (-x[1], x[0]))]
 
 
+def weighting_lines(ctx, locale: str) -> list[str]:
+    """§6.2.1 what each role is judged on (policy `indicators.weighting`)."""
+    return [i18n.tp(locale, "indicators.weighting_line", name=i18n.tp(locale, f"indicators.role.{role}"),
+                    what=i18n.join_list(locale, [i18n.tp(locale, f"indicators.name.{k}") for k in keys], "and"))
+            for role, keys in ctx.org.policy.indicators.weighting.items() if keys]
+
+
 def progress(ctx, s, cur: C.Month, locale: str) -> dict[str | None, list[str]]:
     """§4.3.2 the rectification progress list published monthly: the items still open at the month's end (the
     overdue first, then by deadline), per team, at most PROGRESS_MAX in all."""
@@ -101,7 +108,7 @@ def build(ctx, s, month: str) -> dict:
     cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month), light=True)
     return dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
                 levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
-                progress=progress(ctx, s, cur, locale))
+                progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale))
 
 
 # --------------------------------------------------------------------------- Slack
@@ -118,7 +125,8 @@ def blocks(ctx, r: dict) -> tuple[str, list[dict]]:
                                  ("categories", "indicators.categories_title", r["categories"]),
                                  ("teams", "indicators.teams_title", list(r["teams"].values())),
                                  ("progress", "indicators.progress_title",
-                                  [x for lines in r["progress"].values() for x in lines])):
+                                  [x for lines in r["progress"].values() for x in lines]),
+                                 ("weighting", "indicators.weighting_title", r["weighting"])):
         if body:
             text = f"*{e(i18n.tp(locale, head))}*\n" + "\n".join("• " + e(x) for x in body[:30])
             out.append({"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text[:3000]}})
@@ -204,7 +212,8 @@ def markdown(ctx, r: dict) -> str:
         out.append(f"| {x['name']} | {x['value']} | {x['target']} | {x['previous']} | {met} |")
     for head_key, body in (("indicators.levels_title", r["levels"]), ("indicators.categories_title", r["categories"]),
                            ("indicators.teams_title", list(r["teams"].values())),
-                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines])):
+                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines]),
+                           ("indicators.weighting_title", r["weighting"])):
         out += ["", f"## {i18n.tp(locale, head_key)}", ""] + [f"- {x}" for x in body]
     return "\n".join(out) + "\n"
 

@@ -225,6 +225,47 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _ctx():
+    from bot.clock import SystemClock
+    from bot.context import Context
+    from storage.db import make_engine, upgrade
+
+    settings, org = _load()
+    engine = make_engine(settings.DATABASE_URL)
+    upgrade(engine)
+    return Context(org=org, engine=engine, clock=SystemClock(), settings=settings)
+
+
+def cmd_report(args) -> int:
+    from bot.indicators import offline
+
+    if not offline.MONTH.match(args.month or ""):
+        return _fail(f"--month {args.month!r}: give the month as YYYY-MM")
+    ctx = _ctx()
+    if args.post:
+        from slack_sdk import WebClient
+
+        client = WebClient(token=ctx.settings.SLACK_BOT_TOKEN, base_url=ctx.settings.SLACK_API_URL, timeout=20)
+        first = offline.post_now(ctx, args.month, client)
+        print(f"{args.month}: {'posted' if first else 'the earlier post was replaced'}", file=sys.stderr)
+        return 0
+    for path in offline.write_files(ctx, args.month, args.format, args.out):
+        print(path)
+    return 0
+
+
+def cmd_figures(args) -> int:
+    from bot.indicators import figures, offline
+
+    ctx = _ctx()
+    try:
+        n = offline.import_figures(ctx, args.file, args.by)
+    except figures.FigureError as exc:
+        return _fail(f"{args.file}: {exc} (nothing was imported)")
+    print(f"{n} figures imported", file=sys.stderr)
+    return 0
+
+
 def _day(text: str):
     import datetime as dt
 
@@ -283,6 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="end", type=_day, default=None, help="last day (YYYY-MM-DD, organisation's zone)")
     s.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
     s.set_defaults(func=cmd_export)
+    s = sub.add_parser("report", help="the monthly safety indicators report: as files, or posted now")
+    s.add_argument("which", choices=["monthly"], help="monthly: every indicator of a month against target")
+    s.add_argument("--month", required=True, help="the month, YYYY-MM (organisation's zone)")
+    s.add_argument("--format", choices=["md", "csv", "xlsx"], default="md", help="the file's format (default md)")
+    s.add_argument("--out", default=".", help="folder for the report and its PNG charts (default: here)")
+    s.add_argument("--post", action="store_true",
+                   help="post it to the leadership channel now (a month posted before is replaced, not repeated)")
+    s.set_defaults(func=cmd_report)
+    s = sub.add_parser("figures", help="the monthly figures that are not in Slack (calls, complaints, training)")
+    s.add_argument("action", choices=["import"], help="import: read a CSV month,key,value")
+    s.add_argument("file", help="the CSV file")
+    s.add_argument("--by", default="cli", help="who gives the figures (kept with them; default: cli)")
+    s.set_defaults(func=cmd_figures)
     s = sub.add_parser("check", help="validate settings and the organisation file")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("sandbox", help="try SafeShift without Slack: the real bot and a demo workspace in a web page")

@@ -13,6 +13,7 @@ from bot.checks.plugin import CHECKS
 from bot.drills.plugin import DRILLS
 from bot.hazards.plugin import HAZARDS
 from bot.incidents.plugin import INCIDENTS
+from bot.indicators.plugin import INDICATORS
 from bot.rectification.plugin import RECTIFICATION_KIND
 from bot.suggestions.plugin import SUGGESTIONS
 from bot.training.plugin import TRAINING
@@ -21,14 +22,16 @@ from handlers import checks as checks_listeners
 from handlers import drills as drills_listeners
 from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
+from handlers import indicators as indicators_listeners
 from handlers import rectification as rectification_listeners
 from handlers import suggestions as suggestions_listeners
 from handlers import training as training_listeners
 from handlers import violations as violations_listeners
 
-KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS)
-LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, checks_listeners, drills_listeners,
-             training_listeners, suggestions_listeners, violations_listeners)
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS, INDICATORS)
+# indicators before checks: its `/safeshift figures` listener (a matcher) goes before `/safeshift schedule`'s
+LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, indicators_listeners, checks_listeners,
+             drills_listeners, training_listeners, suggestions_listeners, violations_listeners)
 
 
 def install() -> registry.Registry:

@@ -113,3 +113,6 @@ TRAINING_ANSWER_BLOCK = "training_answer"
 TRAINING_ACTIONS_BLOCK = "training_actions"
 TRAINING_RECORD_VIEW = "training_record"  # `/training record`: the form
 TRAINING_FORM_BLOCKS = ("course", "kind", "people", "hours", "day")
+
+# Indicators (#22): `/safeshift figures [YYYY-MM]`, the month's figures that are not in Slack
+FIGURES_VIEW = "figures_modal"

@@ -86,16 +86,20 @@ def run_job(ctx, job: str, scheduled_for: dt.datetime) -> bool:
     """Run `job` for `scheduled_for` unless some process already has. True if this call ran it."""
     scheduled_for = scheduled_for.astimezone(dt.timezone.utc)
     now = ctx.clock.now()
-    if job == PURGE:  # deletes in its own transaction; the claim comes first
+    area = _kinds().job_area(job)
+    # The purge and a job of `own_claim` (long work: it must not hold the write lock) work in transactions of their
+    # own; the claim comes first and is committed alone.
+    if job == PURGE or (area is not None and area.own_claim):
         try:
             with session_scope(ctx.engine) as s:
                 s.add(JobRun(job=job, scheduled_for=scheduled_for, started_at=now, runner=RUNNER))
         except IntegrityError:
             return False
-        counts = retention.purge(ctx)
+        counts = retention.purge(ctx) if job == PURGE else area.run(ctx, None, job, scheduled_for)
         with session_scope(ctx.engine) as s:
             s.get(JobRun, (job, scheduled_for)).finished_at = ctx.clock.now()
-        log.info("purge for %s: %s", scheduled_for.isoformat(), counts)
+        ctx.wake()
+        log.info("%s for %s: %s", job, scheduled_for.isoformat(), counts if job == PURGE else "done")
         return True
     try:
         with session_scope(ctx.engine) as s:

@@ -26,6 +26,7 @@ BOT_SCOPES = [
     "chat:write.public", # post to the safety / leadership / team channels without an invite
     "im:write",          # open DMs for reminders and escalations
     "files:read",        # the photo file_input and showing photos on the card
+    "files:write",       # the monthly report's charts, uploaded into its thread (#22)
     "channels:history",  # thread replies under a card (public channels)
     "groups:history",    # thread replies under a card (private channels)
     "im:history",        # after a Slack timeout: check whether a DM was delivered before sending it again

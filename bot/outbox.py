@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from bot.limits import ERROR_TEXT_KEPT
+from bot.outbox_files import UPLOAD, upload
 from bot.outbox_pacing import BULK, POSTS, ROUTINE, URGENT, ChannelPacer, _pace_bucket  # noqa: F401 - re-exported
 from bot.worker import Worker
 from storage.db import buffer_insert, insert_or_ignore, read_scope, session_scope
@@ -289,7 +290,7 @@ class Sender(Worker):
                     self._mark_sent(row, method, found, channel)
                     return True
         try:
-            response = self.client.api_call(method, json=payload)
+            response = upload(self.client, payload) if method == UPLOAD else self.client.api_call(method, json=payload)
         except SlackApiError as exc:
             return self._failed_call(row, exc)
         except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off

@@ -75,6 +75,7 @@ class ThreadWork(_Strict):
 
 
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
+from bot.policy_indicators import IndicatorsPolicy  # noqa: E402 - §6.2.1 (#22)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
 from bot.policy_training import Training  # noqa: E402 - §3.5 (#23)
 from bot.policy_voice import Appraisal, Suggestions, Violations  # noqa: E402 - §2.3.3, §3.6.2 (#24)
@@ -89,7 +90,7 @@ class Policy(_Strict):
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
-                              "record_training", "note"], list[PermissionRole]]
+                              "record_training", "note", "give_figures"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
@@ -104,6 +105,7 @@ class Policy(_Strict):
     violations: Violations
     appraisal: Appraisal
     training: Training
+    indicators: IndicatorsPolicy
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

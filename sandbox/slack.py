@@ -33,7 +33,8 @@ POSTS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
 VIEWS = ("views.open", "views.update", "views.push", "views.publish")
 KNOWN = POSTS + VIEWS + (
     "auth.test", "conversations.open", "conversations.history", "conversations.replies", "conversations.info",
-    "conversations.list", "users.info", "users.list", "files.info", "chat.getPermalink", "chat.delete",
+    "conversations.list", "users.info", "users.list", "files.info", "files.getUploadURLExternal",
+    "files.completeUploadExternal", "chat.getPermalink", "chat.delete",
     "reactions.add", "reactions.remove", "api.test")
 
 
@@ -103,6 +104,13 @@ class FakeSlack:
                     self.close_connection = True
 
             def do_POST(self):  # noqa: N802
+                if self.path.startswith("/upload/"):  # the URL files.getUploadURLExternal gave: the file's bytes
+                    length = int(self.headers.get("Content-Length") or 0)
+                    fake.receive_upload(self.path.rsplit("/", 1)[-1], self.rfile.read(length) if length else b"")
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if not self.path.startswith("/api/") and fake.extra_routes:
                     try:
                         if not fake.extra_routes(self, "POST", self.path):
@@ -118,7 +126,9 @@ class FakeSlack:
                     params = json.loads(raw or "{}")
                 else:
                     params = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
-                    for k in ("blocks", "view", "attachments", "metadata"):
+                    if "?" in self.path:  # slack-sdk sends some methods' arguments in the query (files.*)
+                        params.update({k: v[0] for k, v in urllib.parse.parse_qs(self.path.split("?", 1)[1]).items()})
+                    for k in ("blocks", "view", "attachments", "metadata", "files"):
                         if isinstance(params.get(k), str):
                             try:
                                 params[k] = json.loads(params[k])
@@ -329,6 +339,15 @@ class FakeSlack:
             if f is None:
                 raise Refused("file_not_found")
             return {"ok": True, "file": f}
+        if method == "files.getUploadURLExternal":
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                raise Refused("invalid_arguments")
+            file_id = f"F{next(self._ts):08d}"
+            self.files[file_id] = {"id": file_id, "name": params["filename"], "size": int(params["length"]),
+                                   "uploaded": False}
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method == "chat.getPermalink":
             return {"ok": True, "channel": params.get("channel"),
                     "permalink": f"{self.base}/#{params.get('channel')}/{params.get('message_ts')}"}
@@ -430,6 +449,36 @@ class FakeSlack:
             self._touch()
 
     # -- reading -------------------------------------------------------------------
+    def receive_upload(self, file_id: str, data: bytes) -> None:
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "length": len(data)}, time.time(), 200))
+            if file_id in self.files:
+                self.file_bytes[file_id] = data
+                self.files[file_id]["uploaded"] = len(data) == self.files[file_id]["size"]
+
+    def _complete_upload(self, params: dict) -> dict:
+        """Share uploaded files: each must have been uploaded whole; one message in the channel (or thread)."""
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise Refused("invalid_arguments")
+        out = []
+        for f in files:
+            known = self.files.get(f.get("id", ""))
+            if known is None or not known.get("uploaded"):
+                raise Refused("file_not_found" if known is None else "file_upload_incomplete")
+            known.update(title=f.get("title") or known["name"], mimetype="image/png"
+                         if known["name"].endswith(".png") else "application/octet-stream")
+            out.append(dict(known))
+        channel = self._dm(params.get("channel_id", ""))
+        if channel:
+            if not self._known_channel(channel):
+                raise Refused("channel_not_found")
+            self.messages.setdefault(channel, []).append({
+                "type": "message", "subtype": "file_share", "text": params.get("initial_comment") or "",
+                "ts": self.new_ts(), "thread_ts": params.get("thread_ts"), "files": out, "user": BOT_USER,
+                "bot_id": BOT_ID, "seq": self.next_seq(), "problems": []})
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in out]}
+
     def find(self, channel: str, ts: str | None) -> dict | None:
         with self._lock:
             return next((m for m in self.messages.get(channel, []) if m.get("ts") == ts), None)

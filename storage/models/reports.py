@@ -25,6 +25,10 @@ class Report(SQLModel, table=True):
               postgresql_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_report_reporter_status", "reporter_id", "status"),
         Index("ix_report_team_reported", "team", "reported_at"),
+        # The month's indicators (#22) read only these columns of a month's reports: an index-only range scan.
+        Index("ix_report_month_figures", "reported_at", "kind", "group_id", "level", "category", "acknowledged_at",
+              "resolved_at", "on_site_at"),
+        Index("ix_report_resolved_kind", "resolved_at", "kind", "group_id"),
         # Only grouped reports: `group_id IS NULL` (nearly every row) must not look selective to a planner.
         Index("ix_report_group_id", "group_id", sqlite_where=text("group_id IS NOT NULL"),
               postgresql_where=text("group_id IS NOT NULL")),

@@ -1,7 +1,7 @@
 """training (#23): training_test (the tests taken in chat), training_session and training_attendance, safety_note
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

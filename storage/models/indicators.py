@@ -1,0 +1,22 @@
+"""Indicators (#22): the monthly figures that are not in Slack, as the safety officer gave them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Float
+from sqlmodel import Field, SQLModel
+
+from storage.models.core import ts_column
+
+
+class MonthlyFigure(SQLModel, table=True):
+    """One figure of one month (calls handled, complaints received, …): given, never guessed. A second import of
+    the same month and key replaces the value (the latest word counts); who gave it and when is kept."""
+
+    __tablename__ = "monthly_figure"
+    month: str = Field(primary_key=True, max_length=7)  # 2026-11
+    key: str = Field(primary_key=True, max_length=40)
+    value: float = Field(sa_type=Float)
+    given_by: str = Field(max_length=32)
+    given_at: dt.datetime = ts_column(nullable=False)

@@ -113,7 +113,11 @@ def what_key(purpose: str) -> str:
 # --------------------------------------------------------------------------- rectification (整改, §4.3)
 # A rectification item's timers are rows on its hazard: `rectify` guards its deadline (step -1: OVERDUE, then the
 # policy's ladder), `rect_remind` the reminders before it. Which moment applies is decided here too.
-RECTIFICATION = ("rectify", "rect_remind")
+# Before the work's clock starts (#21): `rect_plan` guards the plan's due moment (from the assessment, §4.1.3) and
+# `rect_approve` the approval's (from the plan's submission, §4.3.1), each with its reminders (`…_remind`).
+RECT_PHASES = {"rect_plan": "planning", "rect_approve": "approval"}
+RECT_PHASE_REMINDERS = {"rect_plan_remind": "rect_plan", "rect_approve_remind": "rect_approve"}
+RECTIFICATION = ("rectify", "rect_remind") + tuple(RECT_PHASES) + tuple(RECT_PHASE_REMINDERS)
 
 
 def item_deadline(item) -> dt.datetime | None:
@@ -122,7 +126,11 @@ def item_deadline(item) -> dt.datetime | None:
 
 
 def item_still_relevant(item, timer) -> bool:
-    """Does a timer of a rectification item still matter? Only one of the deadline now in force."""
+    """Does a timer of a rectification item still matter? Only one of the deadline now in force (a plan's or an
+    approval's only while the item waits for it; a new phase cancels the pending rows)."""
+    phase = RECT_PHASES.get(RECT_PHASE_REMINDERS.get(timer.purpose, timer.purpose))
+    if phase is not None:
+        return item is not None and item.state == phase
     return item_deadline(item) is not None and (timer.purpose == "rect_remind" or timer.due_at >= item.due_at)
 
 

@@ -215,7 +215,7 @@ def samples(locale: str) -> dict:
         note="已更换电源线并固定" if zh else "cord replaced and taped down",
         text="已更换电源线并固定" if zh else "cord replaced and taped down",
         who=mention("U0SUPA"), reporter=mention("U0AGENT1"), mentions=people, responders=people, holders=people,
-        when="2026-11-28 14:30", due="2026-11-28 14:30", respond="2026-11-28 14:30", resolve="2026-11-29 14:00",
+        when="2026-11-28 14:30", due="2026-11-28 14:30", on_site_by="2026-11-28 14:40", respond="2026-11-28 14:30", resolve="2026-11-29 14:00",
         took=fmt_minutes(locale, 1830), late_by=fmt_minutes(locale, 11100), age=fmt_minutes(locale, 190000),
         median=fmt_minutes(locale, 720), worst=fmt_minutes(locale, 6600), target=fmt_minutes(locale, 1800),
         window=fmt_minutes(locale, 600),

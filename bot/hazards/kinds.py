@@ -71,7 +71,9 @@ PURPOSES = ("acknowledge", "resolve")
 # After-the-event tasks of an incident (§3.2.2 special report, §5.2.2 investigation): each has its own due
 # moment and ladder, and stays relevant after the incident is resolved, until it is submitted.
 FOLLOW_UPS = {"special_report": ("special_report_due_at", "special_report_at"),
-              "investigation": ("investigation_due_at", "investigation_at")}
+              "investigation": ("investigation_due_at", "investigation_at"),
+              "on_site": ("partner_due_at", "partner_at")}  # #21 §2.3.2 the kind's partners on site in time
+ENDS_WITH_REPORT = ("on_site",)  # follow-ups that no longer matter once the incident is resolved
 
 
 def deadline(report, purpose: str) -> dt.datetime:
@@ -99,6 +101,8 @@ def still_relevant(report, purpose: str) -> bool:
     """Does a timer guarding `purpose` still matter for the report as it is now?"""
     if purpose in FOLLOW_UPS:
         due_col, done_col = FOLLOW_UPS[purpose]
+        if purpose in ENDS_WITH_REPORT and report.status == "resolved":
+            return False
         return getattr(report, due_col) is not None and getattr(report, done_col) is None
     if report.status == "resolved" or report.group_id is not None:
         return False

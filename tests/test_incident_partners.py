@@ -5,6 +5,7 @@ customer conflict (an On site press by security stops the clock, else the ladder
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -88,3 +89,38 @@ def test_security_on_site_in_time_means_nobody_is_chased(pbot):
         assert not s.execute(select(Timer).where(Timer.purpose == "on_site", Timer.status == "pending")).first()
     sweep(bot, T0 + dt.timedelta(hours=2))
     assert said(bot, "U0SEC", "尚未到场") == [] and said(bot, "U0HEAD", "尚未到场") == []
+
+
+# --------------------------------------------------------------------------- /incident status, /incident mine
+def test_incident_status_and_mine_answer_in_the_incidents_own_words(pbot):
+    from tests.test_incidents import command
+    bot = pbot
+    bot.report("U0AGENT1", level=3, category="equipment", description="loose screw", location="desk 3")
+    incident(bot, kind="information_leak", description="customer list sent to the wrong address")
+    number = incidents(bot)[0].number
+    status, body = command(bot, "/incident", "U0AGENT1", f"status {number}")
+    shown = json.dumps(body, ensure_ascii=False)
+    assert status == 200 and number in shown and "信息泄露" in shown and "customer list" in shown
+    assert len(bot.fake.of("views.open")) == 0  # a lookup, not a new report
+    status, body = command(bot, "/incident", "U0AGENT1", "mine")
+    shown = json.dumps(body, ensure_ascii=False)
+    assert "未处理事件（1项）" in shown and number in shown and "HZ-" not in shown
+    _, body = command(bot, "/hazard", "U0AGENT1", "mine")
+    assert number not in json.dumps(body, ensure_ascii=False)  # hazards apart from incidents
+    _, body = command(bot, "/incident", "U0AGENT1", "status HZ-2026-00001")
+    assert "没有编号为 HZ-2026-00001 的事件" in body["text"]
+    _, body = command(bot, "/incident", "U0AGENT2", "mine")
+    assert "你上报的事件均已处理" in body["text"]
+    _, body = command(bot, "/incident", "U0STRANGER", f"status {number}")
+    assert body["text"] == "只有本部门人员可以查询事件。"
+
+
+def test_the_level_1_form_tells_no_kind_to_call_the_police_and_its_answer_shows_the_kinds_plan(pbot):
+    from tests.test_incidents import command
+    bot = pbot
+    command(bot, "/incident", "U0AGENT1", "")
+    form = json.dumps(bot.fake.of("views.open")[-1].params["view"], ensure_ascii=False)
+    assert "报警" not in form and "应急预案的处置步骤" in form
+    _, answer = incident(bot, kind="information_leak", level=1, description="core data on a public share")
+    shown = json.dumps(answer["view"], ensure_ascii=False)
+    assert "不要转发或删除" in shown and "报警" not in shown  # the data-leak plan's steps

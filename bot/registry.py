@@ -65,6 +65,8 @@ class Kind:
     # digest(ctx, session, team, scheduled_for, locale) -> a dict of template values for the daily digest
     digest: Callable | None = None
     commands: tuple[str, ...] = ()  # the slash commands it answers (the manifest declares them)
+    # warnings(org) -> lines: what the organisation file leaves out that this kind will silently not do (#21)
+    warnings: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 

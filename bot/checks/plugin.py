@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import ids
-from bot.checks import SUBJECT, deadlines, jobs
+from bot.checks import SUBJECT, coverage, deadlines, jobs
 from bot.registry import JobArea, Kind, TimerHandler
 from storage.models import CheckTask
 
@@ -19,4 +19,5 @@ CHECKS = Kind(
     timers=(TimerHandler(SUBJECT, _load, deadlines.fire, purposes=deadlines.PURPOSES),),
     jobs=(JobArea(jobs.PREFIX, jobs.triggers, jobs.catch_up, jobs.run),),
     commands=(ids.SAFESHIFT_COMMAND,),
+    warnings=coverage.warnings,
 )

@@ -44,7 +44,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": SAFESHIFT_COMMAND, "description": "What is due this week / 本周待办检查与演练",
                  "usage_hint": "[schedule | help]", "should_escape": False},
                 {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move)",
-                 "usage_hint": "[list | move 3 2027-04-16 15:00 | evaluate 3 | help]", "should_escape": False}]
+                 "usage_hint": "[list | move 3 2027-04-16 15:00 | cancel 3 | evaluate 3 | help]", "should_escape": False}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

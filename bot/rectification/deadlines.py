@@ -39,7 +39,7 @@ def stop(s, report_id: int, now: dt.datetime) -> None:
 
 def start(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> None:
     """Write the timers guarding the item's current deadline (replacing any pending ones)."""
-    _write(ctx, s, report, now, item.due_at, "rectify", "rect_remind")
+    _write(ctx, s, report, item, now, item.due_at, "rectify", "rect_remind")
 
 
 def start_phase(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> dt.datetime | None:
@@ -52,7 +52,7 @@ def start_phase(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> dt.
         return None
     span = pol.plan_within[item.risk] if purpose == "rect_plan" else pol.approve_within
     due = item_deadline_after(now, span, ctx.org.tz)
-    _write(ctx, s, report, now, due, purpose, purpose + "_remind")
+    _write(ctx, s, report, item, now, due, purpose, purpose + "_remind")
     return due
 
 
@@ -63,14 +63,16 @@ def phase_due(s, report_id: int, purpose: str) -> dt.datetime | None:
                      .order_by(Timer.cycle.desc()).limit(1)).scalar_one_or_none()
 
 
-def _write(ctx, s, report: Report, now: dt.datetime, due: dt.datetime, purpose: str, remind: str) -> None:
+def _write(ctx, s, report: Report, item: RectItem, now: dt.datetime, due: dt.datetime, purpose: str,
+           remind: str) -> None:
     stop(s, report.id, now)
     pol = ctx.org.policy.rectification
     span = due - now
     reminders = sorted({now + span * f for f in pol.reminders.fractions} | {due - b.timedelta for b in pol.reminders.before})
-    rows = {remind: [(step, m, next_working_moment(ctx.org, m))
+    rows = {remind: [(step, m, next_working_moment(ctx.org, m, item.team))
                      for step, m in enumerate(m for m in reminders if now < m < due)],
-            purpose: [(-1, due, due)] + [(step, due + r.after.timedelta, next_working_moment(ctx.org, due + r.after.timedelta))
+            purpose: [(-1, due, due)] + [(step, due + r.after.timedelta,
+                                          next_working_moment(ctx.org, due + r.after.timedelta, item.team))
                                          for step, r in enumerate(pol.escalation)]}
     for purpose, steps in rows.items():
         cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.subject_type == REPORT, Timer.subject_id == report.id,

@@ -19,6 +19,7 @@ from bot.hazards.kinds import current_step, deadline
 from bot.hazards.present import category_name, level_name, mentions, status_label
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.masking import mask
+from bot.rectification import summary as rect_summary
 from bot.render import render
 from storage.db import session_scope
 from storage.models import JobRun, Report, report_is_open
@@ -87,6 +88,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
         checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
         today = schedule.today(ctx, s, now, team, ctx.org.locale)  # today's checks and drills (#10)
+        rect = rect_summary.digest_lines(ctx, s, ctx.org.locale, now, team)  # open and overdue items (#21)
     tta = [(a - r).total_seconds() for r, a in spans]
     return {
         "since": since,
@@ -100,6 +102,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "checks": today,
         "checklists_day": y_day,
         "checklists": checklists,
+        "rect": rect,
     }
 
 
@@ -144,7 +147,7 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
-                    tta_line=tta_line, checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]
+                    tta_line=tta_line, rect_lines=c["rect"], checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]
                     else i18n.t(locale, "digest.checks_none"),
                     checklists_line=shift_rates.digest_line(locale, c["checklists_day"], c["checklists"]))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],

@@ -9,6 +9,7 @@ from bot.checks.tasks import occasion, title
 from bot.hazards.present import level_name, status_label
 from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
+from bot.rectification import summary as rect_summary
 from bot.render import render
 from storage.db import read_scope
 from storage.models import CheckTask, Report, report_is_open
@@ -43,6 +44,7 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
                 q.where(Report.overdue.is_(True)).subquery())).scalar_one()
             held = s.execute(q.order_by(Report.overdue.desc(), Report.level, Report.reported_at)
                              .limit(LIMIT)).scalars().all()
+        rect = rect_summary.home_lines(ctx, s, user_id, locale, ctx.clock.now())  # #21: the items I must act on
         # my open checks (#10): owners are a JSON list, so the few pending rows are filtered here
         checks = [t for t in s.execute(select(CheckTask).where(CheckTask.status == "pending")
                                        .order_by(CheckTask.due_at).limit(PENDING_SCAN)).scalars()
@@ -52,7 +54,7 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
                           due=fmt_time(t.due_at, ctx.org.tz)) for t in checks]
     return render(
         "home", locale,
-        checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None,
+        checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None, rect=rect,
         mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
         held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
         show_held=bool(sees_all or teams),

@@ -98,3 +98,39 @@ def test_a_plan_sent_back_is_due_again_and_the_approvers_are_no_longer_chased(cb
 def test_the_policy_refuses_working_days_for_the_plan_clocks():
     with pytest.raises(Exception, match="working days"):
         org_from("rectification:\n  approve_within: 2wd\n")
+
+
+# --------------------------------------------------------------------------- the digest and the Home tab (#21)
+def home_of(bot, user) -> str:
+    import json
+
+    bot.drain()
+    status, _ = bot.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
+    assert status == 200
+    bot.drain()
+    views = [c.params for c in bot.fake.of("views.publish") if c.params.get("user_id") == user]
+    return json.dumps(views[-1]["view"], ensure_ascii=False) if views else ""
+
+
+def test_open_and_overdue_items_in_the_digest_and_on_the_home_tab_of_whoever_must_act(cbot):
+    import json
+
+    from bot import digest
+
+    bot = cbot
+    number = hazard(bot)
+    start(bot, number)  # planning: the supervisor must submit the plan within 90 s
+    home = home_of(bot, "U0SUPA")
+    assert "待我办理的整改" in home and number in home and "待提交整改方案" in home and "已超期" not in home
+    assert "待我办理的整改" not in home_of(bot, "U0HEAD")  # the head holds nothing yet
+    page = json.dumps(digest.daily_payload(bot.ctx, T0 + dt.timedelta(seconds=89), "C0SAFETY")["blocks"],
+                      ensure_ascii=False)
+    assert "未闭环1项，已超期0项" in page
+    bot.clock.set(T0 + dt.timedelta(seconds=90))  # the plan's clock has run out
+    assert "已超期" in home_of(bot, "U0SUPA")
+    page = json.dumps(digest.daily_payload(bot.ctx, T0 + dt.timedelta(seconds=90), "C0SAFETY")["blocks"],
+                      ensure_ascii=False)
+    assert "未闭环1项，已超期1项" in page and number in page and "<@U0SUPA>" in page
+    plan(bot, number)  # now the approvers must act, and the owner no longer
+    assert number in home_of(bot, "U0HEAD") and "整改方案待审批" in home_of(bot, "U0HEAD")
+    assert "待我办理的整改" not in home_of(bot, "U0SUPA")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import func, select
+from sqlalchemy import true as sa_true
 
 from bot import i18n
 from bot.checks.tasks import occasion, title
@@ -22,7 +24,7 @@ PENDING_SCAN = 500  # open check tasks looked through for mine (a day's checks o
 
 
 def _line(ctx, locale, r: Report) -> Mrkdwn:
-    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale),
+    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale, r.kind or "hazard"),
                   status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
                   what=mask(r.description)[:WHAT_IN_LINE], location=mask(r.location)[:PLACE_IN_LINE] or "—")
 
@@ -31,12 +33,17 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
     directory = ctx.directory
     sees_all = directory.sees_everything(user_id)
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
+    hazard, incident = (Report.kind == "hazard") | Report.kind.is_(None), Report.kind == "incident"
     with read_scope(ctx.engine) as s:
-        mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open())
+        mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open(), hazard)
                          .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
+        # #21: incidents apart from hazards, in their own words (mine; and those I hold, as for hazards)
+        incidents = s.execute(select(Report).where(report_is_open(), incident, Report.group_id.is_(None), (
+            Report.reporter_id == user_id) | (sa_true() if sees_all else Report.team.in_(teams) if teams else sa_false()))
+            .order_by(Report.overdue.desc(), Report.level, Report.reported_at).limit(LIMIT)).scalars().all()
         held, held_total, overdue_total = [], 0, 0
         if sees_all or teams:
-            q = select(Report).where(report_is_open(), Report.group_id.is_(None))
+            q = select(Report).where(report_is_open(), Report.group_id.is_(None), hazard)
             if not sees_all:
                 q = q.where(Report.team.in_(teams))
             held_total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
@@ -55,6 +62,7 @@ def home_view(ctx, user_id: str, locale: str) -> dict:
     return render(
         "home", locale,
         checks=Mrkdwn("\n".join("• " + line for line in check_lines)) if check_lines else None, rect=rect,
+        incidents=Mrkdwn("\n".join(_line(ctx, locale, r) for r in incidents)) if incidents else None,
         mine=Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None,
         held=Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None,
         show_held=bool(sees_all or teams),

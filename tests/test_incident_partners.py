@@ -124,3 +124,24 @@ def test_the_level_1_form_tells_no_kind_to_call_the_police_and_its_answer_shows_
     _, answer = incident(bot, kind="information_leak", level=1, description="core data on a public share")
     shown = json.dumps(answer["view"], ensure_ascii=False)
     assert "不要转发或删除" in shown and "报警" not in shown  # the data-leak plan's steps
+
+
+def test_the_home_tab_lists_incidents_apart_from_hazards(pbot):
+    bot = pbot
+    bot.report("U0AGENT1", level=3, category="equipment", description="loose screw", location="desk 3")
+    incident(bot, kind="information_leak", description="customer list sent to the wrong address")
+    number = incidents(bot)[0].number
+    sections = {}
+    for user in ("U0AGENT1", "U0OFFICER", "U0AGENT3"):
+        bot.drain()
+        status, _ = bot.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"})
+        assert status == 200
+        bot.drain()
+        view = [c.params["view"] for c in bot.fake.of("views.publish") if c.params.get("user_id") == user][-1]
+        sections[user] = [b["text"]["text"] for b in view["blocks"] if b.get("type") == "section"]
+    hazards = next(t for t in sections["U0AGENT1"] if t.startswith("*你上报的未处理隐患*"))
+    assert "HZ-" in hazards and number not in hazards
+    own = next(t for t in sections["U0AGENT1"] if t.startswith("*未处理的事件"))
+    assert number in own and "HZ-" not in own
+    assert any(t.startswith("*未处理的事件") and number in t for t in sections["U0OFFICER"])  # the department's
+    assert not any(number in t for t in sections["U0AGENT3"])  # another team's agent: not theirs

@@ -120,7 +120,8 @@ def what_key(purpose: str) -> str:
 # Before the work's clock starts (#21): `rect_plan` guards the plan's due moment (from the assessment, §4.1.3) and
 # `rect_approve` the approval's (from the plan's submission, §4.3.1), each with its reminders (`…_remind`).
 RECT_PHASES = {"rect_plan": "planning", "rect_approve": "approval"}
-RECT_PHASE_REMINDERS = {"rect_plan_remind": "rect_plan", "rect_approve_remind": "rect_approve"}
+# (timer.purpose holds at most 16 characters)
+RECT_PHASE_REMINDERS = {"rect_plan_remind": "rect_plan", "rect_appr_remind": "rect_approve"}
 RECTIFICATION = ("rectify", "rect_remind") + tuple(RECT_PHASES) + tuple(RECT_PHASE_REMINDERS)
 
 

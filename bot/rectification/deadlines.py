@@ -52,7 +52,8 @@ def start_phase(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> dt.
         return None
     span = pol.plan_within[item.risk] if purpose == "rect_plan" else pol.approve_within
     due = item_deadline_after(now, span, ctx.org.tz)
-    _write(ctx, s, report, item, now, due, purpose, purpose + "_remind")
+    remind = next(r for r, p in RECT_PHASE_REMINDERS.items() if p == purpose)
+    _write(ctx, s, report, item, now, due, purpose, remind)
     return due
 
 

@@ -71,3 +71,37 @@ def test_a_strangers_press_marks_nothing_and_the_day_notice_counts_who_took_part
     assert "目前已有1人登记参加" in shown()
     bot.click(AGENT2, ids.DRILL_ATTEND_ACTION, str(drill.id))
     assert "目前已有2人登记参加" in shown()
+
+
+def test_changing_a_kinds_day_in_the_policy_moves_the_drills_not_yet_held(engine):
+    import datetime as dt
+
+    from bot.clock import FrozenClock
+    from bot.context import Context
+    from bot.drills import layout
+    from storage.models import Drill
+    from tests.conftest import org_from
+
+    now = local(2026, 9, 1, 8, 0)
+    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(now))
+    with session_scope(engine) as s:
+        layout.lay_out(ctx, s, now)
+    with session_scope(engine) as s:
+        sept = s.execute(select(Drill).where(Drill.kind == "cross_department", Drill.period == "2026-09")).scalar_one()
+        dec = s.execute(select(Drill).where(Drill.kind == "cross_department", Drill.period == "2026-12")).scalar_one()
+        assert sept.planned_at == local(2026, 9, 22, 15, 0)
+        dec.moved_by = OFFICER  # moved by hand: the person's choice wins over the policy
+        dec_at = dec.planned_at
+    later = Context(org=org_from("drills:\n  kinds:\n    cross_department: {day: 24, time: '10:00'}\n"), engine=engine,
+                    clock=FrozenClock(now))
+    with session_scope(engine) as s:
+        assert layout.lay_out(later, s, now) == 0  # nothing new, but …
+    with session_scope(engine) as s:
+        by = {d.period: d for d in s.execute(select(Drill).where(Drill.kind == "cross_department")).scalars()}
+        rows = s.execute(select(AuditEvent).where(AuditEvent.action == "drill_rescheduled")).scalars().all()
+    assert by["2026-09"].planned_at == local(2026, 9, 24, 10, 0)  # … the September drill follows the new day
+    assert by["2026-12"].planned_at == dec_at
+    assert by["2027-03"].planned_at == local(2027, 3, 24, 10, 0)
+    assert len(rows) == len(by) - 1 and all(r.actor == "system" for r in rows)
+    assert dt.datetime.fromisoformat(rows[0].before["planned_at"]) < dt.datetime.fromisoformat(
+        rows[0].after["planned_at"])

@@ -89,6 +89,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
         today = schedule.today(ctx, s, now, team, ctx.org.locale)  # today's checks and drills (#10)
         rect = rect_summary.digest_lines(ctx, s, ctx.org.locale, now, team)  # open and overdue items (#21)
+        incidents = _incidents(s, since, now, team)  # #21: incidents too, in their own words
     tta = [(a - r).total_seconds() for r, a in spans]
     return {
         "since": since,
@@ -103,7 +104,21 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "checklists_day": y_day,
         "checklists": checklists,
         "rect": rect,
+        "incidents": incidents,
     }
+
+
+def _incidents(s, since: dt.datetime, now: dt.datetime, team: str | None) -> dict:
+    """The incidents part (#21): new since the last digest, open now, and the open ones (overdue first)."""
+    q = select(Report).where(Report.kind == "incident", Report.group_id.is_(None))
+    q = q.where(Report.team == team) if team else q
+    new = s.execute(select(func.count()).select_from(
+        q.where(Report.reported_at >= since, Report.reported_at < now).subquery())).scalar_one()
+    open_q = q.where(report_is_open())
+    n_open = s.execute(select(func.count()).select_from(open_q.subquery())).scalar_one()
+    n_overdue = s.execute(select(func.count()).select_from(open_q.where(Report.overdue.is_(True)).subquery())).scalar_one()
+    items = s.execute(open_q.order_by(Report.overdue.desc(), Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
+    return {"new": new, "open": n_open, "overdue": n_overdue, "items": items}
 
 
 def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, since=None, session=None) -> dict:
@@ -144,7 +159,18 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
                           target=fmt_minutes(locale, target), breached=sum(1 for x in c["tta"] if x > target))
     else:
         tta_line = i18n.t(locale, "digest.tta_none")
+    inc = c["incidents"]
+    incident_lines = None
+    if inc["new"] or inc["open"]:
+        lines = [i18n.t(locale, "digest.incidents", new=inc["new"], open=inc["open"], overdue=inc["overdue"])]
+        lines += [i18n.t(locale, "digest.incident_line", number=r.number, level=level_name(org, r.level, locale, "incident"),
+                         kind=category_name(org, r.category, locale, "incident"), status=status_label(r, locale))
+                  for r in inc["items"]]
+        if inc["open"] > len(inc["items"]):
+            lines.append(i18n.t(locale, "digest.more", n=inc["open"] - len(inc["items"])))
+        incident_lines = Mrkdwn("\n".join(lines))
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
+                    incident_lines=incident_lines,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
                     tta_line=tta_line, rect_lines=c["rect"], checks_line=Mrkdwn(i18n.join_sentences(locale, *c["checks"])) if c["checks"]

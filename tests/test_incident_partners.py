@@ -145,3 +145,19 @@ def test_the_home_tab_lists_incidents_apart_from_hazards(pbot):
     assert number in own and "HZ-" not in own
     assert any(t.startswith("*未处理的事件") and number in t for t in sections["U0OFFICER"])  # the department's
     assert not any(number in t for t in sections["U0AGENT3"])  # another team's agent: not theirs
+
+
+def test_the_daily_digest_counts_incidents_in_their_own_words(pbot):
+    from bot import digest
+
+    bot = pbot
+    bot.report("U0AGENT1", level=3, category="equipment", description="loose screw", location="desk 3")
+    incident(bot, kind="information_leak", description="customer list sent to the wrong address")
+    number = incidents(bot)[0].number
+    later = T0 + dt.timedelta(hours=2)
+    page = json.dumps(digest.daily_payload(bot.ctx, later, "C0SAFETY", since=T0 - dt.timedelta(hours=1))["blocks"],
+                      ensure_ascii=False)
+    assert "事件：* 新增1起 · 未处理1起 · 超时或超期0起" in page
+    line = next(x for x in page.split("\\n") if number in x)
+    assert "信息泄露" in line and "二级（中等）" in line
+    assert "*新增1项*" in page  # the hazards' own count: the incident is not one of them

@@ -161,3 +161,33 @@ def test_the_daily_digest_counts_incidents_in_their_own_words(pbot):
     line = next(x for x in page.split("\\n") if number in x)
     assert "信息泄露" in line and "二级（中等）" in line
     assert "*新增1项*" in page  # the hazards' own count: the incident is not one of them
+
+
+# --------------------------------------------------------------------------- stale emergency plans (§5.1.1)
+def test_stale_plans_reach_the_safety_officer_in_the_monthly_summary_once_past_the_review_window(db_url, fake_slack):
+    from bot import jobs
+
+    plans = "".join(f"  {k}: {{reviewed: 2026-10-01}}\n" for k in (
+        "fire", "power_cut", "system_outage", "customer_harassment", "data_leak", "personal_injury",
+        "network_failure", "public_health"))
+    org = org_from("", **{"teams:\n": "plans:\n" + plans + "teams:\n"})
+    clock = FrozenClock(T0)
+    bot = start_bot(db_url, fake_slack, org, clock=clock)
+    try:
+        sh = bot.ctx.org.tz
+        dec = dt.datetime(2026, 12, 1, 9, 30, tzinfo=sh)  # 61 days after the review: within 13 weeks
+        clock.set(dec.astimezone(dt.timezone.utc))
+        assert jobs.run_job(bot.ctx, "incident_cases", dec)
+        assert said(bot, "U0OFFICER", "未评审") == []
+        assert not [t for t in texts_to(bot.fake, "C0LEAD") if "未评审" in t]
+        jan = dt.datetime(2027, 1, 1, 9, 30, tzinfo=sh)  # 92 days: past 13 weeks
+        clock.set(jan.astimezone(dt.timezone.utc))
+        assert jobs.run_job(bot.ctx, "incident_cases", jan)
+        told = said(bot, "U0OFFICER", "未评审")
+        assert len(told) == 1 and "火灾" in told[0] and "超过91天未评审" in told[0]
+        bot.drain()
+        lead = [json.dumps(c.params.get("blocks"), ensure_ascii=False) for c in bot.fake.of("chat.postMessage")
+                if c.params.get("channel") == "C0LEAD"]
+        assert any("超过91天未评审的应急预案" in b for b in lead)
+    finally:
+        stop_bot(bot)

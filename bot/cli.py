@@ -60,6 +60,14 @@ def _warn_calendar(org) -> None:
     warning = calendar_warning(org, dt.datetime.now(dt.timezone.utc))
     if warning:
         log.warning("%s", warning)
+    for line in _kind_warnings(org):
+        log.warning("%s", line)
+
+
+def _kind_warnings(org) -> list[str]:
+    from bot import compose
+
+    return compose.warnings(org)
 
 
 def _interrupt_on_sigterm() -> dict:
@@ -282,6 +290,8 @@ def cmd_check(args) -> int:
     warning = calendar_warning(org, dt.datetime.now(dt.timezone.utc))
     if warning:
         print(f"warning: {warning}")
+    for line in _kind_warnings(org):  # #21: e.g. a team with no shifts gets no pre-shift checks
+        print(f"warning: {line}")
     return 0
 
 

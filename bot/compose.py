@@ -39,6 +39,11 @@ def install() -> registry.Registry:
     return registry.install(registry.Registry(KINDS))
 
 
+def warnings(org) -> list[str]:
+    """What the organisation file leaves out that some kind will silently not do (`safeshift check`, start-up)."""
+    return [line for k in KINDS if k.warnings for line in k.warnings(org)]
+
+
 def register_listeners(app, ctx) -> None:
     """What `bot.app.Runtime` calls to wire Slack's listeners: the core's, then each kind's."""
     handlers.register(app, ctx, kinds=LISTENERS)

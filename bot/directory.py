@@ -69,13 +69,13 @@ class Directory:
         return "paged" in permitted and report is not None and user_id in self.paged(report)
 
     def page_people(self, report) -> list[str]:
-        """Everyone an incident of its level and kind names: its responders, the level's people, and, on a paging
-        level, the kind's extras."""
+        """Everyone an incident of its level and kind names: its responders, the level's people, and the kind's
+        partners (paged on a paging level, told on the others)."""
         section = getattr(self.org.policy, report.kind or "hazard")  # the kind's policy section
         level = section.levels[report.level]
         targets = list(level.responders) + list(level.notify)
         cat = section.categories.get(report.category)
-        if report.level in (getattr(section, "page_levels", None) or ()) and cat is not None:
+        if cat is not None:  # the kind's partner departments, at every level (#21, §2.3.2)
             targets += list(getattr(cat, "page", None) or [])
         return self.resolve_people(targets, report.team, report.reporter_id)
 

@@ -163,6 +163,9 @@ class WorkingHours(_Strict):
     start: HHMM
     end: HHMM
     days: Literal["every_day", "working_days"]
+    # #21 (§2.3.1, §6.2.1): `shifts`: a team with shifts also counts as working whenever one of its shifts runs (a
+    # reminder for a team on shift till midnight goes at 23:00); `fixed`: only the hours above.
+    teams: Literal["shifts", "fixed"]
 
 
     @model_validator(mode="after")

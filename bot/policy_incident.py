@@ -31,7 +31,10 @@ class IncidentType(Localized):
 
     level: int
     plan: str | None
-    page: list[Target]
+    page: list[Target]  # told by DM at every level (paged on a paging level), #21 §2.3.2
+    # #21 §2.3.2: the kind's partners (`page`) are due on site this long after the report; their On site stops the
+    # clock, else the `on_site` ladder climbs. Absent: no such clock (only customer conflicts have one).
+    on_site_within: DurationField | None = None
 
 
 class FollowUp(_Strict):
@@ -53,8 +56,9 @@ class MonthlyCases(_Strict):
 class IncidentEscalation(Escalation):
     special_report: list[Rung] = Field(min_length=1)
     investigation: list[Rung] = Field(min_length=1)
+    on_site: list[Rung] = Field(min_length=1)  # the partners not on site in time (#21, §2.3.2)
 
-    @field_validator("special_report", "investigation")
+    @field_validator("special_report", "investigation", "on_site")
     @classmethod
     def _ordered_too(cls, v: list[Rung]) -> list[Rung]:
         return Escalation._ordered(v)
@@ -83,6 +87,8 @@ class IncidentPolicy(ReportSection):
         for key, kind_ in self.categories.items():
             if kind_.level not in self.levels:
                 raise ValueError(f"incident kind {key!r} proposes level {kind_.level}, which is not a level")
+            if kind_.on_site_within is not None and (kind_.on_site_within.working_days or not kind_.page):
+                raise ValueError(f"incident kind {key!r}: on_site_within is a clock duration and needs `page:` people")
         return self
 
 

@@ -72,6 +72,8 @@ class RectificationPolicy(_Strict):
     matrix: dict[Literal[LIKELIHOODS], dict[Literal[IMPACTS], Risk]]  # type: ignore[valid-type]
     owner: dict[Risk, OwnerRole]
     deadline: dict[Risk, DurationField]
+    plan_within: dict[Risk, DurationField]  # §4.1.3 the plan is due this long after the assessment
+    approve_within: DurationField  # §4.3.1 the leadership group decides on a submitted plan within this
     reopen_within: dict[Risk, DurationField]
     reminders: Reminders
     escalation: list[RectRung] = Field(min_length=1)
@@ -87,7 +89,7 @@ class RectificationPolicy(_Strict):
     @model_validator(mode="after")
     def _complete(self) -> "RectificationPolicy":
         for name, keys in (("likelihood", LIKELIHOODS), ("impact", IMPACTS), ("levels", RISKS),
-                           ("owner", RISKS), ("deadline", RISKS), ("reopen_within", RISKS)):
+                           ("owner", RISKS), ("deadline", RISKS), ("plan_within", RISKS), ("reopen_within", RISKS)):
             missing = [k for k in keys if k not in getattr(self, name)]
             if missing:
                 raise ValueError(f"rectification.{name} must name {', '.join(missing)}")
@@ -95,7 +97,8 @@ class RectificationPolicy(_Strict):
             missing = [im for im in IMPACTS if im not in self.matrix.get(li, {})]
             if missing:
                 raise ValueError(f"rectification.matrix.{li} must name {', '.join(missing)}")
-        if any(d.working_days for d in list(self.deadline.values()) + list(self.reopen_within.values())):
+        if any(d.working_days for d in list(self.deadline.values()) + list(self.reopen_within.values())
+               + list(self.plan_within.values()) + [self.approve_within]):
             raise ValueError("rectification deadlines are clock durations (h, d, w), not working days")
         if any(r.after.working_days for r in self.escalation) or \
                 [r.after.seconds for r in self.escalation] != sorted(r.after.seconds for r in self.escalation):

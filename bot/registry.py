@@ -60,6 +60,8 @@ class DigestPart:
 
     values: dict
     lines: Callable[[str], list]
+    # sections(locale) -> [(order, mrkdwn)]: parts shown as sections under the overdue reports (incidents, items)
+    sections: Callable[[str], list] = lambda locale: []
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,12 @@ class Kind:
     # home(ctx, session, user_id, locale) -> [(order, blocks)]: its parts of that person's Home tab (bot/home.py
     # sorts every kind's parts by order)
     home: Callable | None = None
-    # digest(ctx, session, now, team) -> DigestPart: its figures for the daily digest (bot/hazards/digest.py)
+    # digest(ctx, session, now, team, since) -> DigestPart: its figures for the daily digest (bot/hazards/digest.py)
     digest: Callable | None = None
     commands: tuple[str, ...] = ()  # the slash commands it answers (the manifest declares them)
     untraced: tuple[str, ...] = ()  # commands and view callbacks whose requests leave no trace (bot/untraced.py)
+    # warnings(org) -> lines: what the organisation file leaves out that this kind will silently not do (#21)
+    warnings: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 

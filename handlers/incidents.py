@@ -7,7 +7,7 @@ import logging
 import re
 
 from bot import i18n, ids
-from bot.hazards import forms, transitions
+from bot.hazards import forms, lookups, transitions
 from bot.hazards.kinds import kind
 from bot.incidents import create as incidents
 from bot.incidents import followups, plans
@@ -18,6 +18,7 @@ from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, 
 log = logging.getLogger("safeshift.handlers")
 
 HELP_WORDS = {"help", "帮助", "?"}
+LOOKUPS = {"status": "status", "状态": "status", "查询": "status", "mine": "mine", "我的": "mine"}  # #21
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _TS = re.compile(r"^[0-9]{1,12}\.[0-9]{1,8}$")
 
@@ -31,6 +32,13 @@ def incident_command(ack, body, client, context):
     text = clean_text(body.get("text"))
     if text.lower() in HELP_WORDS:
         return ack(response_type="ephemeral", text=i18n.t(locale, "incident.help"))
+    word, _, rest = text.partition(" ")
+    if LOOKUPS.get(word.lower()) == "status":  # #21: an incident's state and timeline, in its own words
+        msg, blocks = lookups.status_message(ctx, rest, body.get("user_id", ""), locale, "incident")
+        return ack(response_type="ephemeral", text=msg, blocks=blocks)
+    if LOOKUPS.get(word.lower()) == "mine" and not rest:
+        msg, blocks = lookups.mine_message(ctx, body.get("user_id", ""), locale, kind_name="incident")
+        return ack(response_type="ephemeral", text=msg, blocks=blocks)
     # The trigger dies in ~3 s: open the form before anything else.
     form = incident_forms.incident_form(ctx, locale, text, {"channel": body.get("channel_id")})
     if not _open(client, body.get("trigger_id"), form, "the incident form"):

@@ -11,7 +11,7 @@ def drill_contexts(locale: str, v: dict, t) -> dict:
     return {
         "drill_notice": dict(title=tp("drills.notice_title", name=name), body=t("drills.notice_day"),
                              moved=t("drills.notice_moved"), plan_line=t("drills.plan_line"), buttons=True,
-                             value="3", zone=v["zone"], ids=ids),
+                             value="3", zone=v["zone"], count=t("drills.notice_count"), ids=ids),
         "drill_list": dict(title=tp("drills.list_title"), lines=[t("drills.list_line"), t("drills.list_line")],
                            empty=t("drills.list_empty"), footer=t("drills.list_help"), zone=v["zone"]),
         "drill_form": dict(callback_id=ids.DRILL_VIEW, summary=t("drills.form_intro"), private_metadata="{}",

@@ -488,7 +488,9 @@ def test_the_rectification_steps_read_as_words_on_the_hazard_timeline(locale):
     at = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.timezone.utc)
     actions = ["rect_assessed", "rect_reassigned", "rect_plan_submitted", "rect_plan_approved", "rect_plan_sent_back",
                "rect_extension_requested", "rect_extension_approved", "rect_extension_denied", "rect_completed",
-               "rect_reminded", "rect_overdue", "rect_escalated", "rect_recurring", "rect_supervisor_flagged"]
+               "rect_reminded", "rect_overdue", "rect_escalated", "rect_recurring", "rect_supervisor_flagged",
+               "rect_plan_reminded", "rect_plan_overdue", "rect_plan_escalated", "rect_approve_reminded",
+               "rect_approve_overdue", "rect_approve_escalated"]
     events = [AuditEvent(at=at, actor="U0OFFICER", action=a, after={}, note="") for a in actions]
     events += [AuditEvent(at=at, actor="U0OFFICER", action="rect_verified", after={"passed": p}, note=n)
                for p, n in ((True, ""), (False, "cable still loose"))]

@@ -277,13 +277,14 @@ def test_the_migration_masks_the_numbers_already_stored(tmp_path, db_url, engine
         command.stamp(cfg, before)  # as if the database had been written before 0010
         conn.commit()
     assert leaks(all_rows_of(engine))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL"))}
-    env.update({"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "DATABASE_URL": engine.url.render_as_string(hide_password=False), "SAFESHIFT_LOG_LEVEL": "WARNING",
-                "SAFESHIFT_CONFIG": str(tmp_path / "unused.yaml")})
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    # Migration 0010 itself, on the database as it was (the later migrations add tables and columns that this
+    # database, made from today's models, already has); then the database is at the newest revision again.
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010")
+        conn.commit()
+        command.stamp(cfg, "heads")
+        conn.commit()
     rows = all_rows_of(engine)
     assert not leaks(rows), leaks(rows)
     assert "110***********002X" in rows and "1733300000.123456" in rows and "2026-12-10" in rows

@@ -13,7 +13,7 @@ from bot.registry import DigestPart
 CHECKLISTS, TODAY = 10, 20  # the lines' order under the reports
 
 
-def digest_part(ctx, s, now: dt.datetime, team: str | None) -> DigestPart:
+def digest_part(ctx, s, now: dt.datetime, team: str | None, since: dt.datetime | None = None) -> DigestPart:
     y_day = now.astimezone(ctx.org.tz).date() - dt.timedelta(days=1)
     # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
     checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))

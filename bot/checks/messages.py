@@ -56,7 +56,7 @@ def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dic
         wrong = [items_of(org, task)[k].get(locale) for k in task.problems if k in items_of(org, task)]
         key = "checks.done_line" if task.status == "done" else "checks.problem_line"
         done = i18n.t(locale, key, who=mention(task.done_by), at=fmt_time(task.done_at, org.tz),
-                      items=i18n.join_list(locale, wrong, "and") if wrong else "—", number=number)
+                      items=i18n.tp(locale, "checks.points_sep").join(wrong) if wrong else "—", number=number)
     name = title(org, task, locale)
     picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
     head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import ids
-from bot.checks import SUBJECT, deadlines, jobs
+from bot.checks import SUBJECT, coverage, deadlines, jobs
 from bot.checks.digest import digest_part
 from bot.checks.home import home_parts
 from bot.registry import JobArea, Kind, TimerHandler
@@ -23,4 +23,5 @@ CHECKS = Kind(
     home=home_parts,
     digest=digest_part,
     commands=(ids.SAFESHIFT_COMMAND,),
+    warnings=coverage.warnings,
 )

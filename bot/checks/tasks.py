@@ -4,7 +4,8 @@ Issuing (`issue`) runs in the caller's transaction (a claimed job run): the `che
 second run never issues it twice, and one DM per owner in the owner's language with the items as checkboxes,
 **All OK** and **Problem found**. Completing (`complete`) is one transaction: the row under its lock, an audit
 row, every owner's message edited to say who did it and when, the deadline's timers stopped. A problem records
-the items ticked and answers with the hazard form, prefilled with them, for the handler to open.
+the check points ticked as not met and answers with the hazard form, prefilled with them ("不符合项：…", #21), for
+the handler to open.
 """
 
 from __future__ import annotations
@@ -117,12 +118,16 @@ def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = N
 
 def problem_form(ctx, task: CheckTask, picked: list[str], locale: str) -> dict:
     """The hazard form, its description the items found wrong (or the check's name) and where."""
-    known = items_of(ctx.org, task)
-    what = [known[k].get(locale) for k in picked] or [title(ctx.org, task, locale)]
     where = occasion(ctx.org, task, locale)
     text = i18n.tp(locale, "checks.problem_description", title=title(ctx.org, task, locale), where=where,
-                   items="\n".join(f"- {w}" for w in what))
+                   items=failed_points(ctx, task, picked, locale))
     return forms.report_form(ctx, locale, text, {"check_task": task.id})
+
+
+def failed_points(ctx, task: CheckTask, picked: list[str], locale: str) -> str:
+    """#21 §2.2.2: the checklist's items are check points; a problem names the points not met, joined with "；"."""
+    known = items_of(ctx.org, task)
+    return i18n.tp(locale, "checks.points_sep").join(known[k].get(locale) for k in picked if k in known)
 
 
 def form_failed(locale: str) -> Mrkdwn:

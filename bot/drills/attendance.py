@@ -1,6 +1,7 @@
 """Attendance on the drill's day: "I took part" records one `drill_attendance` row per person (its key is
 (drill, person): a second click, a retried request or a second process records nothing twice). The first
-attendance marks the drill held. The answer is only for the person."""
+attendance marks the drill held. Only people of the organisation file may mark it (#21); the day's notice is edited
+to show the count. The answer is only for the person."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import i18n
-from bot.drills import SUBJECT, layout
+from bot.drills import SUBJECT, layout, notices
 from bot.drills.common import Outcome, not_found, parse_id
 from bot.i18n import fmt_time
 from storage.db import buffer_insert, session_scope
@@ -22,6 +23,9 @@ def attend(ctx, user_id: str, value: object, locale: str) -> Outcome:
     if drill_id is None:
         return not_found(locale, value)
     with session_scope(ctx.engine) as s:
+        if not ctx.directory.is_known(user_id):  # #21: a stranger's press would mark the drill held
+            s.add(AuditEvent(at=now, actor=user_id, action="refused_attend_drill", note=f"drill {drill_id}"))
+            return Outcome(False, i18n.t(locale, "drills.attend_unknown"))
         drill = layout.lock(s, drill_id)
         if drill is None:
             return not_found(locale, value)
@@ -49,6 +53,7 @@ def attend(ctx, user_id: str, value: object, locale: str) -> Outcome:
                                                     before=None, after={"drill": drill.id}, note=""))
         n = s.execute(select(func.count()).select_from(DrillAttendance)
                       .where(DrillAttendance.drill_id == drill.id)).scalar_one()
+        notices.update_day(ctx, s, drill, now, n)
     return Outcome(True, i18n.t(locale, "drills.attended", name=name, when=when, n=n))
 
 

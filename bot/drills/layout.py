@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.models import Drill
+from bot.drills import SUBJECT
+from storage.db import buffer_insert
+from storage.models import AuditEvent, Drill
 
 OPEN = ("planned", "held")  # a drill not yet evaluated (nor cancelled)
 LIST_MAX = 20  # drills one `/drill list` shows (a Slack message holds 50 blocks)
@@ -68,7 +70,32 @@ def lay_out(ctx, s, now: dt.datetime) -> int:
                    moved_by=None, score=None, passed=None, evaluated_at=None, evaluated_by=None) for r in rows]
     new = s.execute(ins.values(values).on_conflict_do_nothing(index_elements=["kind", "period"])
                     .returning(table.c.id)).all()
+    follow_the_policy(s, rows, now)
     return len(new)
+
+
+def follow_the_policy(s, rows: list[dict], now: dt.datetime) -> int:
+    """#21: a kind's day, time or plan changed in the policy moves its drills not yet held (nor moved by hand with
+    `/drill move`, which wins): the new moment, its notices due again, an audit row `drill_rescheduled`."""
+    want = {(r["kind"], r["period"]): r for r in rows}
+    if not want:
+        return 0
+    moved = 0
+    for drill in s.execute(select(Drill).where(Drill.status == "planned", Drill.moved_by.is_(None),
+                                               Drill.planned_at > now, Drill.kind.in_({k for k, _ in want}))
+                           .with_for_update()).scalars():
+        row = want.get((drill.kind, drill.period))
+        if row is None or (drill.planned_at, drill.plan) == (row["planned_at"], row["plan"]):
+            continue
+        before = {"drill": drill.id, "planned_at": drill.planned_at.isoformat(), "plan": drill.plan,
+                  "notices": list(drill.notices or [])}
+        drill.planned_at, drill.plan, drill.notices = row["planned_at"], row["plan"], []
+        drill.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(
+            at=now, actor="system", action="drill_rescheduled", subject_type=SUBJECT, subject_id=drill.id, note="",
+            before=before, after={"drill": drill.id, "planned_at": drill.planned_at.isoformat(), "plan": drill.plan}))
+        moved += 1
+    return moved
 
 
 def coming(s, org, now: dt.datetime) -> list[Drill]:

@@ -23,10 +23,11 @@ from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, Drill
 
 SUBCOMMANDS = {"list": "list", "列表": "list", "计划": "list", "move": "move", "改期": "move",
-               "evaluate": "evaluate", "评估": "evaluate", "help": "help", "帮助": "help", "?": "help"}
+               "evaluate": "evaluate", "评估": "evaluate", "cancel": "cancel", "取消": "cancel", "help": "help", "帮助": "help", "?": "help"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}$")
 TEXT_ECHO = 40  # how much of a bad argument the answer repeats
+TEXT_REASON = 500  # a cancellation's reason, kept in the audit row
 MOVE_YEARS = (2000, 2999)  # a date a drill can be moved to (the year 1 is no drill date, and overflows UTC)
 
 
@@ -38,6 +39,8 @@ def command(ctx, user_id: str, text: object, locale: str) -> Outcome:
         return list_message(ctx, locale)
     if sub == "move":
         return move_command(ctx, user_id, words[1:], locale)
+    if sub == "cancel":
+        return cancel(ctx, user_id, words[1:], locale)
     if sub == "evaluate":  # the day notice's Evaluate button, for a drill whose notice is out of reach
         return evaluation.form_for(ctx, user_id, words[1] if len(words) > 1 else "", locale)
     help_text = i18n.t(locale, "drills.help")
@@ -123,3 +126,34 @@ def move(ctx, user_id: str, drill_id: int, when_words: list[str], locale: str) -
     ctx.wake()
     return Outcome(True, i18n.t(locale, "drills.moved", number=str(drill_id), name=name, when=fmt_time(new, org.tz),
                                 late=sent is not None, unknown=day_off))
+
+
+def cancel(ctx, user_id: str, words: list[str], locale: str) -> Outcome:
+    """`/drill cancel <id> [reason]` (#21): a planned drill is cancelled (by someone with `run_drill`); the people
+    already told of it hear so. A drill held (attendance taken) is evaluated instead."""
+    org, now = ctx.org, ctx.clock.now()
+    drill_id = parse_id(words[0]) if words else None
+    if drill_id is None:
+        return Outcome(False, i18n.t(locale, "drills.cancel_usage"))
+    reason = clean_text(" ".join(words[1:]))[:TEXT_REASON]
+    with session_scope(ctx.engine) as s:
+        if not allowed(ctx, user_id):
+            return refuse(ctx, s, locale, user_id, "cancel", drill_id, now)
+        drill = layout.lock(s, drill_id)
+        if drill is None:
+            return not_found(locale, drill_id)
+        name = layout.kind_name(org, drill, locale)
+        if drill.status != "planned":
+            return Outcome(False, i18n.t(locale, "drills.cancel_not_open", name=name,
+                                         status=i18n.tp(locale, f"drills.status_{drill.status}")))
+        told = list(drill.notices or [])
+        drill.status = "cancelled"
+        drill.version += 1
+        buffer_insert(s, AuditEvent.__table__, dict(
+            at=now, actor=user_id, action="drill_cancelled", subject_type=SUBJECT, subject_id=drill.id, note=reason,
+            before={"drill": drill.id, "status": "planned"}, after={"drill": drill.id, "status": "cancelled"}))
+        if told:
+            notices.post(ctx, s, drill, notices.CANCELLED, now)
+    ctx.wake()
+    return Outcome(True, i18n.t(locale, "drills.cancelled", number=str(drill_id), name=name,
+                                when=fmt_time(drill.planned_at, org.tz), late=bool(told)))

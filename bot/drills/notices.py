@@ -29,6 +29,7 @@ from storage.models import AuditEvent, Drill
 
 DAY = "day"  # the notice on the drill's day, with the attendance and evaluation buttons
 MOVED = "moved"  # a drill moved after people were told its old date (not recorded: the new date's notices follow)
+CANCELLED = "cancelled"  # a drill cancelled after people were told of it (#21)
 NOTICE_AHEAD_SLACK = dt.timedelta(days=2)  # the daily run reads drills this much beyond the longest notice
 
 
@@ -124,13 +125,16 @@ def targets(ctx, names: list[str]) -> tuple[list[str], list[str]]:
     return channels, people
 
 
-def notice_message(ctx, drill: Drill, label: str, locale: str, moved_from: dt.datetime | None = None) -> dict:
+def notice_message(ctx, drill: Drill, label: str, locale: str, moved_from: dt.datetime | None = None,
+                   attended: int = 0) -> dict:
     org = ctx.org
     name = kind_name(org, drill, locale)
     when = fmt_time(drill.planned_at, org.tz)
     plan = plan_name(org, drill, locale)
     if label == MOVED:
         body = i18n.t(locale, "drills.notice_moved_only", name=name, when=when, start=fmt_time(moved_from, org.tz))
+    elif label == CANCELLED:
+        body = i18n.t(locale, "drills.notice_cancelled", name=name, when=when)
     elif label == DAY:
         body = i18n.t(locale, "drills.notice_day", name=name, when=when,
                       roles=roles_text(locale, ctx.directory.permitted_roles("run_drill")))
@@ -142,7 +146,8 @@ def notice_message(ctx, drill: Drill, label: str, locale: str, moved_from: dt.da
     plan_line = (i18n.t(locale, "drills.plan_line", plan=plan, code=drill.plan) if plan
                  else i18n.t(locale, "drills.no_plan"))
     blocks = render("drill_notice", locale, title=i18n.tp(locale, "drills.notice_title", name=name), body=body,
-                    moved=moved, plan_line=plan_line, buttons=label == DAY, value=str(drill.id), zone=org.timezone)
+                    moved=moved, plan_line=plan_line, buttons=label == DAY, value=str(drill.id), zone=org.timezone,
+                    count=(i18n.t(locale, "drills.notice_count", n=attended) if label == DAY and attended else None))
     return {"text": i18n.tp(locale, "drills.notice_fallback", name=name, when=when,
                             days=(org.local(drill.planned_at).date() - org.local(ctx.clock.now()).date()).days),
             "blocks": blocks,
@@ -154,11 +159,29 @@ def post(ctx, s, drill: Drill, label: str, now: dt.datetime, moved_from: dt.date
     in their own."""
     channels, people = targets(ctx, list(ctx.org.policy.drills.announce))
     for channel in channels:
-        _enqueue(s, now, drill, dict(notice_message(ctx, drill, label, ctx.org.locale, moved_from), channel=channel))
+        _enqueue(s, now, drill, dict(notice_message(ctx, drill, label, ctx.org.locale, moved_from), channel=channel),
+                 label)
     langs = locales_of(s, ctx.org, people)
     for user in people:
-        _enqueue(s, now, drill, dict(notice_message(ctx, drill, label, langs[user], moved_from), channel=user))
+        _enqueue(s, now, drill, dict(notice_message(ctx, drill, label, langs[user], moved_from), channel=user), label)
 
 
-def _enqueue(s, now: dt.datetime, drill: Drill, payload: dict) -> None:
-    enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(drill.id), priority=ROUTINE)
+def day_key(drill_id: int, where: str) -> str:
+    return f"drill:{drill_id}:day:{where}"
+
+
+def _enqueue(s, now: dt.datetime, drill: Drill, payload: dict, label: str) -> None:
+    enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(drill.id), priority=ROUTINE,
+            message_key=day_key(drill.id, payload["channel"]) if label == DAY else None)
+
+
+def update_day(ctx, s, drill: Drill, now: dt.datetime, attended: int) -> None:
+    """#21: the day's notice, where it went, edited to show how many took part so far."""
+    if DAY not in (drill.notices or []):
+        return
+    channels, people = targets(ctx, list(ctx.org.policy.drills.announce))
+    langs = locales_of(s, ctx.org, people)
+    for where, locale in [(c, ctx.org.locale) for c in channels] + [(u, langs[u]) for u in people]:
+        payload = dict(notice_message(ctx, drill, DAY, locale, attended=attended), channel=where)
+        enqueue(s, now, "chat.update", payload, ordering_key=ordering_key(drill.id), priority=ROUTINE,
+                target_key=day_key(drill.id, where))

@@ -83,7 +83,7 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
                          .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end,
                                 ~answered_at_filing()), team)  # a drill's problems were never waiting for an answer
         ).all()
-        parts = [k.digest(ctx, s, now, team) for k in registry.current().with_parts("digest")]
+        parts = [k.digest(ctx, s, now, team, since) for k in registry.current().with_parts("digest")]
     tta = [(a - r).total_seconds() for r, a in spans]
     content = {
         "since": since,
@@ -147,11 +147,24 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
                           target=fmt_minutes(locale, target), breached=sum(1 for x in c["tta"] if x > target))
     else:
         tta_line = i18n.t(locale, "digest.tta_none")
+    inc = c["incidents"]
+    incident_lines = None
+    if inc["new"] or inc["open"]:
+        lines = [i18n.t(locale, "digest.incidents", new=inc["new"], open=inc["open"], overdue=inc["overdue"])]
+        lines += [i18n.t(locale, "digest.incident_line", number=r.number, level=level_name(org, r.level, locale, "incident"),
+                         kind=category_name(org, r.category, locale, "incident"), status=status_label(r, locale))
+                  for r in inc["items"]]
+        if inc["open"] > len(inc["items"]):
+            lines.append(i18n.t(locale, "digest.more", n=inc["open"] - len(inc["items"])))
+        incident_lines = Mrkdwn("\n".join(lines))
     blocks = render("digest", locale, title=title, counts=counts, open_line=open_line,
+                    incident_lines=incident_lines,
                     new_lines=Mrkdwn("\n".join(new_lines)) if new_lines else None,
                     overdue_lines=Mrkdwn("\n".join(overdue_lines)) if overdue_lines else None,
                     tta_line=tta_line,
                     context_lines=[line for _, line in sorted((x for p in c["parts"] for x in p.lines(locale)),
+                                                              key=lambda x: x[0]) if line],
+                    section_lines=[line for _, line in sorted((x for p in c["parts"] for x in p.sections(locale)),
                                                               key=lambda x: x[0]) if line],
                     notes=_notes_lines(notes))
     text = i18n.t(locale, "digest.fallback", date=date, new=c["new_count"], open=c["open_count"],

@@ -53,7 +53,7 @@ def start_ladder(ctx, s, report: Report, purpose: str, now: dt.datetime) -> None
     buffer_insert(s, Timer.__table__, dict(row, step=-1, due_at=due_at, fire_at=due_at))
     for step, rung in enumerate(k.ladder(purpose)):
         due = due_at + rung.after.timedelta
-        fire = due if level.ignore_working_hours else next_working_moment(org, due)
+        fire = due if level.ignore_working_hours else next_working_moment(org, due, report.team)
         buffer_insert(s, Timer.__table__, dict(row, step=step, due_at=due, fire_at=fire))
 
 

@@ -19,8 +19,8 @@ PLACE_IN_LINE = 60
 MINE, HELD = 10, 30  # where the parts go on the Home tab (a check's are between: bot/checks/plugin.py)
 
 
-def _line(ctx, locale, r: Report) -> Mrkdwn:
-    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale),
+def line(ctx, locale, r: Report) -> Mrkdwn:
+    return i18n.t(locale, "home.line", number=r.number, level=level_name(ctx.org, r.level, locale, r.kind or "hazard"),
                   status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
                   what=mask(r.description)[:WHAT_IN_LINE], location=mask(r.location)[:PLACE_IN_LINE] or "—")
 
@@ -29,12 +29,13 @@ def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]
     directory = ctx.directory
     sees_all = directory.sees_everything(user_id)
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
-    mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open())
+    hazard = (Report.kind == "hazard") | Report.kind.is_(None)  # incidents have their own part (bot/incidents/home.py)
+    mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open(), hazard)
                      .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
     parts = [(MINE, section(locale, "*" + i18n.tp(locale, "home.mine") + "*",
-                            Mrkdwn("\n".join(_line(ctx, locale, r) for r in mine)) if mine else None))]
+                            Mrkdwn("\n".join(line(ctx, locale, r) for r in mine)) if mine else None))]
     if sees_all or teams:
-        q = select(Report).where(report_is_open(), Report.group_id.is_(None))
+        q = select(Report).where(report_is_open(), Report.group_id.is_(None), hazard)
         if not sees_all:
             q = q.where(Report.team.in_(teams))
         held_total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
@@ -45,5 +46,5 @@ def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]
         title = i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
                        overdue=overdue_total, teams=i18n.join_list(locale, teams, "and"))
         parts.append((HELD, section(locale, title,
-                                    Mrkdwn("\n".join(_line(ctx, locale, r) for r in held)) if held else None)))
+                                    Mrkdwn("\n".join(line(ctx, locale, r) for r in held)) if held else None)))
     return parts

@@ -71,7 +71,9 @@ PURPOSES = ("acknowledge", "resolve")
 # After-the-event tasks of an incident (§3.2.2 special report, §5.2.2 investigation): each has its own due
 # moment and ladder, and stays relevant after the incident is resolved, until it is submitted.
 FOLLOW_UPS = {"special_report": ("special_report_due_at", "special_report_at"),
-              "investigation": ("investigation_due_at", "investigation_at")}
+              "investigation": ("investigation_due_at", "investigation_at"),
+              "on_site": ("partner_due_at", "partner_at")}  # #21 §2.3.2 the kind's partners on site in time
+ENDS_WITH_REPORT = ("on_site",)  # follow-ups that no longer matter once the incident is resolved
 
 
 def deadline(report, purpose: str) -> dt.datetime:
@@ -99,6 +101,8 @@ def still_relevant(report, purpose: str) -> bool:
     """Does a timer guarding `purpose` still matter for the report as it is now?"""
     if purpose in FOLLOW_UPS:
         due_col, done_col = FOLLOW_UPS[purpose]
+        if purpose in ENDS_WITH_REPORT and report.status == "resolved":
+            return False
         return getattr(report, due_col) is not None and getattr(report, done_col) is None
     if report.status == "resolved" or report.group_id is not None:
         return False
@@ -113,7 +117,12 @@ def what_key(purpose: str) -> str:
 # --------------------------------------------------------------------------- rectification (整改, §4.3)
 # A rectification item's timers are rows on its hazard: `rectify` guards its deadline (step -1: OVERDUE, then the
 # policy's ladder), `rect_remind` the reminders before it. Which moment applies is decided here too.
-RECTIFICATION = ("rectify", "rect_remind")
+# Before the work's clock starts (#21): `rect_plan` guards the plan's due moment (from the assessment, §4.1.3) and
+# `rect_approve` the approval's (from the plan's submission, §4.3.1), each with its reminders (`…_remind`).
+RECT_PHASES = {"rect_plan": "planning", "rect_approve": "approval"}
+# (timer.purpose holds at most 16 characters)
+RECT_PHASE_REMINDERS = {"rect_plan_remind": "rect_plan", "rect_appr_remind": "rect_approve"}
+RECTIFICATION = ("rectify", "rect_remind") + tuple(RECT_PHASES) + tuple(RECT_PHASE_REMINDERS)
 
 
 def item_deadline(item) -> dt.datetime | None:
@@ -122,7 +131,11 @@ def item_deadline(item) -> dt.datetime | None:
 
 
 def item_still_relevant(item, timer) -> bool:
-    """Does a timer of a rectification item still matter? Only one of the deadline now in force."""
+    """Does a timer of a rectification item still matter? Only one of the deadline now in force (a plan's or an
+    approval's only while the item waits for it; a new phase cancels the pending rows)."""
+    phase = RECT_PHASES.get(RECT_PHASE_REMINDERS.get(timer.purpose, timer.purpose))
+    if phase is not None:
+        return item is not None and item.state == phase
     return item_deadline(item) is not None and (timer.purpose == "rect_remind" or timer.due_at >= item.due_at)
 
 

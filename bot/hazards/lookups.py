@@ -39,19 +39,24 @@ def example_number(ctx, kind_name: str = "hazard") -> str:
     return kind(ctx.org, kind_name).number(ctx.org.local(ctx.clock.now()).year, 42)
 
 
-def status_message(ctx, text: str, asker: str, locale: str) -> tuple[str, list[dict] | None]:
-    """(text, blocks) for `/hazard status NUMBER`."""
+def status_message(ctx, text: str, asker: str, locale: str, kind_name: str = "hazard") -> tuple[str, list[dict] | None]:
+    """(text, blocks) for `/hazard status NUMBER` and `/incident status NUMBER` (#21: each in its kind's words;
+    `/hazard status` of an incident's number answers as the incident it is)."""
+    words = kind(ctx.org, kind_name).words
     number = parse_number(text)
     if not clean_text(text):
-        return i18n.t(locale, "commands.status_usage"), None
+        return i18n.t(locale, words("commands.status_usage")), None
     if number is None:
-        return i18n.t(locale, "errors.bad_number", text=clean_text(text)[:TEXT_ECHOED], example=example_number(ctx)), None
+        return i18n.t(locale, "errors.bad_number", text=clean_text(text)[:TEXT_ECHOED],
+                      example=example_number(ctx, kind_name)), None
     with read_scope(ctx.engine) as s:
         report = find_report(s, number)
-        if report is None:
-            return i18n.t(locale, "errors.not_found_number", number=number), None
+        if report is None or (kind_name != "hazard" and report.kind != kind_name):
+            return i18n.t(locale, words("errors.not_found") if kind_name != "hazard" else "errors.not_found_number",
+                          number=number), None
+        words = kind(ctx.org, report.kind or "hazard").words
         if report.reporter_id != asker and not ctx.directory.is_known(asker):
-            return i18n.t(locale, "commands.status_forbidden"), None
+            return i18n.t(locale, words("commands.status_forbidden")), None
         total = s.execute(select(func.count()).select_from(AuditEvent)
                           .where(AuditEvent.subject_type == REPORT, AuditEvent.subject_id == report.id)).scalar_one()
         events = s.execute(select(AuditEvent).where(AuditEvent.subject_type == REPORT, AuditEvent.subject_id == report.id)
@@ -121,15 +126,20 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
 
 
-def mine_message(ctx, asker: str, locale: str, limit: int = MINE_LINES) -> tuple[str, list[dict]]:
+def mine_message(ctx, asker: str, locale: str, limit: int = MINE_LINES,
+                 kind_name: str = "hazard") -> tuple[str, list[dict]]:
+    """`/hazard mine`, `/incident mine` (#21): the asker's open reports of that kind."""
+    words = kind(ctx.org, kind_name).words
     with read_scope(ctx.engine) as s:
-        q = select(Report).where(Report.reporter_id == asker, Report.status != "resolved")
+        q = select(Report).where(Report.reporter_id == asker, Report.status != "resolved",
+                                 (Report.kind == kind_name) | (Report.kind.is_(None)) if kind_name == "hazard"
+                                 else Report.kind == kind_name)
         total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
         reports = s.execute(q.order_by(Report.reported_at.desc()).limit(limit)).scalars().all()
     if not reports:
-        text = i18n.t(locale, "commands.mine_empty")
+        text = i18n.t(locale, words("commands.mine_empty"))
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    title = i18n.t(locale, "commands.mine_title", n=total)
+    title = i18n.t(locale, words("commands.mine_title"), n=total)
     lines = [i18n.t(locale, "commands.mine_line", number=r.number, level=level_name(ctx.org, r, locale),
                     status=status_label(r, locale), when=fmt_time(r.reported_at, ctx.org.tz),
                     what=mask(r.description)[:WHAT_IN_LIST]) for r in reports]

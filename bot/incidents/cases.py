@@ -1,6 +1,7 @@
 """The monthly case summary (§5.2.3: handled cases published every month): to the leadership channel, the
 incidents of the month before — how many of each level, and each handled case with what happened, what was
-done and what changed (its post-mortem summary, or its corrective actions)."""
+done and what changed (its post-mortem summary, or its corrective actions); and (#21, §5.1.1) the emergency plans
+not reviewed within `incident.plan_review_within`, also told to the safety officer."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from sqlalchemy import func, select
 
 from bot import i18n
 from bot.hazards.kinds import kind
-from bot.i18n import Mrkdwn
+from bot.i18n import Mrkdwn, fmt_minutes
+from bot.incidents.plans import stale_plans
 from bot.masking import mask
+from bot.prefs import locales_of
 from bot.render import render
 from storage.models import CorrectiveAction, Report
 
@@ -70,8 +73,22 @@ def monthly_payloads(ctx, scheduled_for: dt.datetime, session) -> list[dict]:
     from bot.checks.shift_rates import monthly_lines  # the month's checklist completion per team (#10)
 
     start, end, _ = month_bounds(ctx, scheduled_for)
+    stale = stale_plans(org, org.local(scheduled_for).date())  # #21 §5.1.1: plans not reviewed in time
+    within = fmt_minutes(locale, org.policy.incident.plan_review_within.seconds)
+    stale_line = (i18n.t(locale, "incident.cases.stale_plans", within=within,
+                         plans=i18n.join_list(locale, [org.plans[p].name.get(locale) for p in stale], "and"))
+                  if stale else None)
     blocks = render("incident_cases", locale, title=title, counts=counts, lines=lines,
-                    checklists=monthly_lines(ctx, session, start, end, locale))
+                    checklists=monthly_lines(ctx, session, start, end, locale), stale=stale_line)
     text = i18n.t(locale, "incident.cases.fallback", month=c["label"], reported=reported, handled=c["handled"])
-    return [{"channel": org.channels.leadership or org.channels.safety, "text": text, "blocks": blocks,
-             "unfurl_links": False}]
+    out = [{"channel": org.channels.leadership or org.channels.safety, "text": text, "blocks": blocks,
+            "unfurl_links": False}]
+    if stale:  # the safety officer keeps the plans (§5.1.1): reminded, in their own language
+        officers = ctx.directory.people("safety_officer")
+        langs = locales_of(session, org, officers)
+        for user in officers:
+            out.append({"channel": user, "text": i18n.t(
+                langs[user], "incident.cases.stale_dm", within=fmt_minutes(langs[user],
+                                                                         org.policy.incident.plan_review_within.seconds),
+                plans=i18n.join_list(langs[user], [org.plans[p].name.get(langs[user]) for p in stale], "and"))})
+    return out

@@ -25,8 +25,8 @@ from bot.hazards.present import level_name, mentions
 from bot.hazards.transitions import Outcome, lock_report, refuse
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.incidents import bursts as incident_bursts
-from bot.incidents.facts import paged_people  # noqa: F401 - the use cases' name for it
-from bot.incidents.followups import start_follow_ups
+from bot.incidents.facts import paged_people, partners  # noqa: F401 - the use cases' name for it
+from bot.incidents.followups import start_follow_ups, start_partner_clock
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
@@ -129,6 +129,8 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
             s.add(report)
             s.flush()
             people = paged_people(ctx, report)
+            if lead is None:
+                start_partner_clock(ctx, s, report, now)  # security on site within 10 min (§2.3.2), before the page
             if lead is not None:
                 buffer_insert(s, AuditEvent.__table__, dict(
                     at=now, actor=reporter_id, action="reported", subject_type=REPORT, subject_id=report.id, before=None, note="",
@@ -164,12 +166,14 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
     others = [u for u in people if u != report.reporter_id]
     langs = locales_of(s, org, others)
     paged = is_paged(ctx, report)
+    partner = set(partners(ctx, report))
     for user in others:
-        # The page asks to respond now only those who may (permissions: `paged`); the others are told.
+        # The page asks to respond now only those who may (permissions: `paged`); the others are told, the kind's
+        # partner departments at every level (#21, §2.3.2), asked to be on site by a moment when the kind says so.
         asked = paged and ctx.directory.allowed(user, "acknowledge", report.team, report)
-        key = "incident.page.dm" if asked else "incident.page.notice"
+        key = "incident.page.dm" if asked else "incident.page.partner" if user in partner else "incident.page.notice"
         notices.direct(ctx, s, report, now, user, _words(ctx, report, langs[user], key, raised_from),
-                       priority=URGENT if paged else None)
+                       priority=URGENT if paged or user in partner else None)
     if not paged:
         level = k.level(report.level)
         for channel in ctx.directory.resolve_channels(list(level.notify), report.team):
@@ -194,6 +198,8 @@ def _words(ctx, report: Report, locale: str, key: str, raised_from: int | None) 
                   location=mask(report.location)[:200] or "—", description=mask(report.description)[:TEXT_IN_PAGE],
                   reporter=mention(report.reporter_id), due=fmt_time(report.respond_due_at, org.tz),
                   raised=(level_name(org, raised_from, locale, KIND) if raised_from is not None else ""),
+                  on_site_by=(fmt_time(report.partner_due_at, org.tz)
+                              if report.partner_due_at is not None and report.partner_at is None else ""),
                   link=notices.link(locale, ctx))
 
 
@@ -232,6 +238,8 @@ def on_site(ctx, number: str, user_id: str, locale: str | None = None) -> Outcom
         report = lock_report(s, target.id)
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
+        if _partner_arrives(ctx, s, report, user_id, now):
+            return Outcome(True, None, report)
         if report.on_site_at is not None:
             return Outcome(False, i18n.t(locale, "incident.on_site.already", number=report.number,
                                          who=mention(report.on_site_by), when=fmt_time(report.on_site_at, ctx.org.tz)),
@@ -251,6 +259,26 @@ def on_site(ctx, number: str, user_id: str, locale: str | None = None) -> Outcom
                                                          who=mention(user_id), number=report.number))
     ctx.wake()
     return Outcome(True, None, report)
+
+
+def _partner_arrives(ctx, s, report: Report, user_id: str, now: dt.datetime) -> bool:
+    """A partner awaited on site (security, §2.3.2) after someone else went: their arrival stops the partner clock.
+    True when that was all this press did."""
+    first = report.on_site_at is None
+    if report.partner_due_at is None or report.partner_at is not None or user_id not in partners(ctx, report):
+        return False
+    report.partner_at, report.partner_by = now, user_id
+    escalation.stop_ladder(s, report.id, "on_site", now)
+    if first:
+        return False  # the first one on site: on_site goes on as usual (it also answers the page)
+    report.version += 1
+    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="on_site", subject_type=REPORT,
+                                                subject_id=report.id, before=None, after={"partner": True}, note=""))
+    notices.update_card(ctx, s, report, now)
+    notices.thread_line(ctx, s, report, now, i18n.t(ctx.org.locale, "incident.thread.on_site", who=mention(user_id),
+                                                     number=report.number))
+    ctx.wake()
+    return True
 
 
 def can_change_level(ctx, number: str, user_id: str, locale: str | None = None) -> Outcome:

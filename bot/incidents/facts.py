@@ -31,3 +31,15 @@ def pending(ctx, report: Report) -> list[str]:
 def corrective_actions(ctx, report_id: int, session) -> list[CorrectiveAction]:
     return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.report_id == report_id)
                                 .order_by(CorrectiveAction.id)).scalars())
+
+
+def partners(ctx, report: Report) -> list[str]:
+    """The kind's partner departments (`page:` of its category: security, IT, legal …), told at every level."""
+    cat = kind(ctx.org, KIND).section.categories.get(report.category)
+    return ctx.directory.resolve_people(list(cat.page), report.team, report.reporter_id) if cat is not None else []
+
+
+def on_site_within(ctx, report: Report):
+    """How soon the kind's partners are due on site (#21, §2.3.2: security within 10 minutes), or None."""
+    cat = kind(ctx.org, KIND).section.categories.get(report.category)
+    return cat.on_site_within if cat is not None else None

@@ -18,7 +18,7 @@ from bot.hazards.lookups import find_report
 from bot.hazards.present import level_name, mentions, roles_text
 from bot.hazards.transitions import Outcome, lock_report
 from bot.i18n import Mrkdwn, fmt_time, mention
-from bot.incidents.facts import CORRECTIVE_ROWS, corrective_actions, pending  # noqa: F401 - used here and by callers
+from bot.incidents.facts import CORRECTIVE_ROWS, corrective_actions, on_site_within, pending  # noqa: F401 - used here and by callers
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of, user_locale
@@ -58,6 +58,17 @@ def start_follow_ups(ctx, s, report: Report, now: dt.datetime) -> None:
                 langs[user], f"incident.task.{task}_due", number=report.number, level=level_name(ctx.org, report,
                                                                                                langs[user]),
                 due=fmt_time(getattr(report, f"{task}_due_at"), ctx.org.tz), link=notices.link(langs[user], ctx)))
+
+
+def start_partner_clock(ctx, s, report: Report, now: dt.datetime) -> None:
+    """#21 §2.3.2: a kind whose partners are due on site (security for a customer conflict) starts that clock; the
+    first of them to press On site stops it (`create.on_site`), else the `on_site` ladder climbs."""
+    within = on_site_within(ctx, report)
+    if within is None or report.partner_due_at is not None:
+        return
+    report.partner_due_at = within.add_to(now, ctx.org.tz, ctx.org.workdays)
+    s.flush()
+    escalation.start_ladder(ctx, s, report, "on_site", now)
 
 
 def can_do(ctx, number: str, user_id: str, task: str, locale: str | None = None) -> Outcome:

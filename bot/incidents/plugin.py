@@ -7,6 +7,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import ids
 from bot.incidents import cases
+from bot.incidents.digest import digest_part
+from bot.incidents.home import home_parts
 from bot.registry import JobArea, Kind
 
 
@@ -21,5 +23,7 @@ INCIDENTS = Kind(
     jobs=(JobArea("incident_cases", _cases_triggers,
                   lambda org, job: org.policy.incident.monthly_cases.catch_up.timedelta,
                   lambda ctx, s, job, at: cases.monthly_payloads(ctx, at, s), exact=True),),
+    home=home_parts,
+    digest=digest_part,
     commands=(ids.INCIDENT_COMMAND, ids.PLAN_COMMAND),
 )

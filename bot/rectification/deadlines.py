@@ -17,11 +17,18 @@ from sqlalchemy import func, select
 from bot import i18n
 from bot.hazards import notices
 from bot.hazards.escalation import ICONS, stop_ladder
-from bot.hazards.kinds import RECTIFICATION, REPORT, item_deadline_after, item_still_relevant
+from bot.hazards.kinds import (
+    RECT_PHASE_REMINDERS,
+    RECT_PHASES,
+    RECTIFICATION,
+    REPORT,
+    item_deadline_after,
+    item_still_relevant,
+)
 from bot.hazards.present import mentions
 from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.prefs import locales_of
-from bot.rectification.states import item_of, owners, record, tell  # noqa: F401 - item_of: used by the steps
+from bot.rectification.states import holders, item_of, owners, record, tell  # noqa: F401 - item_of: used by the steps
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
 from storage.models import RectItem, Report, Timer
@@ -38,15 +45,42 @@ def stop(s, report_id: int, now: dt.datetime) -> None:
 
 def start(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> None:
     """Write the timers guarding the item's current deadline (replacing any pending ones)."""
+    _write(ctx, s, report, item, now, item.due_at, "rectify", "rect_remind")
+
+
+def start_phase(ctx, s, report: Report, item: RectItem, now: dt.datetime) -> dt.datetime | None:
+    """Before the work's clock (#21): the plan is due `plan_within[risk]` after the assessment (or after it was sent
+    back), the approval `approve_within` after the plan's submission; reminders and the overdue ladder as for the
+    work. Returns the due moment (None: not a phase with a clock)."""
+    pol = ctx.org.policy.rectification
+    purpose = next((p for p, state in RECT_PHASES.items() if state == item.state), None)
+    if purpose is None:
+        return None
+    span = pol.plan_within[item.risk] if purpose == "rect_plan" else pol.approve_within
+    due = item_deadline_after(now, span, ctx.org.tz)
+    remind = next(r for r, p in RECT_PHASE_REMINDERS.items() if p == purpose)
+    _write(ctx, s, report, item, now, due, purpose, remind)
+    return due
+
+
+def phase_due(s, report_id: int, purpose: str) -> dt.datetime | None:
+    """The due moment of the item's current plan or approval clock (its latest deadline row)."""
+    return s.execute(select(Timer.due_at).where(Timer.subject_type == REPORT, Timer.subject_id == report_id,
+                                                Timer.purpose == purpose, Timer.step == -1)
+                     .order_by(Timer.cycle.desc()).limit(1)).scalar_one_or_none()
+
+
+def _write(ctx, s, report: Report, item: RectItem, now: dt.datetime, due: dt.datetime, purpose: str,
+           remind: str) -> None:
     stop(s, report.id, now)
     pol = ctx.org.policy.rectification
-    due = item.due_at
     span = due - now
     reminders = sorted({now + span * f for f in pol.reminders.fractions} | {due - b.timedelta for b in pol.reminders.before})
-    rows = {"rect_remind": [(step, m, next_working_moment(ctx.org, m))
-                            for step, m in enumerate(m for m in reminders if now < m < due)],
-            "rectify": [(-1, due, due)] + [(step, due + r.after.timedelta, next_working_moment(ctx.org, due + r.after.timedelta))
-                                           for step, r in enumerate(pol.escalation)]}
+    rows = {remind: [(step, m, next_working_moment(ctx.org, m, item.team))
+                     for step, m in enumerate(m for m in reminders if now < m < due)],
+            purpose: [(-1, due, due)] + [(step, due + r.after.timedelta,
+                                          next_working_moment(ctx.org, due + r.after.timedelta, item.team))
+                                         for step, r in enumerate(pol.escalation)]}
     for purpose, steps in rows.items():
         cycle = (s.execute(select(func.max(Timer.cycle)).where(Timer.subject_type == REPORT, Timer.subject_id == report.id,
                                                                Timer.purpose == purpose)).scalar() or 0) + 1
@@ -60,8 +94,11 @@ def fire(ctx, s, report: Report, timer: Timer, now: dt.datetime) -> bool:
     """Act on a due timer of `report`'s item. False: it no longer matters (the Sweeper cancels it)."""
     pol = ctx.org.policy.rectification
     item = item_of(s, report.id, lock=True)
-    if not item_still_relevant(item, timer) or (timer.purpose == "rectify" and timer.step >= len(pol.escalation)):
+    if not item_still_relevant(item, timer) or (timer.purpose in ("rectify",) + tuple(RECT_PHASES)
+                                                 and timer.step >= len(pol.escalation)):
         return False
+    if timer.purpose in RECT_PHASES or timer.purpose in RECT_PHASE_REMINDERS:
+        return _fire_phase(ctx, s, report, item, timer, now)
     tz, org = ctx.org.tz, ctx.org
     due = fmt_time(item.due_at, tz)
     if timer.purpose == "rect_remind":
@@ -103,10 +140,58 @@ def fire(ctx, s, report: Report, timer: Timer, now: dt.datetime) -> bool:
     return True
 
 
-def _people(ctx, item: RectItem, report: Report, targets: list[str]) -> list[str]:
+def _fire_phase(ctx, s, report: Report, item: RectItem, timer: Timer, now: dt.datetime) -> bool:
+    """A plan's or an approval's clock: reminders to whoever holds the step, then its deadline and the ladder, where
+    `owner` is whoever holds the step (the owner for the plan, the approvers for the approval)."""
+    org, pol = ctx.org, ctx.org.policy.rectification
+    purpose = RECT_PHASE_REMINDERS.get(timer.purpose, timer.purpose)
+    due_at = phase_due(s, report.id, purpose) or timer.due_at
+    due, held = fmt_time(due_at, org.tz), holders(ctx, item, report.reporter_id)
+    langs = locales_of(s, org, held)
+    if timer.purpose in RECT_PHASE_REMINDERS:
+        for user in held:
+            notices.direct(ctx, s, report, now, user, i18n.t(
+                langs[user], "rectification.dm_step_reminder", what=i18n.tp(langs[user], f"rectification.what_{purpose}"),
+                number=report.number, due=due, took=fmt_minutes(langs[user], (due_at - now).total_seconds()),
+                late=timer.late))
+        record(s, item, now, "system", f"{purpose}_reminded", None, {"step": timer.step, "due": due_at.isoformat(),
+                                                                    "people": held})
+        return True
+    if timer.step == -1:
+        record(s, item, now, "system", f"{purpose}_overdue", None, {"due": due_at.isoformat(), "late": timer.late})
+        return True
+    rung = pol.escalation[timer.step]
+    people = _people(ctx, item, report, list(rung.notify), owner=held)
+    channels = ctx.directory.resolve_channels([t for t in rung.notify if t != "owner"], item.team)
+    icon = i18n.Mrkdwn(ICONS.get(min(timer.step, 1), ":warning:"))
+    late_by = (now - due_at).total_seconds()
+    what = i18n.tp(org.locale, f"rectification.what_{purpose}")
+    if "thread" in rung.via:
+        notices.thread_line(ctx, s, report, now, i18n.t(
+            org.locale, "rectification.step_overdue_thread", icon=icon, mentions=mentions(people), what=what,
+            number=report.number, due=due, late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+    if "dm" in rung.via:
+        langs = locales_of(s, org, people)
+        for user in people:
+            notices.direct(ctx, s, report, now, user, i18n.t(
+                langs[user], "rectification.step_overdue_dm", icon=icon, number=report.number, due=due,
+                what=i18n.tp(langs[user], f"rectification.what_{purpose}"), late=timer.late,
+                late_by=fmt_minutes(langs[user], late_by), link=i18n.t(langs[user], "escalation.link",
+                                                                       channel=channel_link(org.channels.safety))))
+    if "channel" in rung.via:
+        for channel in channels:
+            notices.direct(ctx, s, report, now, channel, i18n.t(
+                org.locale, "rectification.step_overdue_channel", icon=icon, number=report.number, due=due, what=what,
+                holders=mentions(held), late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+    record(s, item, now, "system", f"{purpose}_escalated", None,
+           {"step": timer.step, "people": people, "channels": channels, "late": timer.late})
+    return True
+
+
+def _people(ctx, item: RectItem, report: Report, targets: list[str], owner: list[str] | None = None) -> list[str]:
     out: list[str] = []
     for target in targets:
-        found = owners(item) if target == "owner" else ctx.directory.resolve_people([target], item.team,
+        found = (owners(item) if owner is None else owner) if target == "owner" else ctx.directory.resolve_people([target], item.team,
                                                                                   report.reporter_id)
         out += [u for u in found if u not in out]
     return out

@@ -8,7 +8,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot import ids
 from bot.hazards import escalation
 from bot.hazards.kinds import RECTIFICATION, REPORT
-from bot.rectification import deadlines
+from bot.rectification import deadlines, parts
 from bot.rectification.register import review_payloads
 from bot.registry import JobArea, Kind, TimerHandler
 
@@ -26,5 +26,7 @@ RECTIFICATION_KIND = Kind(
     jobs=(JobArea("risk_review", _review_triggers,
                   lambda org, job: org.policy.rectification.review.catch_up.timedelta,
                   lambda ctx, s, job, at: review_payloads(ctx, at, s), exact=True),),
+    home=parts.home_parts,
+    digest=parts.digest_part,
     commands=(ids.RISK_COMMAND,),
 )

@@ -81,8 +81,10 @@ def assess(ctx, number: str, user_id: str, likelihood: object, impact: object, l
         earlier = deadlines.recurrence(ctx, s, report, now)
         if earlier is not None:
             deadlines.mark_recurring(ctx, s, report, item, earlier, now)
+        plan_due = deadlines.start_phase(ctx, s, report, item, now)
         card.post_card(ctx, s, report, item, now)
-        tell(ctx, s, report, now, [owner], "rectification.dm_plan_needed", who=mention(user_id))
+        tell(ctx, s, report, now, [owner], "rectification.dm_plan_needed", who=mention(user_id),
+             due=fmt_time(plan_due, ctx.org.tz))
     ctx.wake()
     return Outcome(True, None, report)
 
@@ -112,8 +114,9 @@ def submit_plan(ctx, number: str, user_id: str, values: dict, locale: str) -> Ou
                {"state": "approval", "version": item.plan_version, **item.plan})
         card.update_card(ctx, s, report, item, now)
         _line(ctx, s, report, now, "rectification.line_plan", who=mention(user_id), n=item.plan_version)
+        approve_due = deadlines.start_phase(ctx, s, report, item, now)
         tell(ctx, s, report, now, people_who_may(ctx, item, "approve_plan", report.reporter_id),
-             "rectification.dm_approve_plan", who=mention(user_id))
+             "rectification.dm_approve_plan", who=mention(user_id), due=fmt_time(approve_due, ctx.org.tz))
     ctx.wake()
     return Outcome(True, None, report)
 
@@ -139,6 +142,7 @@ def decide_plan(ctx, number: str, user_id: str, approve: bool, comment: object =
             item.state = "planning"
             record(s, item, now, user_id, "rect_plan_sent_back", {"state": "approval"},
                    {"state": "planning", "version": item.plan_version}, note=comment)
+            deadlines.start_phase(ctx, s, report, item, now)  # the revised plan is due as the first one was
             card.update_card(ctx, s, report, item, now)
             _line(ctx, s, report, now, "rectification.line_sent_back", who=mention(user_id),
                   text=mask(comment)[:THREAD_TEXT])

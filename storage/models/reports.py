@@ -75,6 +75,11 @@ class Report(SQLModel, table=True):
     source_link: str = Field(default="", sa_type=Text)
     on_site_at: Optional[dt.datetime] = ts_column()
     on_site_by: Optional[str] = Field(default=None, max_length=32)
+    # #21 §2.3.2: a kind with `on_site_within` (a customer conflict) waits for its partners (security) on site by
+    # `partner_due_at`; the first of them to press On site stops that clock.
+    partner_due_at: Optional[dt.datetime] = ts_column()
+    partner_at: Optional[dt.datetime] = ts_column()
+    partner_by: Optional[str] = Field(default=None, max_length=32)
     special_report_due_at: Optional[dt.datetime] = ts_column()
     special_report_at: Optional[dt.datetime] = ts_column()
     special_report_by: Optional[str] = Field(default=None, max_length=32)

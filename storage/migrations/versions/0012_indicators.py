@@ -2,7 +2,7 @@
 covering indexes of report for the month's figures
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -148,7 +148,7 @@ def test_the_home_tab_lists_incidents_apart_from_hazards(pbot):
 
 
 def test_the_daily_digest_counts_incidents_in_their_own_words(pbot):
-    from bot import digest
+    from bot.hazards import digest
 
     bot = pbot
     bot.report("U0AGENT1", level=3, category="equipment", description="loose screw", location="desk 3")

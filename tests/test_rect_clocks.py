@@ -115,7 +115,7 @@ def home_of(bot, user) -> str:
 def test_open_and_overdue_items_in_the_digest_and_on_the_home_tab_of_whoever_must_act(cbot):
     import json
 
-    from bot import digest
+    from bot.hazards import digest
 
     bot = cbot
     number = hazard(bot)

@@ -33,7 +33,7 @@ from storage.models import AuditEvent, OutboxMessage, Timer, TrainingTest
 from tests.conftest import ORG_YAML, org_from, start_bot, stop_bot, without_jobs_of
 
 SH = ZoneInfo("Asia/Shanghai")
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = Path(__file__).resolve().parents[1] / "docs" / "seed"  # the source document, vendored (docs/seed/README.md)
 AGENT, AGENT2, SUPA, HEAD = "U0AGENT1", "U0AGENT2", "U0SUPA", "U0HEAD"
 EVERYONE = {"U0AGENT1", "U0AGENT2", "U0SUPA", "U0AGENT3", "U0SUPB"}
 

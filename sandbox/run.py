@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import signal
 import sys
 import tempfile
 import threading
@@ -169,6 +170,10 @@ def main(args) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     from bot.startup import StartupError
 
+    # SIGTERM stops it cleanly from the first moment (a busy machine may not get back to this thread soon after
+    # the page's address is printed, and a signal before the handler would end the process without cleaning up)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     box = Sandbox(port=args.port, lang=args.lang, fast=args.fast, schema=args.schema)
     try:
         box.start()
@@ -185,11 +190,7 @@ def main(args) -> int:
           f"Block Kit validation {check}\n"
           f"  the bot serves http://127.0.0.1:{box.server.effective_port}/slack/events; database {box.db_path} "
           f"(removed on exit)\n  Ctrl-C stops it.", flush=True)
-    stop = threading.Event()
     try:
-        import signal
-
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -33,6 +33,8 @@ PURGE = "purge"
 
 def _kinds():
     return registry.current()
+
+
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # The installation moment is one `job_run` row: job "installed" at this fixed scheduled time, started_at = the moment.
 INSTALLED = "installed"

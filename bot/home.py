@@ -7,6 +7,9 @@ from bot import registry
 from bot.render import render
 from storage.db import read_scope
 
+# Lines per part of the Home tab: ten lines of a report fit Slack's 3,000-character section.
+LINES = 10
+
 
 def section(locale: str, title: str, body) -> list[dict]:
     """One titled part of the Home tab (a divider and a section); `body` None says there is nothing."""

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.policy import DEFAULT_PLANS_PATH, DEFAULT_POLICY_PATH, ConfigError, Organisation
 from bot.policy_base import line_of as _line_of
+from bot.policy_base import read_config
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
@@ -77,11 +78,4 @@ def parse_org(text: str, source: str = "<organisation file>") -> Organisation:
 
 
 def load_org(path: str | Path) -> Organisation:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: the organisation file does not exist (set SAFESHIFT_CONFIG)") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read the organisation file: {exc.strerror}") from None
-    return parse_org(text, str(p))
+    return parse_org(*read_config(path, "the organisation file", "set SAFESHIFT_CONFIG"))

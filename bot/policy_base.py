@@ -211,6 +211,18 @@ class Retention(_Strict):
         return v
 
 
+def read_config(path: str | Path, what: str, missing: str) -> tuple[str, str]:
+    """(text, path) of a configuration file (`what`, e.g. "the organisation file"), or a ConfigError in one line:
+    `missing` says what to do when it does not exist."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8"), str(p)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: {what} does not exist ({missing})") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read {what}: {exc.strerror}") from None
+
+
 def line_of(node: "yaml.Node | None", loc: tuple) -> int | None:
     """Follow a pydantic error location through the YAML node tree."""
     if node is None:

@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.policy_base import HHMM, ConfigError, DurationField, Localized, UserId, _Strict, line_of
+from bot.policy_base import HHMM, ConfigError, DurationField, Localized, UserId, _Strict, line_of, read_config
 
 DEFAULT_BANK_PATH = Path(__file__).with_name("training_bank_default.yaml")
 CHOICE_MAX = 75  # Slack's limit on a radio button's text
@@ -148,11 +148,4 @@ def parse_bank(text: str, source: str) -> Bank:
 
 
 def load_bank(path: str | Path) -> Bank:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: the question bank does not exist (policy training.bank)") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read the question bank: {exc.strerror}") from None
-    return parse_bank(text, str(p))
+    return parse_bank(*read_config(path, "the question bank", "policy training.bank"))

@@ -105,9 +105,6 @@ class Registry:
     def timer_handler(self, subject_type: str, purpose: str) -> TimerHandler | None:
         return self._timers.get((subject_type, purpose)) or self._timers.get((subject_type, None))
 
-    def timer_handlers(self) -> list[TimerHandler]:
-        return list(dict.fromkeys(self._timers.values()))
-
     def job_areas(self) -> list[JobArea]:
         return [a for k in self.kinds for a in k.jobs]
 

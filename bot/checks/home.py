@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from bot import i18n
 from bot.checks.messages import occasion, title
+from bot.home import LINES as LIMIT
 from bot.home import section
 from bot.i18n import Mrkdwn, fmt_time
 from storage.models import CheckTask
 
-LIMIT = 10
 PENDING_SCAN = 500  # open check tasks looked through for mine (a day's checks of a large department)
 ORDER = 20
 

@@ -28,11 +28,6 @@ def source_key(drill: Drill, n: int) -> str:
     return f"{SOURCE_PREFIX}{drill.id}:problem:{n}"
 
 
-def from_a_drill():
-    """A hazard filed from a drill's evaluation: acknowledged by its filing, not by anyone answering in time."""
-    return Report.source_key.like(f"{SOURCE_PREFIX}%")
-
-
 def file_problem(ctx, s, drill: Drill, n: int, text: str, evaluator: str, now: dt.datetime) -> tuple[Report, RectItem]:
     """Problem `n` (1-based) of `drill`: its hazard, answered and handed to rectification, and its item, through
     the hazard's and the item's own use cases, in the evaluation's transaction."""

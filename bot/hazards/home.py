@@ -7,13 +7,12 @@ from sqlalchemy import func, select
 
 from bot import i18n
 from bot.hazards.present import level_name, status_label
+from bot.home import LINES as LIMIT
 from bot.home import section
 from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
 from storage.models import Report, report_is_open
 
-# Lines per list on the Home tab: ten lines of a report fit Slack's 3,000-character section.
-LIMIT = 10
 WHAT_IN_LINE = 80  # characters of a description in one line
 PLACE_IN_LINE = 60
 MINE, HELD = 10, 30  # where the parts go on the Home tab (a check's are between: bot/checks/plugin.py)

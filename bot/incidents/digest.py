@@ -8,12 +8,12 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot import i18n
+from bot.hazards.digest import DETAILS
 from bot.hazards.present import category_name, level_name, status_label
 from bot.i18n import Mrkdwn
 from bot.registry import DigestPart
 from storage.models import Report, report_is_open
 
-DETAILS = 5  # lines per folded list
 ORDER = 10  # the first section under the overdue reports
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import false, select, true
 
 from bot import i18n
-from bot.hazards.home import LIMIT, line
+from bot.hazards.home import line
+from bot.home import LINES as LIMIT
 from bot.home import section
 from bot.i18n import Mrkdwn
 from storage.models import Report, report_is_open

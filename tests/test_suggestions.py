@@ -270,3 +270,14 @@ def test_the_home_tab_has_the_way_in(sbot):
     published = sbot.fake.wait_for(lambda c: c.method == "views.publish" and c.params.get("user_id") == AGENT)
     view = json.dumps(published[-1].params["view"], ensure_ascii=False)
     assert ids.SUGGEST_HOME_ACTION in view and "匿名信箱" in view
+
+
+def test_words_that_begin_like_a_subcommand_are_a_suggestion(sbot):
+    """Only "help" alone and "status" with one word (a code) are subcommands; a sentence that starts with either
+    word is a suggestion like any other."""
+    for words in ("status of the fire exit lights is poor", "help desk headsets crackle on line 3", "状态 灯 不亮 很久了"):
+        assert "已匿名收到" in suggest(sbot, AGENT, words)["text"], words
+    assert sorted(r.text for r in rows(sbot)) == sorted(["status of the fire exit lights is poor",
+                                                          "help desk headsets crackle on line 3", "状态 灯 不亮 很久了"])
+    assert "请输入案件编号" in suggest(sbot, AGENT, "status")["text"]
+    assert "匿名信箱" in suggest(sbot, AGENT, "help")["text"] and not rows(sbot)[3:]

@@ -7,11 +7,11 @@ import json
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.hazards.present import category_name, level_name, mentions, status_label
+from bot.guard import METADATA
 from bot.i18n import Mrkdwn, fmt_time
 from bot.render import render
 from bot.text import clean_text
 
-METADATA_MAX = 3000  # Slack's private_metadata limit
 
 
 def report_form(ctx, locale: str, description: str = "", private_metadata: dict | None = None,
@@ -24,7 +24,7 @@ def report_form(ctx, locale: str, description: str = "", private_metadata: dict 
     if blank is None:
         blank = ctx.cache[key] = _blank_form(ctx.org, locale, kind_name)
     view = json.loads(blank)
-    view["private_metadata"] = json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA_MAX]
+    view["private_metadata"] = json.dumps(private_metadata or {}, ensure_ascii=False)[:METADATA]
     text = clean_text(description)[: k.section.description_max]
     if text:
         for block in view["blocks"]:

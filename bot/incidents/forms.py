@@ -8,13 +8,13 @@ import json
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.hazards.present import level_name, mentions, status_label
+from bot.guard import METADATA
 from bot.i18n import Mrkdwn, fmt_time
 from bot.incidents.facts import CORRECTIVE_ROWS
 from bot.incidents.plans import emergency
 from bot.render import render
 from bot.text import clean_text
 
-METADATA_MAX = 3000  # Slack's private_metadata limit
 KIND = "incident"
 
 
@@ -34,7 +34,7 @@ def incident_form(ctx, locale: str, description: str = "", private_metadata: dic
                   description=clean_text(description)[: pol.description_max], description_max=pol.description_max,
                   location_max=pol.location_max, affected_max=pol.affected_max, actions_max=pol.suggestion_max,
                   source_link=meta.get("link"),
-                  private_metadata=json.dumps(meta, ensure_ascii=False)[:METADATA_MAX])
+                  private_metadata=json.dumps(meta, ensure_ascii=False)[:METADATA])
 
 
 def incident_confirmation(ctx, report, people: list[str], locale: str, paged: bool) -> dict:

@@ -7,6 +7,7 @@ import json
 
 from bot import i18n, ids
 from bot.hazards import notices
+from bot.guard import METADATA
 from bot.hazards.present import IMAGE_TYPES, mentions
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask
@@ -15,7 +16,6 @@ from bot.rectification.states import holders
 from bot.render import render
 from storage.models import Report
 
-METADATA_MAX = 3000  # Slack's private_metadata limit
 TEXT_ON_CARD = 1500  # how much of a plan or completion report the card repeats (Slack's section: 3,000)
 
 
@@ -110,7 +110,7 @@ def form(callback_id: str, locale: str, title_key: str, fields: list[dict], meta
          summary: str | None = None) -> dict:
     return render("rect_form", locale, callback_id=callback_id, title=i18n.tp(locale, title_key),
                   fields=fields, summary=summary,
-                  private_metadata=json.dumps(metadata, ensure_ascii=False)[:METADATA_MAX])
+                  private_metadata=json.dumps(metadata, ensure_ascii=False)[:METADATA])
 
 
 def options(org, locale: str, section: str) -> list[dict]:

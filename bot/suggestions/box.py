@@ -54,9 +54,11 @@ def command(ctx, text: str | None, locale: str) -> Outcome:
     head, _, rest = words.partition(" ")
     if not words:
         return Outcome(view=form(ctx, locale))
-    if head.lower() in ("help", "帮助"):
+    # A subcommand only when the words are nothing else: "help", or "status" with at most one word (a code);
+    # "status of the fire exits is poor" is a suggestion.
+    if words.lower() in ("help", "帮助"):
         return Outcome(message=i18n.t(locale, "suggestions.help", limit=ctx.org.policy.suggestions.max_length))
-    if head.lower() in ("status", "状态"):
+    if head.lower() in ("status", "状态") and " " not in rest.strip():
         return status(ctx, rest, locale)
     return submit(ctx, words, locale)
 

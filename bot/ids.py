@@ -70,6 +70,8 @@ TASK_PROBLEM_ACTION = "task_problem"  # Problem found: records the ticked items,
 TASK_ITEMS_ACTION = "task_items"  # the checkboxes of a checklist (ticking alone changes nothing)
 TASK_ITEMS_BLOCK = "task_items"
 TASK_ACTIONS_BLOCK = "task_actions"
+CHECK_RECORD_VIEW = "check_record"  # #21: a check's content and problem list (private_metadata names the task)
+CHECK_FINDING_ACTION = "check_finding_hazard"  # #21: one recorded problem filed as a hazard (value: the finding's id)
 
 # drills (演练, #10); a button's value is the drill's id
 DRILL_COMMAND = "/drill"

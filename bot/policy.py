@@ -173,6 +173,11 @@ class Organisation(_Strict):
         for key, kind_ in drills.kinds.items():
             if kind_.plan is not None and kind_.plan not in self.plans:
                 raise ValueError(f"drill kind {key!r} names plan {kind_.plan!r}, which is not under plans:")
+        checks = self.policy.checks
+        if checks.finding_level not in self.policy.hazard.levels:
+            raise ValueError(f"checks.finding_level {checks.finding_level} is not a hazard level")
+        if checks.finding_category not in self.policy.hazard.categories:
+            raise ValueError(f"checks.finding_category {checks.finding_category!r} is not a hazard category")
         if drills.problem_level not in self.policy.hazard.levels:
             raise ValueError(f"drills.problem_level {drills.problem_level} is not a hazard level")
         if drills.problem_category not in self.policy.hazard.categories:

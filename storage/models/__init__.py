@@ -4,7 +4,7 @@ Every table is importable from here (`from storage.models import Report`), as th
 always did; a new kind adds its module and one import line below.
 """
 
-from storage.models.checks import CheckTask  # noqa: F401
+from storage.models.checks import CheckFinding, CheckTask  # noqa: F401
 from storage.models.core import (  # noqa: F401
     AuditEvent,
     JobRun,

@@ -7,6 +7,7 @@ import logging
 
 from bot import ids
 from bot.checks import findings, schedule, tasks
+from bot.checks import log as check_log
 from bot.hazards import transitions
 from bot.training import notes
 from handlers.common import INLINE_ERROR_MAX, metadata, open_view, state_of, view_values, who_where
@@ -88,6 +89,9 @@ def safeshift_command(ack, body, context):
     if words and words[0].lower() in ("note", "动态"):  # the daily safety update (#23, §2.3.3)
         said = notes.add(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
         return ack(response_type="ephemeral", text=str(said))
+    if words and words[0].lower() in check_log.WORDS:  # the check log (#21): who did what when
+        text, blocks = check_log.answer(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
+        return ack(response_type="ephemeral", text=text, blocks=blocks)
     text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
     return ack(response_type="ephemeral", text=text, blocks=blocks)
 

@@ -77,6 +77,7 @@ class ThreadWork(_Strict):
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_indicators import IndicatorsPolicy  # noqa: E402 - §6.2.1 (#22)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_risks import RisksPolicy  # noqa: E402 - §4.1, §4.1.1 (#21)
 from bot.policy_training import Training  # noqa: E402 - §3.5 (#23)
 from bot.policy_voice import Appraisal, Suggestions, Violations  # noqa: E402 - §2.3.3, §3.6.2 (#24)
 
@@ -106,6 +107,7 @@ class Policy(_Strict):
     appraisal: Appraisal
     training: Training
     indicators: IndicatorsPolicy
+    risks: RisksPolicy  # #21 §4.1, §4.1.1: weekly risk observations, the register published
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]

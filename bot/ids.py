@@ -62,6 +62,8 @@ RECT_START_BLOCK = "rect_start"
 RECT_VIEW = "rect_step"  # every rectification form; its private_metadata names the step
 RISK_COMMAND = "/risk"
 RISK_VIEW = "risk_add"
+RISK_NOTHING_NEW_ACTION = "risk_nothing_new"  # #21 §4.1.1: the weekly ask answered "nothing new" (value: the round)
+RISK_OBSERVE_ACTION = "risk_observe_form"  # #21 §4.1.1: the weekly ask's button that opens the observation form
 
 # checks: shift and daily checklists, recurring checks (#10); a button's value is the check task's id
 SAFESHIFT_COMMAND = "/safeshift"  # `/safeshift schedule`: what is due this week

@@ -152,6 +152,8 @@ class Check(_Strict):
     # #21 §2.2.2, §4.2.2, §6.1.1: Done asks for what the check found (a form: its minutes, summary or findings, and
     # a problem list, one a line; each problem becomes a hazard in one click). None: a plain Done button.
     content: Literal["minutes", "summary", "findings"] | None = None
+    # #21 §4.1.1: figures posted in the check's thread as it is issued (the past twelve months' hazards)
+    attach: Literal["hazards_past_year"] | None = None
 
     @model_validator(mode="after")
     def _cadence(self) -> "Check":

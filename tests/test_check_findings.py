@@ -137,3 +137,31 @@ def test_a_check_without_content_keeps_its_plain_done(special_bot):
     click(special_bot, "U0FAC", "task_ok", str(task.id))
     assert tasks_of(ctx.engine, "ups_test")[0].status == "done"
     assert not special_bot.fake.of("views.open")
+
+
+def test_the_monthly_risk_review_comes_with_the_past_years_hazards_by_category_and_level(db_url, fake_slack):
+    clock = FrozenClock(local(2025, 12, 2, 10, 0))
+    bot = start_bot(db_url, fake_slack, org_from(base=BASE), clock=clock)
+    try:
+        bot.report("U0AGENT1", level=2, category="electrical", location="A区")  # a year and a day before: left out
+        clock.set(local(2026, 6, 1, 10, 0))
+        bot.report("U0AGENT1", level=3, category="electrical", location="B区", description="插座发热")
+        bot.report("U0AGENT2", level=2, category="fire", location="C区", description="灭火器过期")
+        clock.set(local(2026, 12, 3, 10, 0))
+        assert jobs.run_job(bot.ctx, recurring.job_name("risk_review"), local(2026, 12, 3, 10, 0))
+        task = tasks_of(bot.ctx.engine, "risk_review")[0]
+        assert task.owners == ["U0OFFICER"]
+        bot.drain()
+        posts = [c.params for c in bot.fake.of("chat.postMessage") if c.params.get("channel") == "U0OFFICER"
+                 and "过去一年的隐患" in c.params.get("text", "")]
+        assert len(posts) == 1 and posts[0].get("thread_ts")  # in the check's thread
+        text = posts[0]["text"]
+        assert "2025-12-03 至 2026-12-03" in text and "共2项" in text
+        assert "用电安全 1 · 消防安全 1" in text or "消防安全 1 · 用电安全 1" in text
+        assert "二级" in text and "三级" in text and "一级" not in text
+        # it is done with its findings, like the inspections
+        dm = [c.params for c in bot.fake.of("chat.postMessage") if c.params.get("channel") == "U0OFFICER"
+              and not c.params.get("thread_ts")][-1]
+        assert buttons(dm) == [("task_ok", str(task.id))]
+    finally:
+        stop_bot(bot)

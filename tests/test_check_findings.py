@@ -161,7 +161,7 @@ def test_the_monthly_risk_review_comes_with_the_past_years_hazards_by_category_a
         assert "二级" in text and "三级" in text and "一级" not in text
         # it is done with its findings, like the inspections
         dm = [c.params for c in bot.fake.of("chat.postMessage") if c.params.get("channel") == "U0OFFICER"
-              and not c.params.get("thread_ts")][-1]
+              and "月度风险回顾" in c.params.get("text", "")][-1]
         assert buttons(dm) == [("task_ok", str(task.id))]
     finally:
         stop_bot(bot)

@@ -224,11 +224,18 @@ def cmd_export(args) -> int:
     problem = export.span_problem(org, args.start, args.end)
     if problem:
         return _fail(problem)
+    def write(out) -> int:
+        if args.table == "checks":  # the check log (#21): the checks kind's rows, the same sheet
+            from bot.checks import log
+
+            return export.write_sheet(ctx, *log.export_rows(ctx, args.start, args.end), args.format, out)
+        return export.write(ctx, args.table, args.format, out, args.start, args.end)
+
     if args.output:
         with open(args.output, "wb") as out:
-            n = export.write(ctx, args.table, args.format, out, args.start, args.end)
+            n = write(out)
     else:
-        n = export.write(ctx, args.table, args.format, sys.stdout.buffer, args.start, args.end)
+        n = write(sys.stdout.buffer)
     print(f"{n} rows", file=sys.stderr)
     return 0
 
@@ -327,8 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--team", default=None, help="only this team's digest (its name in the organisation file)")
     s.add_argument("--weekly", action="store_true", help="the weekly summary instead of the daily digest")
     s.set_defaults(func=cmd_digest)
-    s = sub.add_parser("export", help="rectification items, the risk register or hazards as CSV or XLSX, for audits")
-    s.add_argument("table", choices=["rectifications", "risks", "hazards"], help="what to export")
+    s = sub.add_parser("export", help="rectification items, the risk register, hazards or the check log as CSV or XLSX, "
+                                      "for audits")
+    s.add_argument("table", choices=["rectifications", "risks", "hazards", "checks"], help="what to export")
     s.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (UTF-8 with a BOM, default) or xlsx")
     s.add_argument("--from", dest="start", type=_day, default=None, help="first day (YYYY-MM-DD, organisation's zone)")
     s.add_argument("--to", dest="end", type=_day, default=None, help="last day (YYYY-MM-DD, organisation's zone)")

@@ -15,6 +15,7 @@ from bot.hazards.plugin import HAZARDS
 from bot.incidents.plugin import INCIDENTS
 from bot.indicators.plugin import INDICATORS
 from bot.rectification.plugin import RECTIFICATION_KIND
+from bot.risks.plugin import RISKS
 from bot.suggestions.plugin import SUGGESTIONS
 from bot.training.plugin import TRAINING
 from bot.violations.plugin import VIOLATIONS
@@ -24,14 +25,16 @@ from handlers import hazards as hazards_listeners
 from handlers import incidents as incidents_listeners
 from handlers import indicators as indicators_listeners
 from handlers import rectification as rectification_listeners
+from handlers import risks as risks_listeners
 from handlers import suggestions as suggestions_listeners
 from handlers import training as training_listeners
 from handlers import violations as violations_listeners
 
-KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS, INDICATORS)
+KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS, INDICATORS,
+         RISKS)
 # indicators before checks: its `/safeshift figures` listener (a matcher) goes before `/safeshift schedule`'s
 LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, indicators_listeners, checks_listeners,
-             drills_listeners, training_listeners, suggestions_listeners, violations_listeners)
+             drills_listeners, training_listeners, suggestions_listeners, violations_listeners, risks_listeners)
 
 
 def install() -> registry.Registry:

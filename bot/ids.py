@@ -62,6 +62,8 @@ RECT_START_BLOCK = "rect_start"
 RECT_VIEW = "rect_step"  # every rectification form; its private_metadata names the step
 RISK_COMMAND = "/risk"
 RISK_VIEW = "risk_add"
+RISK_NOTHING_NEW_ACTION = "risk_nothing_new"  # #21 §4.1.1: the weekly ask answered "nothing new" (value: the round)
+RISK_OBSERVE_ACTION = "risk_observe_form"  # #21 §4.1.1: the weekly ask's button that opens the observation form
 
 # checks: shift and daily checklists, recurring checks (#10); a button's value is the check task's id
 SAFESHIFT_COMMAND = "/safeshift"  # `/safeshift schedule`: what is due this week
@@ -70,6 +72,8 @@ TASK_PROBLEM_ACTION = "task_problem"  # Problem found: records the ticked items,
 TASK_ITEMS_ACTION = "task_items"  # the checkboxes of a checklist (ticking alone changes nothing)
 TASK_ITEMS_BLOCK = "task_items"
 TASK_ACTIONS_BLOCK = "task_actions"
+CHECK_RECORD_VIEW = "check_record"  # #21: a check's content and problem list (private_metadata names the task)
+CHECK_FINDING_ACTION = "check_finding_hazard"  # #21: one recorded problem filed as a hazard (value: the finding's id)
 
 # drills (演练, #10); a button's value is the drill's id
 DRILL_COMMAND = "/drill"

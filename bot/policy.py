@@ -77,6 +77,7 @@ class ThreadWork(_Strict):
 from bot.policy_checks import CalendarDays, Checklists, Checks, Drills, Shift  # noqa: E402 - §2.2, §3.1, §3.4 (#10)
 from bot.policy_indicators import IndicatorsPolicy  # noqa: E402 - §6.2.1 (#22)
 from bot.policy_rectification import RectificationPolicy  # noqa: E402 - §4.1, §4.3 (#11)
+from bot.policy_risks import RisksPolicy  # noqa: E402 - §4.1, §4.1.1 (#21)
 from bot.policy_training import Training  # noqa: E402 - §3.5 (#23)
 from bot.policy_voice import Appraisal, Suggestions, Violations  # noqa: E402 - §2.3.3, §3.6.2 (#24)
 
@@ -106,6 +107,7 @@ class Policy(_Strict):
     appraisal: Appraisal
     training: Training
     indicators: IndicatorsPolicy
+    risks: RisksPolicy  # #21 §4.1, §4.1.1: weekly risk observations, the register published
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
@@ -173,6 +175,11 @@ class Organisation(_Strict):
         for key, kind_ in drills.kinds.items():
             if kind_.plan is not None and kind_.plan not in self.plans:
                 raise ValueError(f"drill kind {key!r} names plan {kind_.plan!r}, which is not under plans:")
+        checks = self.policy.checks
+        if checks.finding_level not in self.policy.hazard.levels:
+            raise ValueError(f"checks.finding_level {checks.finding_level} is not a hazard level")
+        if checks.finding_category not in self.policy.hazard.categories:
+            raise ValueError(f"checks.finding_category {checks.finding_category!r} is not a hazard category")
         if drills.problem_level not in self.policy.hazard.levels:
             raise ValueError(f"drills.problem_level {drills.problem_level} is not a hazard level")
         if drills.problem_category not in self.policy.hazard.categories:

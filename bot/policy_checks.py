@@ -149,6 +149,11 @@ class Check(_Strict):
     owner: list[CheckOwner] = Field(min_length=1)
     sample: float | None = Field(default=None, gt=0, le=1)  # a spot check: this share of the team's workstations
     hint: Localized | None = None
+    # #21 §2.2.2, §4.2.2, §6.1.1: Done asks for what the check found (a form: its minutes, summary or findings, and
+    # a problem list, one a line; each problem becomes a hazard in one click). None: a plain Done button.
+    content: Literal["minutes", "summary", "findings"] | None = None
+    # #21 §4.1.1: figures posted in the check's thread as it is issued (the past twelve months' hazards)
+    attach: Literal["hazards_past_year"] | None = None
 
     @model_validator(mode="after")
     def _cadence(self) -> "Check":
@@ -165,6 +170,10 @@ class Checks(_Strict):
     reminders: list[DurationField]  # to the owners, this long before the due time
     escalation: list[CheckRung] = Field(min_length=1)  # `after` counts from the due time
     every: dict[str, Check]
+    # #21: a problem a check recorded becomes a hazard of this level and category (keys of hazard.levels/categories)
+    finding_level: int
+    finding_category: str
+    problems_max: int = Field(ge=1, le=40)  # problems one check records (each a line with its button)
 
     @field_validator("every", mode="before")
     @classmethod

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from bot import ids
-from bot.checks import schedule, tasks
+from bot.checks import findings, schedule, tasks
+from bot.checks import log as check_log
 from bot.hazards import transitions
 from bot.training import notes
-from handlers.common import open_view, state_of, who_where
+from handlers.common import INLINE_ERROR_MAX, metadata, open_view, state_of, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 TICKED_MAX = 20  # Slack allows 10 checkboxes: more ticked items than this are not a message of ours
@@ -35,16 +36,44 @@ def _complete(body: dict, context, ok: bool):
     return outcome, user, channel
 
 
-def task_ok(ack, body, context):
+def task_ok(ack, body, client, context):
     ack()
-    _complete(body, context, True)
+    outcome, user, channel = _complete(body, context, True)
+    if outcome.form is not None:  # a check done with what it found (#21): its form
+        _open_record(client, body, context, outcome.form, user, channel)
+
+
+def _open_record(client, body, context, form: dict, user: str, channel) -> None:
+    ctx = context["safeshift"]
+    open_view(client, body.get("trigger_id"), form, "a check's record form",
+              lambda: transitions.ephemeral(ctx, channel, user, findings.form_failed(context["locale"])))
+
+
+def submit_record(ack, body, view, context):
+    """A check's content and problems submitted (#21): recorded, or the form says what is wrong."""
+    ctx = context["safeshift"]
+    user = (body.get("user") or {}).get("id", "")
+    done = findings.record(ctx, metadata(view).get("task"), user, view_values(view), context["locale"])
+    if not done.ok:
+        return ack(response_action="errors", errors={k: str(v)[:INLINE_ERROR_MAX] for k, v in done.errors.items()})
+    return ack()
+
+
+def finding_hazard(ack, body, context):
+    """File as hazard on a recorded problem (#21): one click, the answer only to the person."""
+    ack()
+    ctx = context["safeshift"]
+    user, channel, value = who_where(body)
+    transitions.ephemeral(ctx, channel, user, findings.file_hazard(ctx, value, user, context["locale"]))
 
 
 def task_problem(ack, body, client, context):
     ack()
     ctx = context["safeshift"]
     outcome, user, channel = _complete(body, context, False)
-    if outcome.form is not None:
+    if outcome.form is not None and outcome.form.get("callback_id") == ids.CHECK_RECORD_VIEW:
+        _open_record(client, body, context, outcome.form, user, channel)
+    elif outcome.form is not None:
         # the problem is recorded: if the form cannot open, say how to report it all the same
         open_view(client, body.get("trigger_id"), outcome.form, "the hazard form of a check",
                   lambda: transitions.ephemeral(ctx, channel, user, tasks.form_failed(context["locale"])))
@@ -60,6 +89,9 @@ def safeshift_command(ack, body, context):
     if words and words[0].lower() in ("note", "动态"):  # the daily safety update (#23, §2.3.3)
         said = notes.add(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
         return ack(response_type="ephemeral", text=str(said))
+    if words and words[0].lower() in check_log.WORDS:  # the check log (#21): who did what when
+        text, blocks = check_log.answer(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
+        return ack(response_type="ephemeral", text=text, blocks=blocks)
     text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
     return ack(response_type="ephemeral", text=text, blocks=blocks)
 
@@ -69,4 +101,6 @@ def register(app) -> None:
     app.action(ids.TASK_OK_ACTION)(task_ok)
     app.action(ids.TASK_PROBLEM_ACTION)(task_problem)
     app.action(ids.TASK_ITEMS_ACTION)(task_items)
+    app.action(ids.CHECK_FINDING_ACTION)(finding_hazard)
+    app.view(ids.CHECK_RECORD_VIEW)(submit_record)
     app.command(ids.SAFESHIFT_COMMAND)(safeshift_command)

@@ -13,7 +13,9 @@ def check_samples(locale: str) -> dict:
                 owners=Mrkdwn(f"{mention('U0FAC')}"), items="用电安全" if zh else "electrical safety",
                 where="热线A组" if zh else "Hotline A", shift="早" if zh else "Early", before="15分钟" if zh else "15 min",
                 cadence=i18n.tp(locale, "checks.schedule.days.every_day"), days=7, weekday="周三" if zh else "Wed",
-                time="10:00", day="周三 12-02" if zh else "Wed 12-02")
+                time="10:00", day="周三 12-02" if zh else "Wed 12-02",
+                on_time=12, late=2, problem=1, not_done=1, month="2026-12", week="2026-12-04",
+                controls="每日巡查" if zh else "daily patrol")
 
 
 def check_contexts(locale: str, v: dict, t) -> dict:
@@ -21,4 +23,9 @@ def check_contexts(locale: str, v: dict, t) -> dict:
         "check_task": dict(task_id="7", head=t("checks.head"),
                            items=[{"value": "power_cords", "text": "电源线、插座完好" if locale == "zh-CN" else "Power cords"}],
                            sample=Mrkdwn(i18n.join_list(locale, ["A01", "A07"], "and")), done=None, overdue=True),
+        # #21: a check done with what it found, its problems each with their hazard button or number
+        "check_record": dict(callback_id="check_record", private_metadata="{}", head=t("checks.record.head"),
+                             content_label=i18n.tp(locale, "checks.record.findings"), content_max=2000,
+                             problems_hint=i18n.tp(locale, "checks.record.problems_hint", n=20), problems_max=10020),
+        "risk_ask": dict(head=t("risks.ask.head"), done=None, value="3"),
     }

@@ -32,7 +32,7 @@ checks:
     ups_test: {name: {en: UPS test, zh-CN: UPS测试}, every: week, weekday: wed, time: "10:00", due_within: 1d, owner: [facilities]}
 """ + "".join(f"    {k}: null\n" for k in ("workstation_spot_check", "team_study", "fire_equipment", "emergency_kit",
                                              "comprehensive_inspection", "team_summary", "security_log_audit",
-                                             "electrician", "leadership_meeting", "special_inspection",
+                                             "electrician", "leadership_meeting", "special_inspection", "risk_review",
                                              "data_security_audit"))
 
 

@@ -157,6 +157,7 @@ GOOD = {
                     ({"kind": "observation"}, {"description": _text("wet floor"), "location": _text("pantry")})],
     ids.DRILL_VIEW: [({"drill": 1}, {"score": _text("90"), "problems": _text("exit blocked"),
                                      "summary": _text("ok")})],
+    ids.CHECK_RECORD_VIEW: [({"task": 1}, {"check_content": _text("minutes"), "check_problems": _text("a\nb")})],
 }
 
 

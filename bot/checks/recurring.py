@@ -18,7 +18,7 @@ import random
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.checks import deadlines, tasks
+from bot.checks import deadlines, figures, tasks
 from bot.policy_checks import WEEKDAYS
 
 PREFIX = "checks:every:"
@@ -134,6 +134,8 @@ def issue_occurrence(ctx, s, key: str, check, nominal: dt.date, at: dt.datetime,
                            now=now, team=team, sample=sample(ctx, check, team))
         if task is not None:
             deadlines.start(ctx, s, task, now)
+            if check.attach:  # #21: the figures it is done with (the monthly risk review: the past year's hazards)
+                figures.attach(ctx, s, task, check.attach, at, now)
             issued.append(task)
     return issued
 

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot import i18n
-from bot.checks import SUBJECT, deadlines
+from bot.checks import SUBJECT, deadlines, findings
 from bot.checks.messages import (  # noqa: F401 - the task's messages; callers know them as tasks.*
     CHECKLISTS,
     USER_RE,
+    _owners_words,
+    content_of,
     items_of,
+    may_complete,
     message,
     message_key,
     occasion,
@@ -30,7 +33,6 @@ from bot.checks.messages import (  # noqa: F401 - the task's messages; callers k
 )
 from bot.hazards import create, forms
 from bot.hazards.kinds import REPORT
-from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of, user_locale
@@ -68,13 +70,6 @@ def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.
     return task
 
 
-def may_complete(ctx, task: CheckTask, user_id: str) -> bool:
-    roles = ctx.directory.roles_of(user_id, task.team)
-    if user_id in (task.owners or []):
-        roles.add("owner")
-    return bool(set(ctx.org.policy.permissions.get("complete_check", [])) & roles)
-
-
 def _task_id(value: object) -> int | None:
     return parse_row_id(value)
 
@@ -97,6 +92,8 @@ def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = N
         if task.status != "pending":
             return Outcome(False, i18n.t(locale, "checks.already", title=title(ctx.org, task, locale),
                                          who=mention(task.done_by), at=fmt_time(task.done_at, ctx.org.tz)))
+        if content_of(ctx.org, task):  # #21: done with what it found, on a form (bot/checks/findings.py)
+            return Outcome(False, None, findings.record_form(ctx, task, locale), task)
         known = items_of(ctx.org, task)
         picked = [k for k in dict.fromkeys(str(x) for x in (ticked or [])) if k in known]
         if ok and picked:  # ticked something and pressed All OK: ask, do not guess
@@ -161,14 +158,6 @@ def _link(ctx, s, task_id: int, report, user_id: str, now: dt.datetime) -> bool:
         after={"task": task.id, "kind": task.kind, "name": task.name, "team": task.team}))
     update_messages(ctx, s, task, now, report.number)
     return True
-
-
-def _owners_words(ctx, task: CheckTask, locale: str) -> Mrkdwn:
-    names = [mention(u) for u in task.owners or []]
-    roles = [r for r in ctx.org.policy.permissions.get("complete_check", []) if r != "owner"]
-    if roles:
-        names.append(roles_text(locale, roles))
-    return Mrkdwn(i18n.join_list(locale, names))
 
 
 def find(ctx, task_id: int) -> CheckTask | None:

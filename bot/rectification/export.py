@@ -130,6 +130,11 @@ def _cell(value, tz, quote: bool = True):
 def write(ctx, table: str, fmt: str, out, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Write the table to the binary stream `out`; returns the number of rows."""
     headers, data = rows(ctx, table, start, end)
+    return write_sheet(ctx, i18n.tp(ctx.org.locale, f"export.sheet_{table}"), headers, data, fmt, out)
+
+
+def write_sheet(ctx, sheet: str, headers: list[str], data: list[list], fmt: str, out) -> int:
+    """Write a sheet (another kind's rows too: `safeshift export checks`, #21) as CSV or XLSX to `out`."""
     tz = ctx.org.tz
     if fmt == "csv":
         text = io.StringIO()
@@ -144,7 +149,7 @@ def write(ctx, table: str, fmt: str, out, start: dt.date | None = None, end: dt.
 
     wb = Workbook()
     ws = wb.active
-    ws.title = i18n.tp(ctx.org.locale, f"export.sheet_{table}")[:31]
+    ws.title = sheet[:31]
     ws.append(headers)
     for row in data:
         ws.append([_cell(v, tz, quote=False) for v in row])

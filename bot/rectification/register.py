@@ -22,6 +22,8 @@ from storage.models import AuditEvent, JobRun, ProcessedEvent, Risk
 
 LINES_PER_LEVEL = 15  # risks listed per level in the ephemeral answer (Slack: 50 blocks, 3,000 characters each)
 TEXT_IN_LIST = 120  # how much of a risk's description and controls a line repeats
+OBSERVATIONS_PER_TEAM = 5  # #21: the latest observations /risk shows of each team
+OBSERVATIONS_SCAN = 200  # the latest observations looked through for them
 WEEK = dt.timedelta(days=7)  # "this week's observations" in the register's header
 WORDS = {"add": "add", "新增": "add", "添加": "add", "observe": "observe", "观察": "observe",
          "review": "review", "评审": "review"}
@@ -188,6 +190,8 @@ def register_message(ctx, user_id: str, locale: str) -> tuple[str, list[dict]]:
         risks = s.execute(select(Risk).where(Risk.kind == "risk").order_by(Risk.id)).scalars().all()
         observed = s.execute(select(func.count()).where(Risk.kind == "observation",
                                                         Risk.created_at >= now - WEEK)).scalar()
+        latest = s.execute(select(Risk).where(Risk.kind == "observation").order_by(Risk.created_at.desc(), Risk.id.desc())
+                           .limit(OBSERVATIONS_SCAN)).scalars().all()
     impacts = list(pol.impact)
     grid = [[""] + [short(pol.impact[im].get(locale)) for im in impacts]]
     for li in pol.likelihood:
@@ -209,8 +213,26 @@ def register_message(ctx, user_id: str, locale: str) -> tuple[str, list[dict]]:
     title = i18n.tp(locale, "risk.title", n=len(risks))
     header = i18n.t(locale, "risk.header", n=observed, who=mention(user_id))
     blocks = render("risk_register", locale, title=title, header=header,
-                    matrix=i18n.Mrkdwn("```\n" + i18n.escape_mrkdwn("\n".join(rows)) + "\n```"), levels=levels)
+                    matrix=i18n.Mrkdwn("```\n" + i18n.escape_mrkdwn("\n".join(rows)) + "\n```"), levels=levels,
+                    observations=observations_by_team(ctx, latest, locale))
     return title, blocks
+
+
+def observations_by_team(ctx, latest: list, locale: str) -> list[dict]:
+    """#21 §4.1.1: the latest observations (风险观察表), by team, each with who filed it, when and where."""
+    teams: dict[str, list] = {}
+    for r in latest:
+        teams.setdefault(r.team or "—", [])
+        if len(teams[r.team or "—"]) < OBSERVATIONS_PER_TEAM:
+            teams[r.team or "—"].append(r)
+    order = [t.name for t in ctx.org.teams] + ["—"]
+    out = []
+    for team in sorted(teams, key=lambda t: order.index(t) if t in order else len(order)):
+        lines = [i18n.t(locale, "risks.observation_line", n=r.id, when=fmt_time(r.created_at, ctx.org.tz),
+                        who=mention(r.created_by), text=mask(r.description)[:TEXT_IN_LIST],
+                        where=mask(r.controls)[:TEXT_IN_LIST] or "—") for r in teams[team]]
+        out.append({"title": i18n.t(locale, "risks.observations_title", team=team, n=len(lines)), "lines": "\n".join(lines)})
+    return out
 
 
 def review_payloads(ctx, scheduled_for: dt.datetime, session) -> list[dict]:

@@ -44,3 +44,18 @@ class CheckTask(SQLModel, table=True):
     report_id: Optional[int] = Field(default=None, foreign_key="report.id")  # the hazard it led to
     overdue: bool = Field(default=False)
     version: int = Field(default=1)
+
+
+class CheckFinding(SQLModel, table=True):
+    """A problem a check recorded (#21, §2.2.2, §4.2.2, §6.1.1): one line of the problem list a team summary, a
+    leadership meeting or an inspection was done with; `report_id` is the hazard it became (one click)."""
+
+    __tablename__ = "check_finding"
+    __table_args__ = (UniqueConstraint("task_id", "n", name="uq_check_finding_task_n"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="check_task.id", index=True)
+    n: int  # its place in the list, from 1
+    text: str = Field(sa_type=Text)
+    report_id: Optional[int] = Field(default=None, foreign_key="report.id")
+    reported_by: Optional[str] = Field(default=None, max_length=32)
+    reported_at: Optional[dt.datetime] = ts_column()

@@ -177,6 +177,12 @@ class Organisation(_Strict):
             raise ValueError(f"drills.problem_level {drills.problem_level} is not a hazard level")
         if drills.problem_category not in self.policy.hazard.categories:
             raise ValueError(f"drills.problem_category {drills.problem_category!r} is not a hazard category")
+        items = self.policy.incident.corrective_items
+        rect = self.policy.rectification
+        if items.level not in self.policy.hazard.levels or items.category not in self.policy.hazard.categories:
+            raise ValueError("incident.corrective_items: level and category are a hazard level and category")
+        if items.likelihood not in rect.likelihood or items.impact not in rect.impact:
+            raise ValueError("incident.corrective_items: likelihood and impact are keys of rectification's")
         return self
 
     @cached_property

@@ -1,0 +1,61 @@
+"""corrective actions are rectification items (#21, §5.2.3): each action names the hazard that holds its item; the
+open ones are carried over
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-04
+
+Upgrade: `corrective_action.item_report_id` (the hazard its item hangs off) and, for each action still open with no
+item, one `("corrective_action", id)` timer `carry_over` due now. The migration cannot know the organisation's
+policy (numbering, the item's risk, its reminders and ladder), so the item itself is made by the incidents kind's
+own use case when the sweeper fires that row (bot/incidents/actions.py `carry_over`), in one transaction, once.
+Downgrade: the carry-over rows still pending go; an action whose item was closed reads `done` (the old shape had
+no other place to say so); the column goes. The hazards and items made meanwhile stay (they are real records).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.models
+
+revision = '0015'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+SUBJECT, PURPOSE = 'corrective_action', 'carry_over'
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('corrective_action') as batch:
+        batch.add_column(sa.Column('item_report_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key('fk_corrective_action_item_report', 'report', ['item_report_id'], ['id'])
+        batch.create_index('ix_corrective_action_item_report_id', ['item_report_id'])
+    bind = op.get_bind()
+    now = dt.datetime.now(dt.timezone.utc)
+    open_ids = bind.execute(sa.text(
+        "SELECT id FROM corrective_action WHERE status = 'open' AND item_report_id IS NULL ORDER BY id")).scalars().all()
+    timer = sa.table('timer', sa.column('subject_type'), sa.column('subject_id'), sa.column('purpose'),
+                     sa.column('step'), sa.column('cycle'), sa.column('due_at', storage.models.UTCDateTime(timezone=True)),
+                     sa.column('fire_at', storage.models.UTCDateTime(timezone=True)), sa.column('status'), sa.column('late'))
+    if open_ids:
+        op.bulk_insert(timer, [dict(subject_type=SUBJECT, subject_id=i, purpose=PURPOSE, step=0, cycle=1, due_at=now,
+                                    fire_at=now, status='pending', late=False) for i in open_ids])
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    bind.execute(sa.text("DELETE FROM timer WHERE subject_type = :t AND purpose = :p AND status = 'pending'"),
+                 {"t": SUBJECT, "p": PURPOSE})
+    bind.execute(sa.text(
+        "UPDATE corrective_action SET status = 'done', "
+        "done_at = (SELECT closed_at FROM rect_item WHERE rect_item.report_id = corrective_action.item_report_id), "
+        "done_by = (SELECT verified_by FROM rect_item WHERE rect_item.report_id = corrective_action.item_report_id) "
+        "WHERE status = 'open' AND item_report_id IN (SELECT report_id FROM rect_item WHERE state = 'closed')"))
+    with op.batch_alter_table('corrective_action') as batch:
+        batch.drop_index('ix_corrective_action_item_report_id')
+        batch.drop_constraint('fk_corrective_action_item_report', type_='foreignkey')
+        batch.drop_column('item_report_id')

@@ -6,15 +6,14 @@ Revises: 0014
 Create Date: 2026-12-04
 
 Upgrade: `corrective_action.item_report_id` (the hazard its item hangs off) and, for each action still open with no
-item, one `("corrective_action", id)` timer `carry_over` due now. The migration cannot know the organisation's
+item, one `("corrective_action", id)` timer `carry_over`, due since the action was decided (so due at
+once, whatever the clock). The migration cannot know the organisation's
 policy (numbering, the item's risk, its reminders and ladder), so the item itself is made by the incidents kind's
 own use case when the sweeper fires that row (bot/incidents/actions.py `carry_over`), in one transaction, once.
 Downgrade: the carry-over rows still pending go; an action whose item was closed reads `done` (the old shape had
 no other place to say so); the column goes. The hazards and items made meanwhile stay (they are real records).
 """
 from __future__ import annotations
-
-import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
@@ -35,15 +34,17 @@ def upgrade() -> None:
         batch.create_foreign_key('fk_corrective_action_item_report', 'report', ['item_report_id'], ['id'])
         batch.create_index('ix_corrective_action_item_report_id', ['item_report_id'])
     bind = op.get_bind()
-    now = dt.datetime.now(dt.timezone.utc)
-    open_ids = bind.execute(sa.text(
-        "SELECT id FROM corrective_action WHERE status = 'open' AND item_report_id IS NULL ORDER BY id")).scalars().all()
+    ca = sa.table('corrective_action', sa.column('id'), sa.column('status'), sa.column('item_report_id'),
+                  sa.column('created_at', storage.models.UTCDateTime(timezone=True)))
+    rows = bind.execute(sa.select(ca.c.id, ca.c.created_at).where(ca.c.status == 'open', ca.c.item_report_id.is_(None))
+                        .order_by(ca.c.id)).all()
     timer = sa.table('timer', sa.column('subject_type'), sa.column('subject_id'), sa.column('purpose'),
-                     sa.column('step'), sa.column('cycle'), sa.column('due_at', storage.models.UTCDateTime(timezone=True)),
+                     sa.column('step'), sa.column('cycle'),
+                     sa.column('due_at', storage.models.UTCDateTime(timezone=True)),
                      sa.column('fire_at', storage.models.UTCDateTime(timezone=True)), sa.column('status'), sa.column('late'))
-    if open_ids:
-        op.bulk_insert(timer, [dict(subject_type=SUBJECT, subject_id=i, purpose=PURPOSE, step=0, cycle=1, due_at=now,
-                                    fire_at=now, status='pending', late=False) for i in open_ids])
+    if rows:
+        op.bulk_insert(timer, [dict(subject_type=SUBJECT, subject_id=i, purpose=PURPOSE, step=0, cycle=1, due_at=at,
+                                    fire_at=at, status='pending', late=False) for i, at in rows])
 
 
 def downgrade() -> None:

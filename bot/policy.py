@@ -90,7 +90,7 @@ class Policy(_Strict):
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
-                              "record_training", "note", "give_figures"], list[PermissionRole]]
+                              "record_training", "note", "give_figures", "review_plan"], list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours

@@ -1,5 +1,5 @@
 """corrective actions are rectification items (#21, §5.2.3): each action names the hazard that holds its item; the
-open ones are carried over
+open ones are carried over; an emergency plan's reviews (§5.1.1), who and when
 
 Revision ID: 0015
 Revises: 0014
@@ -29,6 +29,14 @@ SUBJECT, PURPOSE = 'corrective_action', 'carry_over'
 
 
 def upgrade() -> None:
+    op.create_table(  # #21 §5.1.1: a plan's reviews, who and when
+        'plan_review',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('plan', sa.String(length=64), nullable=False),
+        sa.Column('reviewed_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('reviewed_by', sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint('id'))
+    op.create_index('ix_plan_review_plan', 'plan_review', ['plan'])
     with op.batch_alter_table('corrective_action') as batch:
         batch.add_column(sa.Column('item_report_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_corrective_action_item_report', 'report', ['item_report_id'], ['id'])
@@ -60,3 +68,5 @@ def downgrade() -> None:
         batch.drop_index('ix_corrective_action_item_report_id')
         batch.drop_constraint('fk_corrective_action_item_report', type_='foreignkey')
         batch.drop_column('item_report_id')
+    op.drop_index('ix_plan_review_plan', table_name='plan_review')
+    op.drop_table('plan_review')

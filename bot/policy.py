@@ -30,6 +30,7 @@ from bot.policy_base import (  # noqa: F401 - the building blocks, known to call
     ConfigError,
     DurationField,
     Escalation,
+    HazardEscalation,
     HazardPolicy,
     Level,
     Localized,
@@ -92,7 +93,7 @@ class Policy(_Strict):
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
                               "record_training", "note", "give_figures", "review_plan"], list[PermissionRole]]
     rectification: RectificationPolicy
-    escalation: Escalation
+    escalation: HazardEscalation  # the hazards' (an incident's are its section's)
     working_hours: WorkingHours
     schedule: Schedule
     retention: Retention

@@ -87,7 +87,7 @@ def test_each_corrective_action_is_an_item_chased_on_its_clock_and_verified_by_t
     assert said(bot, "U0AGENT1", "整改已超期") == [] and said(bot, "U0SUPA", "整改已超期") == []
     sweep(bot, T0 + dt.timedelta(seconds=100))
     assert len(said(bot, "U0AGENT1", "整改已超期")) == 1 and len(said(bot, "U0SUPA", "整改已超期")) == 1
-    assert "逾期2项" in incident_card(bot, inc.number)
+    assert "超期2项" in incident_card(bot, inc.number)
     sweep(bot, T0 + dt.timedelta(seconds=100, hours=24) - dt.timedelta(seconds=1))
     assert said(bot, "U0HEAD", "整改已超期") == []
     sweep(bot, T0 + dt.timedelta(seconds=100, hours=24))  # rung 1: the department head and the deputy
@@ -102,7 +102,7 @@ def test_each_corrective_action_is_an_item_chased_on_its_clock_and_verified_by_t
     (a1, _, it1), (a2, _, it2) = items_of(bot, inc.id)
     assert it1.state == "closed" and (a1.status, a1.done_by) == ("done", "U0OFFICER")
     card = incident_card(bot, inc.number)
-    assert "已完成1/2项" in card and "逾期1项" in card
+    assert "已完成1/2项" in card and "超期1项" in card
 
     # the safety officer's own action: they report it done, so they may not verify it (`own_work`): the deputy does
     bot.click("U0OFFICER", ids.RECT_COMPLETE_ACTION, hz2.number)
@@ -113,7 +113,7 @@ def test_each_corrective_action_is_an_item_chased_on_its_clock_and_verified_by_t
     bot.click("U0DEPUTY", ids.RECT_PASS_ACTION, hz2.number)
     assert items_of(bot, inc.id)[1][0].status == "done"
     card = incident_card(bot, inc.number)
-    assert "已完成2/2项" in card and "逾期" not in card
+    assert "已完成2/2项" in card and "超期" not in card
     with session_scope(bot.ctx.engine) as s:
         done = s.execute(select(AuditEvent.actor).where(AuditEvent.action == "corrective_action_done",
                                                         AuditEvent.subject_id == inc.id)

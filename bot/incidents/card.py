@@ -77,7 +77,7 @@ def _after_the_event(ctx, s, report, locale: str) -> dict:
                                 when=fmt_time(done_at, tz), n=n))
             if n:  # #21 §5.2.3: its corrective actions are rectification items; how far they are
                 done, total, overdue = action_progress(s, report.id)
-                lines.append(i18n.t(locale, "incident.task.actions_progress", done=done, n=total, overdue=overdue))
+                lines.append(i18n.t(locale, "incident.task.actions_progress", closed=done, n=total, overdue=overdue))
         elif due_at is not None:
             lines.append(i18n.t(locale, "incident.task.due_line", what=i18n.tp(locale, f"incident.task.{task}_title"),
                                 due=fmt_time(due_at, tz)))

@@ -80,11 +80,12 @@ class Directory:
         return self.resolve_people(targets, report.team, report.reporter_id)
 
     def paged(self, report) -> list[str]:
-        """The people a report's page asks to respond now (a level of `page_levels`); nobody for other reports."""
+        """The people a report's page asks to respond now (a level of `page_levels`), and its category's responders."""
         section = getattr(self.org.policy, report.kind or "hazard")
+        extra = self.category_responders(report)  # #21: asked to answer whatever the level (IT, equipment)
         if report.level not in (getattr(section, "page_levels", None) or ()):
-            return []
-        return self.page_people(report)
+            return extra
+        return list(dict.fromkeys(self.page_people(report) + extra))
 
     def permitted_roles(self, action: str) -> list[str]:
         return list(self.org.policy.permissions.get(action, []))
@@ -128,9 +129,22 @@ class Directory:
                 out.append(channel)
         return out
 
+    def responder_targets(self, kind_name: str | None, level: int, category: str | None) -> list[str]:
+        """The roles holding a report: its level's responders and (#21) its category's, if the category names any."""
+        section = getattr(self.org.policy, kind_name or "hazard")  # the kind's policy section
+        cat = section.categories.get(category) if category else None
+        extra = [r for r in (getattr(cat, "responders", None) or []) if r not in section.levels[level].responders]
+        return list(section.levels[level].responders) + extra
+
+    def category_responders(self, report) -> list[str]:
+        """#21: the people the report's category adds to its responders (IT for an equipment hazard)."""
+        section = getattr(self.org.policy, report.kind or "hazard")
+        cat = section.categories.get(report.category)
+        return self.resolve_people(list(getattr(cat, "responders", None) or []), report.team, report.reporter_id)
+
     def responders_for(self, level: int, team_name: str | None, reporter: str | None,
-                       kind_name: str = "hazard") -> list[str]:
-        """People who hold a report of this level. With no team supervisor, the safety officer holds it."""
-        lvl = getattr(self.org.policy, kind_name or "hazard").levels[level]  # the kind's policy section
-        people = self.resolve_people(list(lvl.responders), team_name, reporter)
+                       kind_name: str = "hazard", category: str | None = None) -> list[str]:
+        """People who hold a report of this level (and category, #21). With no team supervisor, the safety officer
+        holds it."""
+        people = self.resolve_people(self.responder_targets(kind_name, level, category), team_name, reporter)
         return people or self.people("safety_officer") or self.people("department_head")

@@ -24,6 +24,8 @@ RESOLVE_NOTE_BLOCK = "note"
 # incidents and emergency plans (#9)
 INCIDENT_COMMAND = "/incident"
 PLAN_COMMAND = "/plan"
+PLAN_REVIEWED_ACTION = "plan_reviewed"  # #21 §5.1.1 Reviewed on the safety officer's reminder of stale plans
+PLAN_REVIEW_BLOCK = "plan_review"
 INCIDENT_VIEW = "incident_report"
 INCIDENT_LEVEL_VIEW = "incident_level"
 INCIDENT_ON_SITE_ACTION = "incident_on_site"

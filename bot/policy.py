@@ -30,6 +30,7 @@ from bot.policy_base import (  # noqa: F401 - the building blocks, known to call
     ConfigError,
     DurationField,
     Escalation,
+    HazardEscalation,
     HazardPolicy,
     Level,
     Localized,
@@ -91,9 +92,9 @@ class Policy(_Strict):
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
-                              "record_training", "note", "give_figures"], list[PermissionRole]]
+                              "record_training", "note", "give_figures", "review_plan"], list[PermissionRole]]
     rectification: RectificationPolicy
-    escalation: Escalation
+    escalation: HazardEscalation  # the hazards' (an incident's are its section's)
     working_hours: WorkingHours
     schedule: Schedule
     retention: Retention
@@ -184,6 +185,12 @@ class Organisation(_Strict):
             raise ValueError(f"drills.problem_level {drills.problem_level} is not a hazard level")
         if drills.problem_category not in self.policy.hazard.categories:
             raise ValueError(f"drills.problem_category {drills.problem_category!r} is not a hazard category")
+        items = self.policy.incident.corrective_items
+        rect = self.policy.rectification
+        if items.level not in self.policy.hazard.levels or items.category not in self.policy.hazard.categories:
+            raise ValueError("incident.corrective_items: level and category are a hazard level and category")
+        if items.likelihood not in rect.likelihood or items.impact not in rect.impact:
+            raise ValueError("incident.corrective_items: likelihood and impact are keys of rectification's")
         return self
 
     @cached_property

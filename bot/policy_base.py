@@ -132,7 +132,24 @@ class ReportSection(_Strict):
         return v
 
 
+class HazardCategory(Localized):
+    """A hazard category (#21). `responders` join the level's (§4.2.3 三级隐患由IT团队修复: equipment → IT): they hold
+    the report, may acknowledge it, and every `responders` rung of its ladders names them. `answer_within`: they are
+    due to answer this long after the report (§3.1.3 IT answers an equipment repair within 4 h); one of them
+    acknowledging, resolving or replying in the card's thread stops it, else `escalation.answer` climbs."""
+
+    responders: list[Target] = []  # type: ignore[valid-type]
+    answer_within: DurationField | None = None
+
+    @model_validator(mode="after")
+    def _answer_needs_people(self) -> "HazardCategory":
+        if self.answer_within is not None and (self.answer_within.working_days or not self.responders):
+            raise ValueError("a category's answer_within is a clock duration and needs `responders:`")
+        return self
+
+
 class HazardPolicy(ReportSection):
+    categories: dict[str, HazardCategory] = Field(min_length=1)  # type: ignore[assignment]
     max_photos: int = Field(ge=0, le=10)
     group_window: DurationField | None
     rate_limit: RateLimit | None
@@ -157,6 +174,17 @@ class Escalation(_Strict):
         if afters != sorted(afters):
             raise ValueError("rungs must be in order of `after`")
         return v
+
+
+class HazardEscalation(Escalation):
+    """The hazards' ladders: acknowledge, resolve, and (#21, §3.1.3) a category's responders not answering in time."""
+
+    answer: list[Rung] = Field(min_length=1)
+
+    @field_validator("answer")
+    @classmethod
+    def _ordered_too(cls, v: list[Rung]) -> list[Rung]:
+        return Escalation._ordered(v)
 
 
 class WorkingHours(_Strict):

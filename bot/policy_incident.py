@@ -45,6 +45,16 @@ class FollowUp(_Strict):
     due_within: DurationField
 
 
+class CorrectiveItems(_Strict):
+    """#21 §5.2.3: each corrective action becomes a rectification item, held by a hazard filed at this level and
+    category (answered at once, like a drill's problem), its item of this risk (§4.1.3 matrix)."""
+
+    level: int
+    category: str  # a key of hazard.categories
+    likelihood: str  # a key of rectification.likelihood
+    impact: str  # a key of rectification.impact
+
+
 class MonthlyCases(_Strict):
     """§5.2.3: the handled cases of the month before, published to the leadership channel on this day."""
 
@@ -72,6 +82,7 @@ class IncidentPolicy(ReportSection):
     special_report: FollowUp
     investigation: FollowUp
     corrective_action_within: DurationField  # a corrective action's default due date, from the investigation
+    corrective_items: CorrectiveItems  # #21 §5.2.3 how each corrective action is filed as a rectification item
     plan_review_within: DurationField  # a plan not reviewed for this long is stale (§5.1.1: updated quarterly)
     postmortem_levels: list[int]
     monthly_cases: MonthlyCases

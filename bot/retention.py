@@ -53,7 +53,7 @@ def purge(ctx, now: dt.datetime | None = None) -> dict[str, int]:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 for table, column in ((CheckTask, CheckTask.report_id), (RectItem, RectItem.recurring_of),
-                                      (Report, Report.group_id)):
+                                      (Report, Report.group_id), (CorrectiveAction, CorrectiveAction.item_report_id)):
                     s.execute(update(table).where(column.in_(chunk)).values({column.key: None}))
                 for table in (AuditEvent, Timer):  # the report's timeline and deadlines (bot/subjects.py)
                     s.execute(delete(table).where(table.subject_type == "report", table.subject_id.in_(chunk)))

@@ -49,12 +49,26 @@ def incident_command(ack, body, client, context):
 def plan_command(ack, body, context):
     ctx, locale = context["safeshift"], context["locale"]
     text = clean_text(body.get("text"))
+    words = plans.review_words(text)
+    if words is not None:  # #21 §5.1.1 `/plan review <plan>`: the review recorded, who and when
+        outcome = plans.record_review(ctx, words, body.get("user_id", ""), locale)
+        return ack(response_type="ephemeral", text=str(outcome.message))
     key = plans.find_plan(ctx.org, text)
     if key is not None:
         msg, blocks = plans.plan_message(ctx, key, locale)
     else:
         msg, blocks = plans.list_message(ctx, locale, unknown=text[:100] or None)
     return ack(response_type="ephemeral", text=msg, blocks=blocks)
+
+
+def plan_reviewed(ack, body, context):
+    """#21 §5.1.1 Reviewed on the stale-plans reminder: the review recorded, the person told (or refused)."""
+    ack()
+    ctx = context["safeshift"]
+    user, channel, key = who_where(body)
+    outcome = plans.record_review(ctx, key, user, context["locale"])
+    if outcome.message:
+        transitions.ephemeral(ctx, channel, user, outcome.message)
 
 
 def submit_incident(ack, body, view, context):
@@ -176,6 +190,7 @@ def register(app) -> None:
     """Incidents' listeners (#18: one `register` per kind, wired by bot/compose.py)."""
     app.command(ids.INCIDENT_COMMAND)(incident_command)
     app.command(ids.PLAN_COMMAND)(plan_command)
+    app.action(ids.PLAN_REVIEWED_ACTION)(plan_reviewed)
     app.view(ids.INCIDENT_VIEW)(submit_incident)
     app.view(ids.INCIDENT_LEVEL_VIEW)(submit_level)
     app.action(ids.INCIDENT_ON_SITE_ACTION)(on_site)

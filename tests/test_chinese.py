@@ -161,7 +161,8 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
                               acked_line=t("card.acked_line"), resolved_line=t("card.resolved_line"),
                               overdue_line=t("card.overdue_line"), unknown_reporter=True, show_ack=True,
                               show_open=True, show_on_site=True, value=v["number"],
-                              task_lines=[t("incident.task.investigation_done_line"), t("incident.task.due_line")],
+                              task_lines=[t("incident.task.investigation_done_line"), t("incident.task.due_line"),
+                                          t("incident.task.actions_progress")],
                               tasks=[{"action_id": "incident_postmortem",
                                       "label": i18n.tp(locale, "incident.task.postmortem_title")}]),
         "incident_cases": dict(title=i18n.tp(locale, "incident.cases.title", month="2026-10"),
@@ -183,6 +184,8 @@ def incident_contexts(locale: str, v: dict, t) -> dict:
                      trigger=plan["trigger"][locale], steps=steps, roles=v["roles"], people=v["people"],
                      contacts=[c[locale] for c in plan["contacts"]], route=plan["evacuation_route"][locale],
                      assembly=plan["assembly_point"][locale]),
+        "plan_review_dm": dict(text=t("incident.cases.stale_dm"),  # #21 §5.1.1
+                               plans=[{"key": "fire", "name": plan["name"][locale]}]),
         "plan_list": dict(unknown="消防演练" if locale == "zh-CN" else "fire drill",
                           plans=[{"key": "fire", "name": plan["name"][locale], "template": True,
                                   "trigger": plan["trigger"][locale]}]),
@@ -244,7 +247,8 @@ def samples(locale: str) -> dict:
                   responsibility="无" if zh else "none", actions=Mrkdwn("• x"),
                   month="2026-10", reported=5, handled=3, done="已报警" if zh else "police called",
                   changed=Mrkdwn("改进措施2项" if zh else "2 corrective action(s)"),
-                  code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True)
+                  code="fire", trigger="办公区出现烟雾" if zh else "smoke in the office", template=True,
+                  item="HZ-2026-00043")  # #21 §5.2.3 the rectification item a corrective action became
     values.update(rect_samples(locale))  # rectification (#11)
     values.update(check_samples(locale))  # checks (#10)
     values.update(voice_samples(locale))  # suggestions, violations (#24)

@@ -102,7 +102,7 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
     team_name = team.name if team else None
     level = k.level(data.level)
     known = ctx.directory.is_known(reporter_id)
-    responders = ctx.directory.responders_for(data.level, team_name, reporter_id)
+    responders = ctx.directory.responders_for(data.level, team_name, reporter_id, k.name, data.category)
     year = org.local(now).year
     try:
         with session_scope(ctx.engine) as s:
@@ -135,6 +135,7 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
             if lead is None:
                 _first_messages(ctx, s, report, responders, now, locale)
                 escalation.start_ladder(ctx, s, report, "acknowledge", now)
+                escalation.start_answer_clock(ctx, s, report, now)  # #21 §3.1.3 IT answers an equipment hazard
             else:
                 _joined_messages(ctx, s, report, lead, responders, now, locale)
             if also is not None:
@@ -223,7 +224,7 @@ def _joined_messages(ctx, s, report: Report, lead: Report, responders: list[str]
     first = len(group_members(s, lead.id, limit=2)) == 1
     notices.group_thread(ctx, s, lead, now, group_message(ctx, s, lead), first)
     notices.update_card(ctx, s, lead, now)
-    lead_responders = ctx.directory.responders_for(lead.level, lead.team, lead.reporter_id)
+    lead_responders = ctx.directory.responders_for(lead.level, lead.team, lead.reporter_id, lead.kind, lead.category)
     extra = [u for u in responders if u not in lead_responders and u != report.reporter_id]
     langs = _languages(s, org, extra, report.reporter_id, locale)
     for user in extra:

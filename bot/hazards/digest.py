@@ -133,7 +133,7 @@ def daily_payload(ctx, now: dt.datetime, channel: str, team: str | None = None, 
     for r in c["overdue_items"]:
         purpose = current_step(r) or "resolve"
         due = deadline(r, purpose)
-        holders = ctx.directory.responders_for(r.level, r.team, r.reporter_id, r.kind)
+        holders = ctx.directory.responders_for(r.level, r.team, r.reporter_id, r.kind, r.category)
         overdue_lines.append(i18n.t(locale, "digest.overdue_line", number=r.number,
                                     level=level_name(org, r.level, locale),
                                     what=i18n.tp(locale, f"escalation.what_{purpose}"),

@@ -92,9 +92,11 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     rung = k.ladder(timer.purpose)[timer.step]
     level = k.level(report.level)
     people = ctx.directory.resolve_people(list(rung.notify), report.team, report.reporter_id,
-                                          responders=list(level.responders))
+                                          responders=ctx.directory.responder_targets(report.kind, report.level,
+                                                                                     report.category))
     if "responders" in rung.notify and not people:
-        people = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind)
+        people = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind,
+                                                    report.category)
     channels = ctx.directory.resolve_channels(list(rung.notify), report.team)
     due_at = deadline(report, timer.purpose)
     icon = ICONS.get(min(timer.step, 1), ":warning:")
@@ -117,7 +119,8 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
             notices.direct(ctx, s, report, now, user, i18n.t(langs[user], k.words("escalation.dm"), **words(langs[user])),
                            priority=URGENT)
     if "channel" in rung.via:
-        holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind))
+        holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind,
+                                                    report.category))
         for channel in channels:
             notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, k.words("escalation.channel"), holders=holders,
                                                                 **words(org.locale)), priority=URGENT)
@@ -125,6 +128,36 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
         at=now, actor="system", action="escalated", subject_type=REPORT, subject_id=report.id, note="", before=None,
         after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
                "late": timer.late, "due": timer.due_at.isoformat()}))
+
+
+def start_answer_clock(ctx, s, report: Report, now: dt.datetime) -> None:
+    """#21 §3.1.3: a category with `answer_within` (equipment: IT within 4 h) starts its responders' clock; the first
+    of them to acknowledge, resolve or reply in the card's thread stops it (`answered`), else `answer` climbs."""
+    cat = kind_of_report(ctx.org, report).section.categories.get(report.category)
+    within = getattr(cat, "answer_within", None)
+    if within is None or report.partner_due_at is not None:
+        return
+    report.partner_due_at = within.add_to(now, ctx.org.tz, ctx.org.workdays)
+    s.flush()
+    start_ladder(ctx, s, report, "answer", now)
+
+
+def answered(ctx, s, report: Report, user_id: str, now: dt.datetime) -> bool:
+    """`user_id` acted on `report`: if they are one of its category's responders and their clock runs, it stops
+    (an audit row, a line in the thread). True when it did."""
+    if (report.kind or "hazard") != "hazard" or report.partner_due_at is None or report.partner_at is not None:
+        return False
+    if user_id not in ctx.directory.category_responders(report):
+        return False
+    report.partner_at, report.partner_by = now, user_id
+    took = (now - report.reported_at).total_seconds()
+    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=user_id, action="answered", subject_type=REPORT,
+                                                subject_id=report.id, before=None, note="",
+                                                after={"seconds": int(took), "due": report.partner_due_at.isoformat()}))
+    stop_ladder(s, report.id, "answer", now)
+    notices.thread_line(ctx, s, report, now, i18n.t(ctx.org.locale, "escalation.answered_line", who=i18n.mention(user_id),
+                                                     number=report.number, took=fmt_minutes(ctx.org.locale, took)))
+    return True
 
 
 def load(s, ids: set) -> dict:

@@ -72,8 +72,9 @@ PURPOSES = ("acknowledge", "resolve")
 # moment and ladder, and stays relevant after the incident is resolved, until it is submitted.
 FOLLOW_UPS = {"special_report": ("special_report_due_at", "special_report_at"),
               "investigation": ("investigation_due_at", "investigation_at"),
-              "on_site": ("partner_due_at", "partner_at")}  # #21 §2.3.2 the kind's partners on site in time
-ENDS_WITH_REPORT = ("on_site",)  # follow-ups that no longer matter once the incident is resolved
+              "on_site": ("partner_due_at", "partner_at"),  # #21 §2.3.2 the kind's partners on site in time
+              "answer": ("partner_due_at", "partner_at")}  # #21 §3.1.3 a hazard category's responders (IT) answer
+ENDS_WITH_REPORT = ("on_site", "answer")  # follow-ups that no longer matter once the report is resolved
 
 
 def deadline(report, purpose: str) -> dt.datetime:
@@ -111,7 +112,7 @@ def still_relevant(report, purpose: str) -> bool:
 
 def what_key(purpose: str) -> str:
     """The catalog entry naming what `purpose` waits for (响应, 处理, 专项报告, 调查)."""
-    return f"escalation.what_{purpose}" if purpose in PURPOSES else f"incident.what_{purpose}"
+    return f"escalation.what_{purpose}" if purpose in PURPOSES + ("answer",) else f"incident.what_{purpose}"
 
 
 # --------------------------------------------------------------------------- rectification (整改, §4.3)

@@ -53,7 +53,7 @@ def mentions(users: list[str]) -> Mrkdwn:
 
 def card_message(ctx, s, report: Report, now: dt.datetime) -> dict:
     """The card as it stands now (its joined reports read in the caller's transaction)."""
-    responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id)
+    responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind, report.category)
     return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id),
                         responders=responders)
 

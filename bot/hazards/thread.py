@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import i18n
-from bot.hazards import notices, transitions
+from bot.hazards import escalation, notices, transitions
 from bot.hazards.lookups import status_message
 from bot.i18n import Mrkdwn
 from bot.limits import TEXT_ECHOED
@@ -131,6 +131,8 @@ def on_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str
             if (not mentions_bot and ctx.org.policy.thread.acknowledge_by_reply
                     and _may_acknowledge(ctx, report, user_id) and not _reported_by(s, report, user_id)):
                 transitions.acknowledge(ctx, report.number, user_id, ctx.org.locale, via="reply", at=at, session=s)
+            elif report.status != "resolved":  # #21 §3.1.3: IT's reply answers an equipment hazard
+                escalation.answered(ctx, s, transitions.lock_report(s, report.id), user_id, at)
     except IntegrityError:
         return False
     ctx.wake()

@@ -110,6 +110,7 @@ def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, vi
         if report.status == "resolved":
             return Outcome(False, i18n.t(locale, "ack.resolved_already", number=report.number), report)
         if report.status != "open":
+            escalation.answered(ctx, s, report, user_id, now)  # #21: IT's press still answers its own clock
             return Outcome(False, i18n.t(locale, "ack.already", number=report.number, who=mention(report.acknowledged_by),
                                          when=fmt_time(report.acknowledged_at, ctx.org.tz)), report)
         when = _moment(now, at, report)
@@ -124,6 +125,7 @@ def acknowledge(ctx, number: str, user_id: str, locale: str | None = None, *, vi
                      acknowledged_by=user_id)
         escalation.stop_ladder(s, report.id, "acknowledge", now)
         escalation.start_ladder(ctx, s, report, "resolve", now)
+        escalation.answered(ctx, s, report, user_id, now)
         notices.update_card(ctx, s, report, now)
         loc = ctx.org.locale
         notices.thread_line(ctx, s, report, now, i18n.t(loc, _line_key("acknowledged", via), who=mention(user_id),
@@ -178,6 +180,7 @@ def _resolve_locked(ctx, s, report: Report, user_id: str, note: str, via: str, n
     before = {"status": report.status}
     if report.status == "open":  # resolving answers the report too
         report.acknowledged_at, report.acknowledged_by = now, user_id
+    escalation.answered(ctx, s, report, user_id, now)
     report.status, report.resolved_at, report.resolved_by = "resolved", now, user_id
     report.resolution_note = note
     report.overdue = False

@@ -9,7 +9,7 @@ from bot import i18n, ids
 from bot.hazards.kinds import current_deadline, current_step, kind_of_report
 from bot.hazards.present import mentions, status_label
 from bot.i18n import fmt_minutes, fmt_time, mention
-from bot.incidents.facts import corrective_actions, paged_people, pending
+from bot.incidents.facts import action_progress, corrective_actions, paged_people, pending
 from bot.masking import mask
 from bot.render import render
 
@@ -75,6 +75,9 @@ def _after_the_event(ctx, s, report, locale: str) -> dict:
             n = len(corrective_actions(ctx, report.id, s)) if task == "investigation" else 0
             lines.append(i18n.t(locale, f"incident.task.{task}_done_line", who=mention(getattr(report, f"{task}_by")),
                                 when=fmt_time(done_at, tz), n=n))
+            if n:  # #21 §5.2.3: its corrective actions are rectification items; how far they are
+                done, total, overdue = action_progress(s, report.id)
+                lines.append(i18n.t(locale, "incident.task.actions_progress", closed=done, n=total, overdue=overdue))
         elif due_at is not None:
             lines.append(i18n.t(locale, "incident.task.due_line", what=i18n.tp(locale, f"incident.task.{task}_title"),
                                 due=fmt_time(due_at, tz)))

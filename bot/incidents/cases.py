@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.i18n import Mrkdwn, fmt_minutes
-from bot.incidents.plans import stale_plans
+from bot.incidents.plans import last_reviews, stale_plans
 from bot.masking import mask
 from bot.prefs import locales_of
 from bot.render import render
@@ -73,7 +73,7 @@ def monthly_payloads(ctx, scheduled_for: dt.datetime, session) -> list[dict]:
     from bot.checks.shift_rates import monthly_lines  # the month's checklist completion per team (#10)
 
     start, end, _ = month_bounds(ctx, scheduled_for)
-    stale = stale_plans(org, org.local(scheduled_for).date())  # #21 §5.1.1: plans not reviewed in time
+    stale = stale_plans(org, org.local(scheduled_for).date(), last_reviews(ctx, session))  # #21 §5.1.1: counted from the last review
     within = fmt_minutes(locale, org.policy.incident.plan_review_within.seconds)
     stale_line = (i18n.t(locale, "incident.cases.stale_plans", within=within,
                          plans=i18n.join_list(locale, [org.plans[p].name.get(locale) for p in stale], "and"))
@@ -86,9 +86,10 @@ def monthly_payloads(ctx, scheduled_for: dt.datetime, session) -> list[dict]:
     if stale:  # the safety officer keeps the plans (§5.1.1): reminded, in their own language
         officers = ctx.directory.people("safety_officer")
         langs = locales_of(session, org, officers)
-        for user in officers:
-            out.append({"channel": user, "text": i18n.t(
-                langs[user], "incident.cases.stale_dm", within=fmt_minutes(langs[user],
-                                                                         org.policy.incident.plan_review_within.seconds),
-                plans=i18n.join_list(langs[user], [org.plans[p].name.get(langs[user]) for p in stale], "and"))})
+        for user in officers:  # each with a Reviewed button per plan: the review recorded, who and when
+            loc = langs[user]
+            text = i18n.t(loc, "incident.cases.stale_dm", within=fmt_minutes(loc, org.policy.incident.plan_review_within.seconds),
+                          plans=i18n.join_list(loc, [org.plans[p].name.get(loc) for p in stale], "and"))
+            out.append({"channel": user, "text": text, "blocks": render(
+                "plan_review_dm", loc, text=text, plans=[{"key": p, "name": org.plans[p].name.get(loc)} for p in stale])})
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.hazards.kinds import kind
-from storage.models import CorrectiveAction, Report
+from storage.models import CorrectiveAction, RectItem, Report
 
 KIND = "incident"
 CORRECTIVE_ROWS = 3  # corrective-action rows in the investigation form (more can follow in a second investigation)
@@ -31,6 +31,16 @@ def pending(ctx, report: Report) -> list[str]:
 def corrective_actions(ctx, report_id: int, session) -> list[CorrectiveAction]:
     return list(session.execute(select(CorrectiveAction).where(CorrectiveAction.report_id == report_id)
                                 .order_by(CorrectiveAction.id)).scalars())
+
+
+def action_progress(s, incident_id: int) -> tuple[int, int, int]:
+    """(done, all, overdue) of the incident's corrective actions (#21 §5.2.3): done when its item is closed."""
+    rows = s.execute(select(CorrectiveAction.status, RectItem.state, RectItem.overdue)
+                     .outerjoin(RectItem, RectItem.report_id == CorrectiveAction.item_report_id)
+                     .where(CorrectiveAction.report_id == incident_id)).all()
+    done = sum(1 for status, state, _ in rows if status == "done" or state == "closed")
+    overdue = sum(1 for status, state, late in rows if late and state != "closed" and status != "done")
+    return done, len(rows), overdue
 
 
 def partners(ctx, report: Report) -> list[str]:

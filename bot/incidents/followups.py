@@ -18,6 +18,7 @@ from bot.hazards.lookups import find_report
 from bot.hazards.present import level_name, mentions, roles_text
 from bot.hazards.transitions import Outcome, lock_report
 from bot.i18n import Mrkdwn, fmt_time, mention
+from bot.incidents import actions as corrective
 from bot.incidents.facts import CORRECTIVE_ROWS, corrective_actions, on_site_within, pending  # noqa: F401 - used here and by callers
 from bot.masking import mask
 from bot.outbox import URGENT
@@ -128,10 +129,14 @@ def submit(ctx, number: str, user_id: str, task: str, values: dict, locale: str 
             after={"corrective_actions": len(actions)} if task == "investigation" else {}, note=texts["text"][:4000]))
         if task != "postmortem":
             escalation.stop_ladder(s, report.id, task, now)
-        for description, owner, due in actions:
-            s.add(CorrectiveAction(report_id=report.id, description=description, owner=owner, due_at=due,
-                                   status="open", created_at=now, created_by=user_id))
-        _tell(ctx, s, report, task, user_id, texts, actions, now)
+        items = []
+        for description, owner, due in actions:  # #21 §5.2.3: each a rectification item of its own
+            action = CorrectiveAction(report_id=report.id, description=description, owner=owner, due_at=due,
+                                      status="open", created_at=now, created_by=user_id)
+            s.add(action)
+            s.flush()
+            items.append(corrective.to_item(ctx, s, report, action, now).number)
+        _tell(ctx, s, report, task, user_id, texts, [(*a, n) for a, n in zip(actions, items)], now)
         notices.update_card(ctx, s, report, now)
     ctx.wake()
     return Outcome(True, None, report), {}
@@ -178,8 +183,8 @@ def _tell(ctx, s, report: Report, task: str, user_id: str, texts: dict, actions,
     action's owner hears of it."""
     org = ctx.org
     loc = org.locale
-    lines = [i18n.t(loc, "incident.task.action_line", what=mask(d)[:300], who=mention(o), due=fmt_time(due, org.tz))
-             for d, o, due in actions]
+    lines = [i18n.t(loc, "incident.task.action_line", what=mask(d)[:300], who=mention(o), due=fmt_time(due, org.tz),
+                    item=item) for d, o, due, item in actions]
     body = (i18n.t(loc, "incident.task.investigation_body", course=mask(texts["course"])[:900],
                    cause=mask(texts["cause"])[:900], responsibility=mask(texts["responsibility"])[:600],
                    actions=Mrkdwn("\n".join(lines)) if lines else i18n.t(loc, "incident.task.no_actions"))
@@ -202,11 +207,11 @@ def _tell(ctx, s, report: Report, task: str, user_id: str, texts: dict, actions,
             notices.direct(ctx, s, report, now, user, i18n.t(langs[user], "incident.task.postmortem_due",
                                                               number=report.number, people=mentions(group),
                                                               link=notices.link(langs[user], ctx)))
-    owners = [o for _, o, _ in actions]
+    owners = [o for _, o, _, _ in actions]
     langs = locales_of(s, org, owners)
-    for d, owner, due in actions:
+    for d, owner, due, item in actions:
         notices.direct(ctx, s, report, now, owner, i18n.t(
             langs[owner], "incident.task.action_dm", number=report.number, what=mask(d)[:500],
-            due=fmt_time(due, org.tz), who=mention(user_id)))
+            due=fmt_time(due, org.tz), who=mention(user_id), item=item))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot import i18n, ids
+from bot import i18n, ids, registry
 from bot.hazards import notices
 from bot.guard import METADATA
 from bot.hazards.present import IMAGE_TYPES, mentions
@@ -94,9 +94,15 @@ def post_card(ctx, s, report: Report, item, now: dt.datetime) -> None:
 
 
 def update_card(ctx, s, report: Report, item, now: dt.datetime) -> None:
+    """The item's card edited in place; then every installed kind that follows items (`Kind.extra["rect_item_changed"]`,
+    e.g. an incident whose corrective action this item is, #21) hears of the change, in the same transaction."""
     enqueue(s, now, "chat.update", card_payload(ctx, s, report, item, now),
             ordering_key=notices.ordering_key(report.id), target_key=card_key(report.id), report_id=report.id,
             priority=ROUTINE)
+    for kind in registry.current().kinds:
+        hook = kind.extra.get("rect_item_changed")
+        if hook is not None:
+            hook(ctx, s, report, item, now)
 
 
 # --------------------------------------------------------------------------- forms

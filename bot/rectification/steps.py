@@ -211,12 +211,13 @@ def assess_form(ctx, number: str, user_id: str, locale: str) -> tuple[Outcome, d
 
 
 def start_approved(ctx, s, report, *, likelihood: str, impact: str, measures: str, due: dt.datetime, by: str,
-                   now: dt.datetime, context: dict | None = None) -> RectItem:
+                   now: dt.datetime, context: dict | None = None, owner: str | None = None) -> RectItem:
     """An item that starts `in_progress`, its plan (`measures`, due `due`) approved by `by` at once (a drill's
-    problem, §3.4.2): assessed, approved, its deadline timers written and its card posted, in the caller's
-    transaction. The owner is the policy's for its risk level."""
+    problem, §3.4.2; an investigation's corrective action, §5.2.3): assessed, approved, its deadline timers written
+    and its card posted, in the caller's transaction. The owner is `owner` (a person of the organisation file the
+    caller checked) or else the policy's for its risk level."""
     risk = ctx.org.policy.rectification.risk(likelihood, impact)
-    owner = proposed_owner(ctx, report, risk)
+    owner = owner or proposed_owner(ctx, report, risk)
     item = RectItem(report_id=report.id, team=report.team, likelihood=likelihood, impact=impact, risk=risk,
                     state="in_progress", accountable=owner, assigned=owner, created_at=now, created_by=by,
                     plan={"measures": measures, "resources": "", "target": ctx.org.local(due).date().isoformat()},

@@ -104,7 +104,8 @@ def report_is_open():
 class CorrectiveAction(SQLModel, table=True):
     """A corrective action an investigation decided (§5.2.2, §5.2.3): owner, due date, done or not.
 
-    Tracked here until rectification items (整改, #"Rectification closed loop") exist; then each becomes one.
+    #21 §5.2.3: each is a rectification item in its own right, held by a hazard filed for it (`item_report_id`,
+    bot/incidents/actions.py); `status` turns `done` when that item is verified and closed.
     """
 
     __tablename__ = "corrective_action"
@@ -119,3 +120,15 @@ class CorrectiveAction(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     done_at: Optional[dt.datetime] = ts_column()
     done_by: Optional[str] = Field(default=None, max_length=32)
+    item_report_id: Optional[int] = Field(default=None, foreign_key="report.id", index=True)  # its item's hazard
+
+
+class PlanReview(SQLModel, table=True):
+    """#21 §5.1.1: an emergency plan reviewed (updated quarterly), by whom and when. A plan is stale
+    `incident.plan_review_within` after its last review: the latest of these and the file's `reviewed:`."""
+
+    __tablename__ = "plan_review"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan: str = Field(max_length=64, index=True)  # a key of the organisation's `plans:`
+    reviewed_at: dt.datetime = ts_column(nullable=False)
+    reviewed_by: str = Field(max_length=32)

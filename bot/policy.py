@@ -90,7 +90,8 @@ class Policy(_Strict):
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
-                              "record_training", "note", "give_figures"], list[PermissionRole]]
+                              "record_training", "note", "give_figures", "training_topic", "pick_star"],
+                      list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: Escalation
     working_hours: WorkingHours
@@ -109,6 +110,13 @@ class Policy(_Strict):
 
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
+
+    @model_validator(mode="after")
+    def _sessions_checks(self) -> "Policy":
+        for key, session in self.training.sessions.items():
+            if session.check and session.check not in self.checks.every:
+                raise ValueError(f"training.sessions.{key}.check: {session.check!r} is not a check of checks.every")
+        return self
 
 
 class Channels(_Strict):

@@ -8,7 +8,7 @@ import logging
 from bot import ids
 from bot.checks import schedule, tasks
 from bot.hazards import transitions
-from bot.training import notes
+from bot.training import notes, star
 from handlers.common import open_view, state_of, who_where
 
 log = logging.getLogger("safeshift.handlers")
@@ -59,6 +59,9 @@ def safeshift_command(ack, body, context):
     words = str(body.get("text") or "").strip().split(maxsplit=1)
     if words and words[0].lower() in ("note", "动态"):  # the daily safety update (#23, §2.3.3)
         said = notes.add(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
+        return ack(response_type="ephemeral", text=str(said))
+    if words and words[0].lower() in ("star", "安全之星"):  # the Safety Star nomination (#23, §3.5.3)
+        said = star.nominate(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
         return ack(response_type="ephemeral", text=str(said))
     text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
     return ack(response_type="ephemeral", text=text, blocks=blocks)

@@ -11,8 +11,8 @@ import re
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.training import command as commands
-from bot.training import quiz, roster, sessions, star
-from handlers.common import INLINE_ERROR_MAX, open_view, state_of, view_values, who_where
+from bot.training import quiz, roster, sessions, star, topics
+from handlers.common import INLINE_ERROR_MAX, metadata, open_view, state_of, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 VALUE_MAX = 40
@@ -97,12 +97,38 @@ def star_pick(ack, body, context):
         transitions.ephemeral(ctx, channel, user, outcome.message)
 
 
+def topic_button(ack, body, client, context):
+    ack()
+    ctx, locale = context["safeshift"], context["locale"]
+    user, channel, value = who_where(body)
+    view, refusal = topics.form(ctx, user, value, locale)
+    if refusal is not None:
+        transitions.ephemeral(ctx, channel, user, refusal)
+        return
+    open_view(client, body.get("trigger_id"), view, "the training topic form",
+              lambda: transitions.ephemeral(ctx, channel, user, i18n.t(locale, "training.form_failed")))
+
+
+def submit_topic(ack, body, view, context):
+    ctx, locale = context["safeshift"], context["locale"]
+    user = (body.get("user") or {}).get("id", "")
+    text = view_values(view).get(ids.TRAINING_TOPIC_BLOCK)
+    if not isinstance(text, str) or not text.strip():
+        return ack(response_action="errors", errors={ids.TRAINING_TOPIC_BLOCK: i18n.tp(locale, "training.topic_empty")})
+    report = metadata(view).get("report")
+    said = topics.add(ctx, user, text, locale, report_id=report if isinstance(report, int) else None)
+    ack()
+    transitions.ephemeral(ctx, user, user, said)
+
+
 def register(app) -> None:
     """Training's listeners (#23)."""
     app.command(ids.TRAINING_COMMAND)(training_command)
     app.action(ids.TRAINING_ANSWER_ACTION)(answer)
     app.action(ids.TRAINING_RETAKE_ACTION)(retake)
     app.view(ids.TRAINING_RECORD_VIEW)(submit_record)
+    app.action(ids.TRAINING_TOPIC_ACTION)(topic_button)
+    app.view(ids.TRAINING_TOPIC_VIEW)(submit_topic)
     app.action(ids.TRAINING_ROSTER_TICK_ACTION)(roster_tick)
     app.action(ids.TRAINING_ROSTER_SAVE_ACTION)(roster_save)
     app.action(re.compile(rf"^{ids.STAR_PICK_ACTION}(:\d+)?$"))(star_pick)

@@ -4,10 +4,15 @@ the next lecture's roster lists every topic not listed yet (bot/training/roster.
 
 from __future__ import annotations
 
+import json
+
 from bot import i18n
 from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn
-from bot.text import clean_text
+from bot.outbox import ROUTINE, enqueue
+from bot.prefs import locales_of
+from bot.render import render
+from bot.text import clean_text, parse_row_id
 from bot.training import calendar
 from storage.db import session_scope
 from storage.models import AuditEvent, TrainingTopic
@@ -43,3 +48,25 @@ def add(ctx, user: str, text: object, locale: str, report_id: int | None = None)
     if day is None:
         return i18n.t(locale, "training.topic_added_no_day", text=body)
     return i18n.t(locale, "training.topic_added", text=body, day=day.isoformat())
+
+
+def after_review(ctx, s, report, user: str, now) -> None:
+    """An incident's review (复盘总结) was just recorded (registry hook `postmortem_submitted`): the people who may
+    add a training topic get a DM with a button that opens the topic's form (§5.3.2)."""
+    people = ctx.directory.resolve_people(ctx.directory.permitted_roles(ACTION), report.team, None)
+    langs = locales_of(s, ctx.org, people)
+    for person in people:
+        text = i18n.t(langs[person], "training.topic_prompt", number=report.number)
+        blocks = render("training_topic_prompt", langs[person], text=text, report_id=str(report.id))
+        enqueue(s, now, "chat.postMessage", {"channel": person, "text": str(text), "blocks": blocks},
+                ordering_key=f"training:{person}", dedupe_key=f"topic:{report.id}:{person}"[:128], priority=ROUTINE)
+
+
+def form(ctx, user: str, value: object, locale: str):
+    """The topic's form (the button on the review's DM): None when `user` may not add one (told why)."""
+    if not ctx.directory.allowed(user, ACTION, None):
+        return None, i18n.Refusal(i18n.t(locale, "training.topic_refused",
+                                         roles=roles_text(locale, ctx.directory.permitted_roles(ACTION))))
+    report_id = parse_row_id(value)
+    meta = json.dumps({"report": report_id} if report_id else {})
+    return render("training_topic_form", locale, metadata=meta, topic_max=TOPIC_MAX), None

@@ -188,13 +188,14 @@ def save(ctx, user: str, value: object, ticked: list, locale: str) -> Outcome:
 
 
 def _tell_supervisors(ctx, s, roster: TrainingRoster, absent: list[str], now: dt.datetime) -> None:
-    """Each supervisor: one DM naming their people who did not come (counted against participation, §6.2.1)."""
+    """Each supervisor: one DM naming their people who did not come (counted against participation, §6.2.1); an
+    absent supervisor is named to the department head."""
     by_sup: dict[str, list[str]] = {}
     for u in absent:
         team = ctx.directory.team_of(u)
-        for sup in (team.supervisors if team else []):
-            if sup != u:
-                by_sup.setdefault(sup, []).append(u)
+        sups = [x for x in (team.supervisors if team else []) if x != u]
+        for sup in sups or [x for x in ctx.directory.people("department_head") if x != u]:  # a supervisor: their head
+            by_sup.setdefault(sup, []).append(u)
     langs = locales_of(s, ctx.org, list(by_sup))
     for sup, people in by_sup.items():
         text = i18n.t(langs[sup], "training.roster_absent", title=title(ctx, roster, langs[sup]),

@@ -218,3 +218,133 @@ def test_the_weekly_team_study_is_one_message_its_checks_done_opens_the_roster(d
         assert [p for p in posts(bot, SUPA) if "未到场" in p.get("text", "")] == []
     finally:
         stop_bot(bot)
+
+
+# --------------------------------------------------------------------------- topics after a review (§5.3.2)
+def views_opened(bot) -> list[dict]:
+    return [c.params["view"] for c in bot.fake.of("views.open")]
+
+
+def submit_view(bot, user: str, view: dict, values: dict) -> dict:
+    payload = {"type": "view_submission", "team": {"id": "T1", "domain": "acme"},
+               "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T1"},
+               "api_app_id": "A1", "token": "legacy", "trigger_id": f"trig-{uuid.uuid4().hex[:8]}",
+               "view": dict(view, id="V1", state={"values": values}), "is_enterprise_install": False}
+    status, body = bot.interactive(payload)
+    assert status == 200, body
+    return body if isinstance(body, dict) else {}
+
+
+def test_a_topic_added_after_a_review_is_listed_in_the_next_lectures_roster_once(db_url, fake_slack):
+    clock = FrozenClock(local(2027, 2, 16, 10, 0))
+    bot = start_bot(db_url, fake_slack, org_from(), clock=clock, background=False)
+    try:
+        assert "只有" in command(bot, A1, ids.TRAINING_COMMAND, "topic 情绪管理")
+        assert "写上培训内容" in command(bot, OFFICER, ids.TRAINING_COMMAND, "topic")
+        said = command(bot, OFFICER, ids.TRAINING_COMMAND, "topic 客户冲突升级时的情绪管理 13800138000")
+        assert "下一次专题讲座（2027-02-22）" in said and "13800138000" not in said
+        # the review recorded (the incidents kind calls the hook in its transaction): a DM with a button
+        review = SimpleNamespace(id=7, number="INC-2027-00007", team="Hotline A")
+        with session_scope(bot.ctx.engine) as s:
+            for kind in registry.current().kinds:
+                if (hook := kind.extra.get("postmortem_submitted")) is not None:
+                    hook(bot.ctx, s, review, HEAD, clock.now())
+        prompt = [p for p in posts(bot, OFFICER) if "INC-2027-00007" in everything(p)]
+        assert len(prompt) == 1 and "复盘总结已记录" in prompt[0]["text"]
+        assert_valid_message(prompt[0])
+        click(bot, A1, ids.TRAINING_TOPIC_ACTION, "7")  # not the safety officer: refused, no form
+        assert any("只有" in t for t in ephemerals(bot, A1)) and views_opened(bot) == []
+        click(bot, OFFICER, ids.TRAINING_TOPIC_ACTION, "7")
+        send_all(bot)
+        form = views_opened(bot)[0]
+        assert form["callback_id"] == ids.TRAINING_TOPIC_VIEW and json.loads(form["private_metadata"]) == {"report": 7}
+        empty = submit_view(bot, OFFICER, form, {ids.TRAINING_TOPIC_BLOCK: {"value": {"type": "plain_text_input",
+                                                                                       "value": "  "}}})
+        assert empty.get("response_action") == "errors"
+        submit_view(bot, OFFICER, form, {ids.TRAINING_TOPIC_BLOCK: {"value": {"type": "plain_text_input",
+                                                                               "value": "备份机制与数据恢复"}}})
+        with session_scope(bot.ctx.engine) as s:
+            added = [(t.text, t.report_id) for t in s.execute(select(TrainingTopic).order_by(TrainingTopic.id)).scalars()]
+        assert added[1:] == [("备份机制与数据恢复", 7)] and "13800138000" not in added[0][0]
+        # the lecture's day (20 Feb is a Saturday: Monday 22 Feb): its roster lists both topics
+        clock.set(local(2027, 2, 22, 15, 0))
+        assert jobs.run_job(bot.ctx, LECTURE, local(2027, 2, 22, 15, 0))
+        sent = [p for p in posts(bot, OFFICER) if "专题讲座" in everything(p) and roster_people(p)]
+        assert len(sent) == 1 and "客户冲突升级时的情绪管理" in everything(sent[0])
+        assert "备份机制与数据恢复" in everything(sent[0]) and "复盘后新增的培训内容" in everything(sent[0])
+        # listed once: the next lecture (May) lists none of them
+        clock.set(local(2027, 5, 20, 15, 0))
+        assert jobs.run_job(bot.ctx, LECTURE, local(2027, 5, 20, 15, 0))
+        may = rosters(bot.ctx.engine)[-1]
+        assert may.day == dt.date(2027, 5, 20) and may.topics == []
+    finally:
+        stop_bot(bot)
+
+
+# --------------------------------------------------------------------------- the Safety Star (§3.5.3)
+def test_the_safety_star_nominated_picked_by_the_leadership_group_once_announced_in_the_team_channels(db_url,
+                                                                                                      fake_slack):
+    clock = FrozenClock(local(2027, 2, 16, 10, 0))
+    bot = start_bot(db_url, fake_slack, org_from(), clock=clock, background=False)
+    try:
+        star_cmd = ids.SAFESHIFT_COMMAND
+        assert "不能提名自己" in command(bot, A1, star_cmd, f"star <@{A1}|me> 我很棒")
+        assert "不在组织文件中" in command(bot, A1, star_cmd, "star <@U0NOBODY> 好")
+        assert "请写" in command(bot, A1, star_cmd, "star someone")
+        assert "请写" in command(bot, A1, star_cmd, f"star <@{A2}>")  # no reason
+        assert "已记下" in command(bot, A1, star_cmd, f"star <@{A2}|agent2> 及时发现并上报裸露电线")
+        assert "已记下" in command(bot, SUPA, star_cmd, f"star <@{A2}> 冲突处理得当")
+        assert "已记下" in command(bot, A1, star_cmd, f"star <@{A3}> 主动清理消防通道")
+        # the star's day of the next month (3 March 2027, a working day): the leadership channel is asked, once
+        moment = local(2027, 3, 3, 10, 0)
+        clock.set(moment)
+        assert jobs.run_job(bot.ctx, star.JOB, local(2027, 3, 2, 10, 0))  # not the day: nothing
+        assert jobs.run_job(bot.ctx, star.JOB, moment)
+        assert jobs.run_job(bot.ctx, star.JOB, moment + dt.timedelta(minutes=1))  # another replica's moment
+        asked = [p for p in posts(bot, "C0LEAD") if "2027-02 安全之星" in everything(p)]
+        assert len(asked) == 1
+        assert_valid_message(asked[0])
+        buttons = [e for b in asked[0]["blocks"] if b.get("block_id") == ids.STAR_ACTIONS_BLOCK for e in b["elements"]]
+        assert [b["value"].split(":")[1] for b in buttons] == [A2, A3]  # the most nominated first
+        assert "2次提名" in everything(asked[0]) and "及时发现并上报裸露电线" in everything(asked[0])
+        click(bot, A1, buttons[0]["action_id"], buttons[0]["value"])  # not the leadership group
+        assert any("只有" in t for t in ephemerals(bot, A1))
+        click(bot, HEAD, buttons[0]["action_id"], buttons[0]["value"].split(":")[0] + ":U0AGENT1")  # not nominated
+        assert any("未找到" in t for t in ephemerals(bot, HEAD))
+        click(bot, HEAD, buttons[0]["action_id"], buttons[0]["value"])
+        click(bot, OFFICER, buttons[1]["action_id"], buttons[1]["value"])  # a second pick: already picked
+        assert any("已评出" in t and "<@U0AGENT2>" in t for t in ephemerals(bot, OFFICER))
+        for channel in ("C0TEAMA", "C0TEAMB"):
+            told = [p["text"] for p in posts(bot, channel) if "安全之星" in p.get("text", "")]
+            assert len(told) == 1 and "2027-02 安全之星：<@U0AGENT2>" in told[0]
+        picked = [p for p in updates(bot) if "评选 <@U0AGENT2> 为安全之星" in everything(p)]
+        assert len(picked) == 1 and not any(b.get("block_id") == ids.STAR_ACTIONS_BLOCK for b in picked[0]["blocks"])
+        with session_scope(bot.ctx.engine) as s:
+            acts = [a.action for a in s.execute(select(AuditEvent).where(AuditEvent.action.like("%star%"))).scalars()]
+        assert acts.count("star_nominated") == 3 and acts.count("star_picked") == 1 and acts.count("star_asked") == 1
+    finally:
+        stop_bot(bot)
+
+
+# --------------------------------------------------------------------------- induction from the file (§3.5.1)
+def test_a_person_new_to_a_team_in_the_organisation_file_starts_induction(db_url, fake_slack):
+    clock = FrozenClock(local(2027, 2, 15, 10, 0))
+    bot = start_bot(db_url, fake_slack, org_from(), clock=clock, background=False)
+    try:
+        assert jobs.run_job(bot.ctx, quarterly.DAILY, local(2027, 2, 15, 10, 0))  # the first run: nobody is new
+        assert [p for p in posts(bot, SUPA) if "入职培训提醒" in p.get("text", "")] == []
+    finally:
+        stop_bot(bot)
+    # the file changes (a restart): U0NEW joins Hotline A; U0AGENT3 moves from Hotline B to Hotline A
+    moved = ORG_YAML.replace("members: [U0AGENT1, U0AGENT2]", "members: [U0AGENT1, U0AGENT2, U0NEW, U0AGENT3]") \
+                    .replace("members: [U0AGENT3]", "members: []")
+    clock = FrozenClock(local(2027, 2, 16, 10, 0))
+    bot = start_bot(db_url, fake_slack, org_from(base=moved), clock=clock, background=False)
+    try:
+        assert jobs.run_job(bot.ctx, quarterly.DAILY, local(2027, 2, 16, 10, 0))
+        got = [p["text"] for p in posts(bot, SUPA) if "入职培训提醒" in p.get("text", "")]
+        assert len(got) == 1 and "<@U0NEW>" in got[0] and "<@U0AGENT3>" not in got[0] and "尚不能上岗" in got[0]
+        assert "尚不能上岗" in command(bot, "U0NEW", ids.TRAINING_COMMAND, "")
+        assert "尚不能上岗" not in command(bot, A3, ids.TRAINING_COMMAND, "")
+    finally:
+        stop_bot(bot)

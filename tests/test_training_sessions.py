@@ -299,6 +299,7 @@ def test_the_safety_star_nominated_picked_by_the_leadership_group_once_announced
         moment = local(2027, 3, 3, 10, 0)
         clock.set(moment)
         assert jobs.run_job(bot.ctx, star.JOB, local(2027, 3, 2, 10, 0))  # not the day: nothing
+        assert [p for p in posts(bot, "C0LEAD") if "安全之星" in everything(p)] == []
         assert jobs.run_job(bot.ctx, star.JOB, moment)
         assert jobs.run_job(bot.ctx, star.JOB, moment + dt.timedelta(minutes=1))  # another replica's moment
         asked = [p for p in posts(bot, "C0LEAD") if "2027-02 安全之星" in everything(p)]

@@ -111,13 +111,6 @@ class Policy(_Strict):
     def level(self, n: int) -> Level:
         return self.hazard.levels[n]
 
-    @model_validator(mode="after")
-    def _sessions_checks(self) -> "Policy":
-        for key, session in self.training.sessions.items():
-            if session.check and session.check not in self.checks.every:
-                raise ValueError(f"training.sessions.{key}.check: {session.check!r} is not a check of checks.every")
-        return self
-
 
 class Channels(_Strict):
     safety: ChannelId

@@ -62,3 +62,9 @@ def next_occurrence(org, session, after: dt.date, within: int = 400) -> dt.date 
         if occurrence_on(org, session, day) is not None:
             return day
     return None
+
+
+def warnings(org) -> list[str]:
+    """A session whose check is switched off (`checks.every.<key>: null`) has no day and no roster (#21's warnings)."""
+    return [f"training.sessions.{k}: its check {x.check!r} is not in checks.every: no roster for it"
+            for k, x in org.policy.training.sessions.items() if x.check and x.check not in org.policy.checks.every]

@@ -119,6 +119,14 @@ TRAINING_ANSWER_BLOCK = "training_answer"
 TRAINING_ACTIONS_BLOCK = "training_actions"
 TRAINING_RECORD_VIEW = "training_record"  # `/training record`: the form
 TRAINING_FORM_BLOCKS = ("course", "kind", "people", "hours", "day")
+TRAINING_ROSTER_TICK_ACTION = "training_roster_tick"  # the roster's checkboxes (ticking alone changes nothing)
+TRAINING_ROSTER_SAVE_ACTION = "training_roster_save"  # Save: the value is the roster's id; records who came
+TRAINING_ROSTER_BLOCK = "training_roster"  # + ":<n>": the n-th block of checkboxes (10 people each)
+TRAINING_TOPIC_ACTION = "training_topic"  # on an incident's review message: add a topic to the next lecture
+TRAINING_TOPIC_VIEW = "training_topic_form"
+TRAINING_TOPIC_BLOCK = "topic"
+STAR_PICK_ACTION = "star_pick"  # the leadership group's message: the value is "<pick id>:<nominee>"
+STAR_ACTIONS_BLOCK = "star_actions"
 
 # Indicators (#22): `/safeshift figures [YYYY-MM]`, the month's figures that are not in Slack
 FIGURES_VIEW = "figures_modal"

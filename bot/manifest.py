@@ -47,7 +47,9 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": RISK_COMMAND, "description": "Risk register / 风险清单 (add, observe, review)",
                  "usage_hint": "[add | observe | review 3]", "should_escape": False},
                 {"command": SAFESHIFT_COMMAND, "description": "What is due this week, the check log / 本周待办与检查记录",
-                 "usage_hint": "[schedule | checks Hotline A 2026-11 | help]", "should_escape": False},
+                 # escaped: `star @person` arrives as <@U…> (#23, the Safety Star)
+                 "usage_hint": "[schedule | checks Hotline A 2026-11 | note … | star @person reason | help]",
+                 "should_escape": True},
                 {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move)",
                  "usage_hint": "[list | move 3 2027-04-16 15:00 | cancel 3 | evaluate 3 | help]", "should_escape": False},
                 {"command": SUGGEST_COMMAND, "description": "Anonymous suggestion / 匿名信箱 (no trace of you)",
@@ -57,7 +59,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": APPRAISAL_COMMAND, "description": "My safety score / 安全指标得分 (only you see it)",
                  "usage_hint": "[2026-09 | @person 2026-09 | team 2026-09]", "should_escape": True},
                 {"command": TRAINING_COMMAND, "description": "Safety training / 安全培训 (my record, test)",
-                 "usage_hint": "[test | help]", "should_escape": False}]
+                 "usage_hint": "[test | record | topic … | help]", "should_escape": False}]
     shortcuts = [{"name": "Report as incident 上报事件", "type": "message", "callback_id": INCIDENT_SHORTCUT,
                   "description": "Turn this message into an incident report / 将此消息上报为事件"},
                  {"name": "Report as hazard 上报隐患", "type": "message", "callback_id": HAZARD_SHORTCUT,

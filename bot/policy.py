@@ -92,7 +92,8 @@ class Policy(_Strict):
                               "request_extension", "approve_extension", "complete", "verify", "reassign", "add_risk",
                               "review_risk", "complete_check", "run_drill",
                               "answer_suggestion", "violations", "decide_appeal", "appraisals",
-                              "record_training", "note", "give_figures", "review_plan"], list[PermissionRole]]
+                              "record_training", "note", "give_figures", "review_plan", "training_topic", "pick_star"],
+                      list[PermissionRole]]
     rectification: RectificationPolicy
     escalation: HazardEscalation  # the hazards' (an incident's are its section's)
     working_hours: WorkingHours

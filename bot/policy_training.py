@@ -8,8 +8,9 @@ way the organisation file's loader does (`bot.policy_base.line_of`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -64,11 +65,74 @@ class Induction(_Strict):
         return v
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Session(_Strict):
+    """A session on the calendar (§3.5.2 每月安全学习会, §2.2.2 每周团队安全学习, §5.3.2 每季度专题讲座): its day (a
+    nominal day; a day off moves it to the next working day, like checks), its organisers (who get the roster on the
+    day), who is expected (each team, or the whole department) and the hours a person who came is credited with.
+    `check`: the policy's recurring check (`checks.every`) that *is* this session: no roster on the day; the check's
+    Done opens the roster instead (one message for one study)."""
+
+    name: Localized
+    kind: Literal["monthly_study", "team_study", "lecture"]
+    check: str | None = None
+    every: Literal["week", "month", "quarter"] | None = None
+    weekday: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+    day: int | None = Field(default=None, ge=1, le=28)
+    months: list[int] = []
+    time: HHMM | None = None
+    hours: DurationField
+    organiser: list[Literal["safety_officer", "department_head", "deputy", "team_supervisors"]] = []
+    attendees: Literal["team", "department"]
+
+    @model_validator(mode="after")
+    def _cadence(self) -> "Session":
+        if self.hours.working_days or not 0 < self.hours.seconds <= 24 * 3600:
+            raise ValueError("a session's hours are a clock duration of at most 24h")
+        if self.check:
+            return self
+        if self.every is None or self.time is None or not self.organiser:
+            raise ValueError("a session names its `check`, or its `every`, `time` and `organiser`")
+        if self.every == "week" and self.weekday is None:
+            raise ValueError("a weekly session names its `weekday`")
+        if self.every in ("month", "quarter") and self.day is None:
+            raise ValueError("a monthly or quarterly session names its `day` of the month (1-28)")
+        if self.every == "quarter" and (len(self.months) != 4 or any(not 1 <= m <= 12 for m in self.months)):
+            raise ValueError("a quarterly session names its four `months` (1-12)")
+        return self
+
+
+class Star(_Strict):
+    """The Safety Star of the month (§3.5.3 安全之星): the leadership group is asked on `day` of the next month (a
+    day off: the next working day) at `time`, with the month's nominations."""
+
+    day: int = Field(ge=1, le=28)
+    time: HHMM
+
+
 class Training(_Strict):
     bank: str | None = None  # the organisation's question bank; none: the built-in one
     test: TrainingTest
     quarterly: Quarterly
     induction: Induction
+    sessions: dict[str, Session] = {}
+    star: Star
+
+    @field_validator("sessions", mode="before")
+    @classmethod
+    def _switched_off(cls, v):
+        # The organisation file merges over the built-in sessions: `name: null` switches one off.
+        return {k: x for k, x in v.items() if x is not None} if isinstance(v, dict) else v
+
+    @field_validator("sessions")
+    @classmethod
+    def _session_keys(cls, v: dict) -> dict:
+        for k in v:
+            if not re.match(KEY, k):
+                raise ValueError(f"session key {k!r}: lower-case letters, digits, _ or -")
+        return v
 
     def bank_path(self) -> Path:
         return Path(self.bank) if self.bank else DEFAULT_BANK_PATH

@@ -9,7 +9,7 @@ from bot import ids
 from bot.checks import findings, schedule, tasks
 from bot.checks import log as check_log
 from bot.hazards import transitions
-from bot.training import notes
+from bot.training import notes, star
 from handlers.common import INLINE_ERROR_MAX, metadata, open_view, state_of, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
@@ -92,6 +92,9 @@ def safeshift_command(ack, body, context):
     if words and words[0].lower() in check_log.WORDS:  # the check log (#21): who did what when
         text, blocks = check_log.answer(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
         return ack(response_type="ephemeral", text=text, blocks=blocks)
+    if words and words[0].lower() in ("star", "安全之星"):  # the Safety Star nomination (#23, §3.5.3)
+        said = star.nominate(ctx, body.get("user_id", ""), words[1] if len(words) > 1 else "", locale)
+        return ack(response_type="ephemeral", text=str(said))
     text, blocks = schedule.answer(ctx, body.get("user_id", ""), str(body.get("text") or ""), locale)
     return ack(response_type="ephemeral", text=text, blocks=blocks)
 

@@ -13,7 +13,9 @@ def training_samples(locale: str) -> dict:
                 choices="A. 每周一次\nB. 每月一次" if zh else "A. Once a week\nB. Once a month",
                 hours="12", course="消防器材使用" if zh else "Using fire equipment", day="2027-02-10",
                 kind=i18n.tp(locale, "training.kind_lecture"), theory="4", theory_needed="8", practice="0",
-                practice_needed="4", passed=False)
+                practice_needed="4", passed=False, came=3, absent="<@U0AGENT2>", topics="• 情绪管理" if zh else
+                "• Handling emotions", star="<@U0AGENT2>", count=2,
+                reasons="及时上报裸露电线" if zh else "Reported an exposed wire at once")
 
 
 def training_contexts(locale: str, v: dict, t) -> dict:
@@ -26,6 +28,16 @@ def training_contexts(locale: str, v: dict, t) -> dict:
         "training_result": dict(title=tp("training.result_title"), body=t("training.result_failed"), retake=True,
                                 test_id="1", ids=ids),
         **training_form_context(locale),
+        "training_roster": dict(title="月度安全学习会 · 2027-03-15" if locale == "zh-CN" else "Monthly · 2027-03-15",
+                                head=t("training.roster_head"), topics=t("training.roster_topics"),
+                                chunks=[[{"value": "U0AGENT1", "text": "<@U0AGENT1>"}]], done=None, roster_id="1",
+                                ids=ids),
+        "training_star": dict(title=tp("training.star_ask_title", month="2027-02"), head=t("training.star_ask_head"),
+                              body=t("training.star_ask_line"), buttons=[{"value": "1:U0AGENT2",
+                                                                          "text": tp("training.star_pick_button", n=1)}],
+                              done=None, ids=ids),
+        "training_topic_prompt": dict(text=t("training.topic_prompt"), report_id="7", ids=ids),
+        "training_topic_form": dict(metadata='{"report": 7}', topic_max=300, ids=ids),
     }
 
 

@@ -439,7 +439,7 @@ def test_the_safety_officer_or_a_supervisor_records_a_session_and_it_shows_in_th
     # wrong answers come back inline, nothing recorded
     bad = record_form(tbot, SUPA, "", None, ["U0AGENT3"], "25", "2027-02-16")
     assert set(bad["errors"]) == {"course", "kind", "people", "hours", "day"}
-    assert "本班组" in bad["errors"]["people"]
+    assert "本团队" in bad["errors"]["people"]
     assert "共 0学时，0次" in training(tbot, AGENT)["text"]
     # the supervisor records an induction theory session for their team; the officer a lecture for everyone
     assert record_form(tbot, SUPA, "消防器材使用 13800138000", "induction_theory", [AGENT, AGENT2], "8",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import i18n, picked_dates
+from bot import i18n, picked_dates, registry
 from bot.hazards import escalation, notices
 from bot.hazards.kinds import REPORT, kind
 from bot.hazards.lookups import find_report
@@ -129,6 +129,10 @@ def submit(ctx, number: str, user_id: str, task: str, values: dict, locale: str 
             after={"corrective_actions": len(actions)} if task == "investigation" else {}, note=texts["text"][:4000]))
         if task != "postmortem":
             escalation.stop_ladder(s, report.id, task, now)
+        else:  # the kinds that care (`Kind.extra["postmortem_submitted"]`: training's topic for the next lecture)
+            for kind in registry.current().kinds:
+                if (hook := kind.extra.get("postmortem_submitted")) is not None:
+                    hook(ctx, s, report, user_id, now)
         items = []
         for description, owner, due in actions:  # #21 §5.2.3: each a rectification item of its own
             action = CorrectiveAction(report_id=report.id, description=description, owner=owner, due_at=due,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from bot.indicators import figures as given
+from bot.training import participation
 from storage.models import AuditEvent, CheckTask, Drill, RectItem, Report
 
 # key -> (unit, which way is good): "min" minutes, "%" a share, "n" a count, "per10k" per 10,000 calls handled.
@@ -157,6 +158,9 @@ def compute(ctx, s, month: str, light: bool = False) -> Month:
     vals = given.values(s, month)
     calls, complaints, safety = vals.get("calls_handled"), vals.get("complaints_received"), vals.get("safety_complaints")
     trained, staff = vals.get("training_attended"), vals.get("training_expected")
+    taken = participation.for_month(ctx, s, month)  # the training kind's saved rosters (#23); else the figures given
+    if taken.expected:
+        trained, staff = taken.attended, taken.expected
     if trained is None or not staff:
         put("training_participation", None, "missing")
     else:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.text import clean_text
-from bot.training import induction, quarterly, quiz, sessions
+from bot.training import induction, quarterly, quiz, sessions, topics
 from storage.db import session_scope
 from storage.models import TrainingAttendance, TrainingSession, TrainingTest
 
@@ -23,6 +23,9 @@ def command(ctx, user: str, text: object, locale: str) -> quiz.Outcome:
         return quiz.start(ctx, user, locale)
     if verb in ("record", "记录", "登记"):
         return sessions.form(ctx, user, locale)
+    if verb in ("topic", "培训内容"):  # §5.3.2 a topic for the next expert lecture
+        rest = clean_text(text or "").strip().split(maxsplit=1)
+        return quiz.Outcome(True, topics.add(ctx, user, rest[1] if len(rest) > 1 else "", locale))
     if verb in ("", "me", "mine", "我的"):
         return quiz.Outcome(True, record(ctx, user, locale))
     return quiz.Outcome(True, i18n.t(locale, "training.help"))

@@ -14,7 +14,7 @@ from bot import i18n
 from bot.i18n import mention
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of
-from bot.training import SUBJECT
+from bot.training import SUBJECT, members
 from storage.db import buffer_insert
 from storage.models import AuditEvent, TrainingAttendance, TrainingSession, TrainingTest
 
@@ -35,7 +35,7 @@ class Standing:
 def standing(ctx, s, user: str) -> Standing | None:
     """Where `user` stands in induction; None when they are not in induction."""
     pol = ctx.org.policy.training.induction
-    if user not in pol.pending:
+    if user not in pol.pending and not members.in_induction(s, user):
         return None
     hours = dict(s.execute(select(TrainingSession.kind, func.sum(TrainingSession.hours)).join(
         TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id).where(
@@ -61,7 +61,7 @@ def remind_all(ctx, s, now: dt.datetime) -> int:
     if not org.workdays.is_working_day(org.local(now).date()):
         return 0
     by_supervisor: dict[str, list[tuple[str, Standing]]] = {}
-    for user in org.policy.training.induction.pending:
+    for user in dict.fromkeys(list(org.policy.training.induction.pending) + members.inducted(s)):
         st = standing(ctx, s, user)
         team = ctx.directory.team_of(user)
         if st is None or st.cleared or team is None:

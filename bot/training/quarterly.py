@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.outbox import ROUTINE
 from bot.prefs import locales_of
 from bot.training import induction, messages, quiz
+from bot.training import members as known
 from storage.models import TrainingTest
 
 PREFIX = "training:"
@@ -52,6 +53,7 @@ def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
         raise KeyError(job)
     now = ctx.clock.now()
     send_due(ctx, s, now, scheduled_for)
+    known.sync(ctx, s, now)  # a person new to a team in the organisation file starts induction (§3.5.1)
     induction.remind_all(ctx, s, now)
     return []
 

@@ -23,5 +23,6 @@ from storage.models.indicators import MonthlyFigure  # noqa: F401
 from storage.models.rectification import RectItem, Risk  # noqa: F401
 from storage.models.reports import OPEN_SQL, CorrectiveAction, PlanReview, Report, report_is_open  # noqa: F401
 from storage.models.risks import RiskAnswer, RiskRound  # noqa: F401
-from storage.models.training import SafetyNote, TrainingAttendance, TrainingSession, TrainingTest  # noqa: F401
+from storage.models.training import (SafetyNote, StarNomination, StarPick, TeamMember, TrainingAttendance,  # noqa: F401
+                                     TrainingRoster, TrainingSession, TrainingTest, TrainingTopic)
 from storage.models.voice import Suggestion, Violation  # noqa: F401

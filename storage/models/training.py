@@ -72,3 +72,82 @@ class SafetyNote(SQLModel, table=True):
     author: str = Field(max_length=32)
     created_at: dt.datetime = ts_column(nullable=False)
     published_at: Optional[dt.datetime] = ts_column()
+
+
+class TrainingRoster(SQLModel, table=True):
+    """A session of the policy's calendar (§3.5.2 monthly safety study, §2.2.2 weekly team study, §5.3.2 quarterly
+    expert lecture): the roster sent to its organisers on the day, then saved once (`session_id`: the training
+    session recorded with the people who came). `key` (`session:<policy key>:<team or ->:<nominal day>`) makes the
+    send idempotent across replicas and restarts."""
+
+    __tablename__ = "training_roster"
+    __table_args__ = (UniqueConstraint("key", name="uq_training_roster_key"),
+                      Index("ix_training_roster_day", "day"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    session_key: str = Field(max_length=40)  # the policy's `training.sessions` key
+    kind: str = Field(max_length=24)  # monthly_study | team_study | lecture (TrainingSession.kind)
+    team: Optional[str] = Field(default=None, max_length=80)
+    day: dt.date
+    hours: float
+    organisers: list = Field(default_factory=list, sa_type=JSON)
+    expected: list = Field(default_factory=list, sa_type=JSON)
+    topics: list = Field(default_factory=list, sa_type=JSON)  # texts of the topics added after reviews (lecture)
+    status: str = Field(default="open", max_length=16)  # open | saved
+    attended: list = Field(default_factory=list, sa_type=JSON)
+    session_id: Optional[int] = Field(default=None, foreign_key="training_session.id")
+    saved_by: Optional[str] = Field(default=None, max_length=32)
+    saved_at: Optional[dt.datetime] = ts_column()
+    created_at: dt.datetime = ts_column(nullable=False)
+
+
+class TrainingTopic(SQLModel, table=True):
+    """A topic for the next quarterly lecture (§5.3.2 培训内容随事故和复盘更新), added after an incident review;
+    `roster_id` is set when a lecture's notice lists it."""
+
+    __tablename__ = "training_topic"
+    __table_args__ = (Index("ix_training_topic_pending", "roster_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=Text)
+    author: str = Field(max_length=32)
+    report_id: Optional[int] = None  # the incident it came from, when added from its message
+    created_at: dt.datetime = ts_column(nullable=False)
+    roster_id: Optional[int] = Field(default=None, foreign_key="training_roster.id")
+
+
+class StarNomination(SQLModel, table=True):
+    """A nomination for the month's Safety Star (§3.5.3 安全之星): `month` is the local month it was made in."""
+
+    __tablename__ = "star_nomination"
+    __table_args__ = (Index("ix_star_nomination_month", "month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7)  # 2026-12
+    nominee: str = Field(max_length=32)
+    nominator: str = Field(max_length=32)
+    reason: str = Field(sa_type=Text)
+    created_at: dt.datetime = ts_column(nullable=False)
+
+
+class StarPick(SQLModel, table=True):
+    """The leadership group's pick for a month (one per month): asked on the policy's day, picked once."""
+
+    __tablename__ = "star_pick"
+    __table_args__ = (UniqueConstraint("month", name="uq_star_pick_month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7)
+    status: str = Field(default="asked", max_length=16)  # asked | picked
+    star: Optional[str] = Field(default=None, max_length=32)
+    picked_by: Optional[str] = Field(default=None, max_length=32)
+    picked_at: Optional[dt.datetime] = ts_column()
+    created_at: dt.datetime = ts_column(nullable=False)
+
+
+class TeamMember(SQLModel, table=True):
+    """The people the organisation file listed in each team when last read (§3.5.1): a person new to a team starts
+    induction."""
+
+    __tablename__ = "team_member"
+    team: str = Field(primary_key=True, max_length=80)
+    user_id: str = Field(primary_key=True, max_length=32)
+    since: dt.datetime = ts_column(nullable=False)
+    induction: bool = Field(default=False)  # joined the organisation with this team: in induction (§3.5.1)

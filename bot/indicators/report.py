@@ -169,7 +169,7 @@ def queue(ctx, s, prepared: dict, now) -> bool:
     """Queue the prepared report (leadership channel), each team's part (its channel) and the charts (the report's
     thread) in the caller's transaction. A month posted before is edited in place (each message), and the charts of
     the corrected figures go to the same thread. True: a first post."""
-    from bot.outbox_files import UPLOAD
+    from bot.outbox_files import replace
 
     org, r = ctx.org, prepared["report"]
     month = r["month"]
@@ -183,10 +183,9 @@ def queue(ctx, s, prepared: dict, now) -> bool:
                 "• " + p for p in r["progress"].get(team.name, [])])
             _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line[:3000], "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{i18n.escape_mrkdwn(text)}*\n{line}"[:3000]}}]})
-    if prepared["files"]:
-        enqueue(s, now, UPLOAD, {"channel": channel, "files": prepared["files"],
-                                 "initial_comment": i18n.tp(org.locale, "indicators.charts_comment", month=month)},
-                ordering_key=key, target_key=key, priority=BULK)
+    if prepared["files"]:  # a month posted again: its old charts are deleted, never a second set in the thread
+        replace(s, now, f"{key}:charts", {"channel": channel, "files": prepared["files"], "initial_comment": i18n.tp(
+            org.locale, "indicators.charts_comment", month=month)}, ordering_key=key, target_key=key, priority=BULK)
     return first
 
 

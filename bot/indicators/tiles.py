@@ -1,0 +1,113 @@
+"""The Home tab's tiles (#22, §6.2.1): the month so far against target, for the person's scope, first on the Home
+tab (above what they must do now):
+
+* an agent: their own checks (the check tasks they are an owner of), their rectification items (`assigned`), the
+  hazards they reported;
+* a supervisor: the teams they supervise (checks, items and hazards of those teams, level-1 time to acknowledge);
+* the leadership group: the department.
+
+"So far": from the 1st of the local month to now. The definitions are the monthly report's (docs/INDICATORS.md),
+cut at now: a rectification item counts once its deadline has passed (closed by it or not), a check once its due
+time has passed. A figure with nothing to count yet says so (never 0%).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, and_, case, cast, func, select
+
+from bot import i18n
+from bot.home import section
+from bot.i18n import Mrkdwn
+from bot.indicators import compute as C
+from storage.models import CheckTask, RectItem, Report
+
+ORDER = 2  # first on the Home tab: before the score (5), my reports (10) and my checks (20)
+KEYS = ("pre_shift_completion", "scheduled_check_completion", "rectification_rate", "overdue_rectification",
+        "hazards_reported", "level1_response_minutes")
+
+
+def scope(ctx, user_id: str) -> tuple[str, list[str]]:
+    """("department", []) | ("team", the teams they supervise) | ("own", [their team])."""
+    if ctx.directory.sees_everything(user_id):
+        return "department", []
+    teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
+    if teams:
+        return "team", teams
+    return "own", [t] if (t := ctx.directory.team_of(user_id)) else []
+
+
+def _month_start(ctx, now: dt.datetime) -> tuple[str, dt.datetime, dt.date]:
+    local = now.astimezone(ctx.org.tz)
+    month = local.strftime("%Y-%m")
+    return month, C.month_bounds(ctx.org, month)[0], local.date().replace(day=1)
+
+
+def so_far(ctx, s, user_id: str, now: dt.datetime) -> tuple[str, list[str], str, dict[str, C.Figure]]:
+    """(scope, teams, month, {key: Figure}) of the month so far for `user_id`."""
+    kind, teams = scope(ctx, user_id)
+    month, start, first_day = _month_start(ctx, now)
+    targets = ctx.org.policy.indicators.targets
+    out: dict[str, C.Figure] = {}
+
+    def put(key, value, state="ok", num=None, den=None):
+        out[key] = C.Figure(key, value, state, num, den, targets.get(key))
+
+    # -- checks due so far: done (all fine or a problem found) by their due time
+    q = select(CheckTask.kind, CheckTask.owners, CheckTask.status, CheckTask.done_at, CheckTask.due_at).where(
+        CheckTask.day >= first_day, CheckTask.due_at <= now, CheckTask.kind.in_(("pre_shift",) + C.SCHEDULED_KINDS))
+    if kind != "department":
+        q = q.where(CheckTask.team.in_(teams))
+    if kind == "own":  # owners are a JSON list: narrowed in SQL by its text, checked exactly below
+        q = q.where(cast(CheckTask.owners, String).like(f'%"{user_id}"%'))
+    acc = {"pre_shift": [0, 0], "scheduled": [0, 0]}
+    for task_kind, owners, status, done_at, due_at in s.execute(q).all():
+        if kind == "own" and user_id not in (owners or []):
+            continue
+        a = acc["pre_shift" if task_kind == "pre_shift" else "scheduled"]
+        a[1] += 1
+        a[0] += int(status != "pending" and done_at is not None and done_at <= due_at)
+    put("pre_shift_completion", *C._pct(*acc["pre_shift"]), num=acc["pre_shift"][0], den=acc["pre_shift"][1])
+    put("scheduled_check_completion", *C._pct(*acc["scheduled"]), num=acc["scheduled"][0], den=acc["scheduled"][1])
+    # -- rectification items whose deadline has passed this month: closed by it; items overdue now
+    who = (RectItem.assigned == user_id) if kind == "own" else RectItem.team.in_(teams) if kind == "team" else None
+    on_time = and_(RectItem.closed_at.is_not(None), RectItem.closed_at <= RectItem.due_at)
+    q = select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0)).where(
+        RectItem.due_at >= start, RectItem.due_at <= now)
+    den, num = s.execute(q if who is None else q.where(who)).one()
+    put("rectification_rate", *C._pct(num, den), num=num, den=den)
+    q = select(func.count()).where(RectItem.due_at < now, RectItem.closed_at.is_(None))
+    n = s.execute(q if who is None else q.where(who)).scalar_one()
+    put("overdue_rectification", n, num=n)
+    # -- hazards reported this month; level-1 time to acknowledge (a team's, the department's)
+    mine = (Report.reporter_id == user_id) if kind == "own" else Report.team.in_(teams) if kind == "team" else None
+    q = select(func.count()).where(Report.kind == "hazard", Report.reported_at >= start, Report.reported_at < now,
+                                   Report.group_id.is_(None))
+    n = s.execute(q if mine is None else q.where(mine)).scalar_one()
+    put("hazards_reported", n, num=n)
+    if kind != "own":
+        ack = C.minutes(s, Report.reported_at, Report.acknowledged_at)
+        q = select(func.count(Report.acknowledged_at), func.sum(ack)).where(
+            Report.level == 1, Report.reported_at >= start, Report.reported_at < now, Report.group_id.is_(None))
+        ack_n, ack_sum = s.execute(q if mine is None else q.where(mine)).one()
+        put("level1_response_minutes", *((round(ack_sum / ack_n, 1), "ok") if ack_n else (None, "none")),
+            num=ack_n)
+    return kind, teams, month, out
+
+
+def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]]:
+    from bot.indicators.report import GREEN, NEUTRAL, RED, fmt
+
+    kind, teams, month, figures = so_far(ctx, s, user_id, ctx.clock.now())
+    lines = []
+    for key in KEYS:
+        f = figures.get(key)
+        if f is None:
+            continue
+        met = f.met()
+        lines.append(f"{GREEN if met else RED if met is False else NEUTRAL} " + i18n.t(
+            locale, "indicators.tile", name=i18n.tp(locale, f"indicators.name.{key}"), what=fmt(locale, f),
+            target=fmt(locale, f, f.target) if f.target is not None else "—"))
+    title = i18n.t(locale, f"indicators.tiles_{kind}", month=month, teams=i18n.join_list(locale, teams, "and"))
+    return [(ORDER, section(locale, title, Mrkdwn("\n".join(lines))))]

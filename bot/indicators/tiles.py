@@ -35,7 +35,7 @@ def scope(ctx, user_id: str) -> tuple[str, list[str]]:
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
     if teams:
         return "team", teams
-    return "own", [t] if (t := ctx.directory.team_of(user_id)) else []
+    return "own", [t.name] if (t := ctx.directory.team_of(user_id)) else []
 
 
 def _month_start(ctx, now: dt.datetime) -> tuple[str, dt.datetime, dt.date]:

@@ -21,23 +21,26 @@ import datetime as dt
 import json
 
 import pytest
+from sqlalchemy import select
 
+from bot import jobs
 from bot.clock import FrozenClock
 from storage.db import session_scope
-from storage.models import CheckTask
+from storage.models import CheckTask, RectItem, Report
 from tests.conftest import org_from, start_bot, stop_bot, without_jobs_of
 from tests.test_indicators import L, M, seed
 
 
 @pytest.fixture(autouse=True)
 def _only_ours(monkeypatch):
-    without_jobs_of(monkeypatch, "checks", "drills", "incidents", "hazards", "rectification", "indicators",
-                    "suggestions", "training")
+    without_jobs_of(monkeypatch, "checks", "drills", "incidents", "rectification", "indicators", "suggestions",
+                    "training")  # the hazards' daily digest and weekly summary stay
 
 
 @pytest.fixture
 def ibot(db_url, fake_slack):
-    clock = FrozenClock(L(2026, 10, 21, 12, 0))
+    # 07:00 on Monday 19 October: no digest nor weekly summary recent enough to be made up at start
+    clock = FrozenClock(L(2026, 10, 19, 7, 0))
     bot = start_bot(db_url, fake_slack, org_from(), clock=clock)
     bot.clock = clock
     seed(bot.ctx)
@@ -48,6 +51,7 @@ def ibot(db_url, fake_slack):
                             day=dt.date(2026, 10, 12 + n), owners=["U0AGENT2"], issued_at=due - 60 * M, due_at=due,
                             status="pending" if late is None else "done",
                             done_at=None if late is None else due - 5 * M, done_by="U0AGENT2"))
+    clock.set(L(2026, 10, 21, 12, 0))
     yield bot
     stop_bot(bot)
 
@@ -106,3 +110,46 @@ def test_home_tiles_per_role_hand_computed(ibot):
     assert "隐患整改完成率：本月无可统计项" in tile(agent2, "隐患整改完成率")
     assert "上报隐患数：0" in tile(agent2, "上报隐患数") and "超期整改项：0" in tile(agent2, "超期整改项")
     assert "33.3%" not in agent2 and "57.1%" not in agent2  # nobody else's figures
+
+
+def posted(bot, channel: str, marker: str) -> str:
+    bot.ctx.wake()
+    found = bot.fake.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == channel
+                              and marker in json.dumps(c.params.get("blocks"), ensure_ascii=False))
+    return json.dumps(found[-1].params["blocks"], ensure_ascii=False).replace("* ", "").replace("*", "")
+
+
+def test_the_daily_digest_shows_yesterdays_figures_beside_the_open_work(ibot):
+    """Yesterday = 20 October: the Hotline B item due 18:00 not closed (0%, overdue at the day's end), a pre-shift
+    self-check of Hotline A done on time (100%); no hazard reported, no level-1 report."""
+    with session_scope(ibot.ctx.engine) as s:
+        due = L(2026, 10, 20, 9)
+        s.add(CheckTask(key="own:20", kind="pre_shift", name="pre_shift", team="Hotline A", day=dt.date(2026, 10, 20),
+                        owners=["U0AGENT1"], issued_at=due - 60 * M, due_at=due, status="done", done_at=due - M))
+    ibot.clock.set(L(2026, 10, 21, 8, 30))
+    assert jobs.run_job(ibot.ctx, "daily_digest", L(2026, 10, 21, 8, 30)) is True
+    dept = posted(ibot, "C0SAFETY", "昨日安全指标")
+    assert "昨日安全指标（2026-10-20）" in dept
+    assert "班前自查完成率：100%（目标值100%）" in dept and "隐患整改完成率：0%（目标值98%）" in dept
+    assert "超期整改项：1" in dept and "上报隐患数：0" in dept and "一级响应时长：本月无可统计项" in dept
+    assert "定期检查完成率：本月无可统计项" in dept
+    team_b = posted(ibot, "C0TEAMB", "昨日安全指标")
+    assert "隐患整改完成率：0%" in team_b and "超期整改项：1" in team_b and "班前自查完成率：本月无可统计项" in team_b
+    team_a = posted(ibot, "C0TEAMA", "昨日安全指标")
+    assert "班前自查完成率：100%" in team_a and "超期整改项：0" in team_a and "隐患整改完成率：本月无可统计项" in team_a
+
+
+def test_the_weekly_summary_feeds_the_hazard_analysis_meeting(ibot):
+    """The week before Monday 19 October 09:00: U0AGENT2's pre-shift self-checks of 13–15 October (2 of 3 on
+    time), the UPS check of the 15th missed (0%), the item due 12 October closed late (0%), the level-1 incident
+    of the 15th acknowledged in 5 min; to discuss: Hotline B's item due 20 October (within the coming week)."""
+    with session_scope(ibot.ctx.engine) as s:
+        number = s.execute(select(Report.number).join(RectItem, RectItem.report_id == Report.id).where(
+            RectItem.team == "Hotline B", RectItem.due_at == L(2026, 10, 20, 18))).scalar_one()
+    ibot.clock.set(L(2026, 10, 19, 9, 0))
+    assert jobs.run_job(ibot.ctx, "weekly_summary", L(2026, 10, 19, 9, 0)) is True
+    week = posted(ibot, "C0SAFETY", "周例会待讨论事项")
+    assert "本周安全指标" in week and "班前自查完成率：66.7%" in week and "定期检查完成率：0%" in week
+    assert "隐患整改完成率：0%" in week and "一级响应时长：5分钟" in week and "上报隐患数：0" in week
+    assert f"{number} · 整改中 · 整改时限2026-10-20" in week and "超期" not in week.split("周例会待讨论事项")[1]
+    assert week.count("整改时限") == 1  # the items closed, or due later than a week ahead, are not on the agenda

@@ -48,6 +48,14 @@ def so_far(ctx, s, user_id: str, now: dt.datetime) -> tuple[str, list[str], str,
     """(scope, teams, month, {key: Figure}) of the month so far for `user_id`."""
     kind, teams = scope(ctx, user_id)
     month, start, first_day = _month_start(ctx, now)
+    return kind, teams, month, window(ctx, s, kind, teams, user_id, start, now, first_day)
+
+
+def window(ctx, s, kind: str, teams: list[str], user_id: str | None, start: dt.datetime, end: dt.datetime,
+           first_day: dt.date) -> dict[str, C.Figure]:
+    """The figures of [start, end) for a scope ("department", "team" with `teams`, "own" of `user_id`): checks of
+    the local days from `first_day` due by `end`, items due in the window, hazards reported in it."""
+    now = end
     targets = ctx.org.policy.indicators.targets
     out: dict[str, C.Figure] = {}
 
@@ -74,7 +82,7 @@ def so_far(ctx, s, user_id: str, now: dt.datetime) -> tuple[str, list[str], str,
     who = (RectItem.assigned == user_id) if kind == "own" else RectItem.team.in_(teams) if kind == "team" else None
     on_time = and_(RectItem.closed_at.is_not(None), RectItem.closed_at <= RectItem.due_at)
     q = select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0)).where(
-        RectItem.due_at >= start, RectItem.due_at <= now)
+        RectItem.due_at >= start, RectItem.due_at < now)
     den, num = s.execute(q if who is None else q.where(who)).one()
     put("rectification_rate", *C._pct(num, den), num=num, den=den)
     q = select(func.count()).where(RectItem.due_at < now, RectItem.closed_at.is_(None))
@@ -93,21 +101,46 @@ def so_far(ctx, s, user_id: str, now: dt.datetime) -> tuple[str, list[str], str,
         ack_n, ack_sum = s.execute(q if mine is None else q.where(mine)).one()
         put("level1_response_minutes", *((round(ack_sum / ack_n, 1), "ok") if ack_n else (None, "none")),
             num=ack_n)
-    return kind, teams, month, out
+    return out
 
 
-def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]]:
+def _lines(locale: str, figures: dict[str, C.Figure]) -> list[str]:
     from bot.indicators.report import GREEN, NEUTRAL, RED, fmt
 
-    kind, teams, month, figures = so_far(ctx, s, user_id, ctx.clock.now())
-    lines = []
+    out = []
     for key in KEYS:
         f = figures.get(key)
         if f is None:
             continue
         met = f.met()
-        lines.append(f"{GREEN if met else RED if met is False else NEUTRAL} " + i18n.t(
+        out.append(f"{GREEN if met else RED if met is False else NEUTRAL} " + i18n.t(
             locale, "indicators.tile", name=i18n.tp(locale, f"indicators.name.{key}"), what=fmt(locale, f),
             target=fmt(locale, f, f.target) if f.target is not None else "—"))
+    return out
+
+
+def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]]:
+    kind, teams, month, figures = so_far(ctx, s, user_id, ctx.clock.now())
     title = i18n.t(locale, f"indicators.tiles_{kind}", month=month, teams=i18n.join_list(locale, teams, "and"))
-    return [(ORDER, section(locale, title, Mrkdwn("\n".join(lines))))]
+    return [(ORDER, section(locale, title, Mrkdwn("\n".join(_lines(locale, figures)))))]
+
+
+DIGEST_ORDER = 5  # the first of the sections under the overdue reports: yesterday's figures beside the open work
+
+
+def digest_part(ctx, s, now: dt.datetime, team: str | None, since: dt.datetime | None = None):
+    """The daily digest's yesterday (the local day before `now`): the same figures as the tiles, of the team or
+    the department (bot/registry.py `DigestPart`)."""
+    from bot.registry import DigestPart
+
+    tz = ctx.org.tz
+    today = now.astimezone(tz).date()
+    day = today - dt.timedelta(days=1)
+    start, end = (dt.datetime.combine(d, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc) for d in (day, today))
+    figures = window(ctx, s, "team" if team else "department", [team] if team else [], None, start, end, day)
+
+    def sections(locale: str) -> list:
+        head = i18n.t(locale, "indicators.digest_title", day=day.isoformat())
+        return [(DIGEST_ORDER, Mrkdwn(head + "\n" + "\n".join(_lines(locale, figures))))]
+
+    return DigestPart({"indicators_day": day, "indicators": figures}, lambda locale: [], sections)

@@ -17,6 +17,7 @@ from sqlalchemy import case, select
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.indicators import compute as C
+from bot.indicators import extras as X
 from bot.outbox import BULK, enqueue
 from storage.models import OutboxMessage, RectItem, Report, SlackMessage
 
@@ -106,9 +107,19 @@ def progress(ctx, s, cur: C.Month, locale: str) -> dict[str | None, list[str]]:
 def build(ctx, s, month: str) -> dict:
     locale = ctx.org.locale
     cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month), light=True)
-    return dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
-                levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
-                progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale))
+    r = dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
+             levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
+             progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale),
+             stale=X.stale(ctx, month, locale), suggestions=X.suggestions(s, month), appraisal=X.appraisal(ctx, s, month))
+    r["scores"] = X.team_score_lines(ctx, r, locale)
+    return r
+
+
+def extra_parts(r: dict, locale: str) -> tuple:
+    """(block id, title key, lines) of the leadership's report after the rectification progress."""
+    return (("suggestions", "indicators.suggestions_title", [X.suggestion_line(r, locale)]),
+            ("appraisal", "indicators.scores_title", r["scores"]),
+            ("plans", "indicators.stale_title", r["stale"]))
 
 
 # --------------------------------------------------------------------------- Slack
@@ -125,8 +136,8 @@ def blocks(ctx, r: dict) -> tuple[str, list[dict]]:
                                  ("categories", "indicators.categories_title", r["categories"]),
                                  ("teams", "indicators.teams_title", list(r["teams"].values())),
                                  ("progress", "indicators.progress_title",
-                                  [x for lines in r["progress"].values() for x in lines]),
-                                 ("weighting", "indicators.weighting_title", r["weighting"])):
+                                  [x for lines in r["progress"].values() for x in lines])) + extra_parts(r, locale) + (
+                                 ("weighting", "indicators.weighting_title", r["weighting"]),):
         if body:
             text = f"*{e(i18n.tp(locale, head))}*\n" + "\n".join("• " + e(x) for x in body[:30])
             out.append({"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text[:3000]}})
@@ -211,8 +222,8 @@ def markdown(ctx, r: dict) -> str:
         out.append(f"| {x['name']} | {x['value']} | {x['target']} | {x['previous']} | {met} |")
     for head_key, body in (("indicators.levels_title", r["levels"]), ("indicators.categories_title", r["categories"]),
                            ("indicators.teams_title", list(r["teams"].values())),
-                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines]),
-                           ("indicators.weighting_title", r["weighting"])):
+                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines])) + \
+            tuple(x[1:] for x in extra_parts(r, locale)) + (("indicators.weighting_title", r["weighting"]),):
         out += ["", f"## {i18n.tp(locale, head_key)}", ""] + [f"- {x}" for x in body]
     return "\n".join(out) + "\n"
 
@@ -223,6 +234,8 @@ def table(r: dict) -> list[list]:
         out.append([r["month"], x["key"], "" if x["raw"] is None else x["raw"], x["state"],
                     "" if x["num"] is None else x["num"], "" if x["den"] is None else x["den"],
                     "" if x["target_raw"] is None else x["target_raw"], x["previous"], "" if x["met"] is None else ("yes" if x["met"] else "no")])
+    for key in ("received", "adopted"):  # §3.5.3 the suggestions received and adopted in the month
+        out.append([r["month"], f"suggestions_{key}", r["suggestions"][key], "ok", "", "", "", "", ""])
     return out
 
 
@@ -246,6 +259,10 @@ def xlsx_bytes(ctx, r: dict) -> bytes:
         sheet = wb.create_sheet(title)
         for line in body:
             sheet.append([line])
+    for title, body in X.xlsx_sheets(ctx, r):
+        sheet = wb.create_sheet(title)
+        for row in body:
+            sheet.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

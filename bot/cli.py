@@ -224,6 +224,17 @@ def cmd_export(args) -> int:
     problem = export.span_problem(org, args.start, args.end)
     if problem:
         return _fail(problem)
+    if args.table == "violations":  # the ledger (#24): the operator's; from Slack, the ledger's group only
+        from bot.violations.export import render
+
+        data, n = render(ctx, args.format, args.start, args.end)
+        if args.output:
+            with open(args.output, "wb") as out:
+                out.write(data)
+        else:
+            sys.stdout.buffer.write(data)
+        print(f"{n} rows", file=sys.stderr)
+        return 0
     if args.output:
         with open(args.output, "wb") as out:
             n = export.write(ctx, args.table, args.format, out, args.start, args.end)
@@ -327,8 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--team", default=None, help="only this team's digest (its name in the organisation file)")
     s.add_argument("--weekly", action="store_true", help="the weekly summary instead of the daily digest")
     s.set_defaults(func=cmd_digest)
-    s = sub.add_parser("export", help="rectification items, the risk register or hazards as CSV or XLSX, for audits")
-    s.add_argument("table", choices=["rectifications", "risks", "hazards"], help="what to export")
+    s = sub.add_parser("export", help="rectification items, the risk register, hazards or the violations ledger as "
+                                      "CSV or XLSX, for audits")
+    s.add_argument("table", choices=["rectifications", "risks", "hazards", "violations"], help="what to export")
     s.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (UTF-8 with a BOM, default) or xlsx")
     s.add_argument("--from", dest="start", type=_day, default=None, help="first day (YYYY-MM-DD, organisation's zone)")
     s.add_argument("--to", dest="end", type=_day, default=None, help="last day (YYYY-MM-DD, organisation's zone)")

@@ -225,16 +225,7 @@ def cmd_export(args) -> int:
     if problem:
         return _fail(problem)
     if args.table == "violations":  # the ledger (#24): the operator's; from Slack, the ledger's group only
-        from bot.violations.export import render
-
-        data, n = render(ctx, args.format, args.start, args.end)
-        if args.output:
-            with open(args.output, "wb") as out:
-                out.write(data)
-        else:
-            sys.stdout.buffer.write(data)
-        print(f"{n} rows", file=sys.stderr)
-        return 0
+        from bot.violations import export  # noqa: F811 - the same write(ctx, table, fmt, out, start, end)
     if args.output:
         with open(args.output, "wb") as out:
             n = export.write(ctx, args.table, args.format, out, args.start, args.end)
@@ -258,6 +249,10 @@ def _ctx():
 def cmd_report(args) -> int:
     from bot.indicators import offline
 
+    if args.which == "yearly":  # §3.6.3 the year-end list, with the scores (the operator's)
+        from bot.violations import yearly
+
+        return print(yearly.text(_ctx(), args.year)) or 0
     if not offline.MONTH.match(args.month or ""):
         return _fail(f"--month {args.month!r}: give the month as YYYY-MM")
     ctx = _ctx()
@@ -347,8 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
     s.set_defaults(func=cmd_export)
     s = sub.add_parser("report", help="the monthly safety indicators report: as files, or posted now")
-    s.add_argument("which", choices=["monthly"], help="monthly: every indicator of a month against target")
-    s.add_argument("--month", required=True, help="the month, YYYY-MM (organisation's zone)")
+    s.add_argument("which", choices=["monthly", "yearly"],
+                   help="monthly: every indicator of a month against target; yearly: the year-end appraisal list")
+    s.add_argument("--month", default=None, help="monthly: the month, YYYY-MM (organisation's zone)")
+    s.add_argument("--year", type=int, default=None, help="yearly: the year (default: the year before this one)")
     s.add_argument("--format", choices=["md", "csv", "xlsx"], default="md", help="the file's format (default md)")
     s.add_argument("--out", default=".", help="folder for the report and its PNG charts (default: here)")
     s.add_argument("--post", action="store_true",

@@ -73,6 +73,13 @@ def render(ctx, fmt: str, start: dt.date | None = None, end: dt.date | None = No
     return buf.getvalue(), len(data)
 
 
+def write(ctx, table: str, fmt: str, out, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """`safeshift export violations`: the ledger to the binary stream `out`; its number of entries."""
+    data, n = render(ctx, fmt, start, end)
+    out.write(data)
+    return n
+
+
 def to_slack(ctx, user: str, fmt: str, locale: str) -> ledger.Outcome:
     """`/violation export [csv|xlsx]`: the whole ledger to the asker's direct messages (the group only)."""
     if not ledger.allowed(ctx, user):

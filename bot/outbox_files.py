@@ -32,21 +32,3 @@ def uploaded_files(key: str | None, response: dict, at) -> list[dict]:
     return [dict(file_id=f, key=key, channel=response.get("channel") or "", uploaded_at=at)
             for f in response.get("files") or [] if f]
 
-
-def replace(session, now, key: str, payload: dict, *, ordering_key: str, target_key: str | None, priority: int) -> None:
-    """Queue an upload under `key` that replaces the files uploaded under it before: an earlier upload still
-    waiting is dropped (`superseded`), the files already in Slack are deleted (files.delete, in order before the
-    new upload), so the thread keeps exactly one set."""
-    from sqlalchemy import delete, select, update
-
-    from bot.outbox import enqueue
-    from storage.models import OutboxMessage, SlackFile
-
-    session.execute(update(OutboxMessage).where(OutboxMessage.method == UPLOAD, OutboxMessage.message_key == key,
-                                                OutboxMessage.status == "pending").values(status="superseded"))
-    for (file_id,) in session.execute(select(SlackFile.file_id).where(SlackFile.key == key).order_by(
-            SlackFile.file_id)).all():
-        enqueue(session, now, "files.delete", {"file": file_id}, ordering_key=ordering_key, priority=priority)
-    session.execute(delete(SlackFile).where(SlackFile.key == key))
-    enqueue(session, now, UPLOAD, payload, ordering_key=ordering_key, message_key=key, target_key=target_key,
-            priority=priority)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import case, select
+from sqlalchemy import case, delete, select, update
 
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.indicators import compute as C
 from bot.indicators import extras as X
 from bot.outbox import BULK, enqueue
-from storage.models import OutboxMessage, RectItem, Report, SlackMessage
+from bot.outbox_files import UPLOAD
+from storage.models import OutboxMessage, RectItem, Report, SlackFile, SlackMessage
 
 PROGRESS_MAX = 40  # items listed one by one in the report (the counts per team cover the rest)
 GREEN, RED, NEUTRAL = ":large_green_circle:", ":red_circle:", ":white_circle:"
@@ -180,8 +181,6 @@ def queue(ctx, s, prepared: dict, now) -> bool:
     """Queue the prepared report (leadership channel), each team's part (its channel) and the charts (the report's
     thread) in the caller's transaction. A month posted before is edited in place (each message), and the charts of
     the corrected figures go to the same thread. True: a first post."""
-    from bot.outbox_files import replace
-
     org, r = ctx.org, prepared["report"]
     month = r["month"]
     text, bl = blocks(ctx, r)
@@ -195,9 +194,24 @@ def queue(ctx, s, prepared: dict, now) -> bool:
             _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line[:3000], "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{i18n.escape_mrkdwn(text)}*\n{line}"[:3000]}}]})
     if prepared["files"]:  # a month posted again: its old charts are deleted, never a second set in the thread
-        replace(s, now, f"{key}:charts", {"channel": channel, "files": prepared["files"], "initial_comment": i18n.tp(
+        replace_files(s, now, f"{key}:charts", {"channel": channel, "files": prepared["files"], "initial_comment": i18n.tp(
             org.locale, "indicators.charts_comment", month=month)}, ordering_key=key, target_key=key, priority=BULK)
     return first
+
+
+def replace_files(session, now, key: str, payload: dict, *, ordering_key: str, target_key: str | None,
+                  priority: int) -> None:
+    """Queue the charts' upload under `key`, replacing the files uploaded under it before (the sender keeps their
+    ids: bot/outbox_files.py `uploaded_files`): an earlier upload still waiting is dropped (`superseded`), the files
+    already in Slack are deleted (files.delete, in order before the new upload), so the thread keeps one set."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.method == UPLOAD, OutboxMessage.message_key == key,
+                                                OutboxMessage.status == "pending").values(status="superseded"))
+    for (file_id,) in session.execute(select(SlackFile.file_id).where(SlackFile.key == key).order_by(
+            SlackFile.file_id)).all():
+        enqueue(session, now, "files.delete", {"file": file_id}, ordering_key=ordering_key, priority=priority)
+    session.execute(delete(SlackFile).where(SlackFile.key == key))
+    enqueue(session, now, UPLOAD, payload, ordering_key=ordering_key, message_key=key, target_key=target_key,
+            priority=priority)
 
 
 def post(ctx, month: str, *, charts: bool | None = None) -> bool:

@@ -62,20 +62,26 @@ def window(ctx, s, kind: str, teams: list[str], user_id: str | None, start: dt.d
     def put(key, value, state="ok", num=None, den=None):
         out[key] = C.Figure(key, value, state, num, den, targets.get(key))
 
-    # -- checks due so far: done (all fine or a problem found) by their due time
-    q = select(CheckTask.kind, CheckTask.owners, CheckTask.status, CheckTask.done_at, CheckTask.due_at).where(
-        CheckTask.day >= first_day, CheckTask.due_at <= now, CheckTask.kind.in_(("pre_shift",) + C.SCHEDULED_KINDS))
+    # -- checks due by `end`: done (all fine or a problem found) by their due time; one grouped count, except an
+    # agent's own (owners are a JSON list: narrowed in SQL by its text, checked exactly here)
+    done = and_(CheckTask.status != "pending", CheckTask.done_at <= CheckTask.due_at)
+    where = [CheckTask.day >= first_day, CheckTask.due_at <= now,
+             CheckTask.kind.in_(("pre_shift",) + C.SCHEDULED_KINDS)]
     if kind != "department":
-        q = q.where(CheckTask.team.in_(teams))
-    if kind == "own":  # owners are a JSON list: narrowed in SQL by its text, checked exactly below
-        q = q.where(cast(CheckTask.owners, String).like(f'%"{user_id}"%'))
+        where.append(CheckTask.team.in_(teams))
     acc = {"pre_shift": [0, 0], "scheduled": [0, 0]}
-    for task_kind, owners, status, done_at, due_at in s.execute(q).all():
-        if kind == "own" and user_id not in (owners or []):
-            continue
+    if kind == "own":
+        rows = [(k, 1, int(status != "pending" and done_at is not None and done_at <= due_at))
+                for k, owners, status, done_at, due_at in s.execute(select(
+                    CheckTask.kind, CheckTask.owners, CheckTask.status, CheckTask.done_at, CheckTask.due_at).where(
+                    *where, cast(CheckTask.owners, String).like(f'%"{user_id}"%'))).all()
+                if user_id in (owners or [])]
+    else:
+        rows = s.execute(select(CheckTask.kind, func.count(), func.sum(case((done, 1), else_=0))).where(*where)
+                         .group_by(CheckTask.kind)).all()
+    for task_kind, n, k in rows:
         a = acc["pre_shift" if task_kind == "pre_shift" else "scheduled"]
-        a[1] += 1
-        a[0] += int(status != "pending" and done_at is not None and done_at <= due_at)
+        a[0], a[1] = a[0] + int(k or 0), a[1] + n
     put("pre_shift_completion", *C._pct(*acc["pre_shift"]), num=acc["pre_shift"][0], den=acc["pre_shift"][1])
     put("scheduled_check_completion", *C._pct(*acc["scheduled"]), num=acc["scheduled"][0], den=acc["scheduled"][1])
     # -- rectification items whose deadline has passed this month: closed by it; items overdue now

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.indicators import offline, report
 from storage.db import session_scope
@@ -64,7 +64,7 @@ def test_the_report_counts_adopted_suggestions_and_shows_team_scores_only(ctx, t
     with session_scope(ctx.engine) as s:
         report.queue(ctx, s, {"report": r, "files": []}, ctx.clock.now())
     with session_scope(ctx.engine) as s:
-        rows = s.query(OutboxMessage).all()
+        rows = s.execute(select(OutboxMessage)).scalars().all()
         team_parts = [json.dumps(x.payload, ensure_ascii=False) for x in rows if x.payload["channel"] != "C0LEAD"]
     assert len(team_parts) == 2 and not any("平均" in p or "考核" in p or "采纳" in p for p in team_parts)
 

@@ -35,7 +35,8 @@ def test_only_the_ledgers_group_gets_the_export_and_only_in_its_dm(vbot, fake_sl
 
     assert "共2条" in str(cmd(vbot, HEAD, "export xlsx"))
     vbot.ctx.wake()
-    wait_until(lambda: fake_slack.files, what="the ledger uploaded")
+    wait_until(lambda: fake_slack.files and all(x.get("uploaded") for x in fake_slack.files.values()),
+               what="the ledger uploaded")
     wait_until(lambda: outbox_settled(vbot.ctx.engine), what="the outbox settled")
     (file_id, f), = fake_slack.files.items()
     assert f["name"] == "violations-2026-09-14.xlsx"
@@ -49,7 +50,8 @@ def test_only_the_ledgers_group_gets_the_export_and_only_in_its_dm(vbot, fake_sl
 
     assert "共2条" in str(cmd(vbot, OFFICER, "export"))  # CSV by default
     vbot.ctx.wake()
-    wait_until(lambda: len(fake_slack.files) == 2, what="the CSV uploaded")
+    wait_until(lambda: len(fake_slack.files) == 2 and all(x.get("uploaded") for x in fake_slack.files.values()),
+               what="the CSV uploaded")
     data = next(fake_slack.file_bytes[i] for i, x in fake_slack.files.items() if x["name"].endswith(".csv"))
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[2][3] == "'=HYPERLINK(1)" and table[1][1] == "U0AGENT1"

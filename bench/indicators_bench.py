@@ -1,6 +1,7 @@
 """Computing a month's indicators over a long history (#22): N stored reports spread over a year (bench.bulk_reports),
 plus rectification items (one per 50 reports) and check tasks (one per 10 reports), then `compute` of one month,
-median of 5 (and the whole report: the month and the month before).
+median of 5 (and the whole report: the month and the month before); and what each role sees (the Home tab's
+tiles, the digest's yesterday, the weekly summary's part), median of 5 each.
 
     python bench/indicators_bench.py --db sqlite|postgres|both [--reports 1000000]
 """
@@ -24,7 +25,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from bot import compose  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.context import Context  # noqa: E402
-from bot.indicators import compute, report  # noqa: E402
+from bot.indicators import compute, report, tiles, weekly  # noqa: E402
 from storage.db import session_scope  # noqa: E402
 from storage.models import CheckTask, RectItem, Report  # noqa: E402
 from tests.conftest import org_from  # noqa: E402
@@ -85,7 +86,23 @@ def run(kind: str, n: int) -> dict:
         with session_scope(engine) as s:
             report.build(ctx, s, "2026-11")
         whole.append(time.perf_counter() - t)
-    return {"db": kind, "reports": n, "seeded_s": round(seeded, 1),
+    # what each role sees (tiles.py, weekly.py): the month so far on 25 November for the head (the department), a
+    # supervisor (a team) and an agent (their own); yesterday's digest part (department); the weekly summary's part
+    later = now - dt.timedelta(days=6)
+    roles = {}
+    for name, fn in (("home_head", lambda s: tiles.so_far(ctx, s, "U0HEAD", later)),
+                     ("home_supervisor", lambda s: tiles.so_far(ctx, s, "U0SUPA", later)),
+                     ("home_agent", lambda s: tiles.so_far(ctx, s, "U0AGENT1", later)),
+                     ("digest_yesterday", lambda s: tiles.digest_part(ctx, s, later, None)),
+                     ("weekly_part", lambda s: weekly.sections(ctx, s, later, None)("zh-CN"))):
+        spent = []
+        for _ in range(5):
+            t = time.perf_counter()
+            with session_scope(engine) as s:
+                fn(s)
+            spent.append(time.perf_counter() - t)
+        roles[f"{name}_median_s"] = round(statistics.median(spent), 3)
+    return {**roles, "db": kind, "reports": n, "seeded_s": round(seeded, 1),
             "month_hazards": m.figures["hazards_reported"].value,
             "compute_month_median_s": round(statistics.median(times), 3),
             "report_two_months_median_s": round(statistics.median(whole), 3)}

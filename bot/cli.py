@@ -229,6 +229,10 @@ def cmd_export(args) -> int:
             from bot.checks import log
 
             return export.write_sheet(ctx, *log.export_rows(ctx, args.start, args.end), args.format, out)
+        if args.table == "violations":  # the ledger (#24): the operator's; from Slack, the ledger's group only
+            from bot.violations import export as ledger
+
+            return ledger.write(ctx, args.table, args.format, out, args.start, args.end)
         return export.write(ctx, args.table, args.format, out, args.start, args.end)
 
     if args.output:
@@ -254,6 +258,10 @@ def _ctx():
 def cmd_report(args) -> int:
     from bot.indicators import offline
 
+    if args.which == "yearly":  # §3.6.3 the year-end list, with the scores (the operator's)
+        from bot.violations import yearly
+
+        return print(yearly.text(_ctx(), args.year)) or 0
     if not offline.MONTH.match(args.month or ""):
         return _fail(f"--month {args.month!r}: give the month as YYYY-MM")
     ctx = _ctx()
@@ -334,17 +342,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--team", default=None, help="only this team's digest (its name in the organisation file)")
     s.add_argument("--weekly", action="store_true", help="the weekly summary instead of the daily digest")
     s.set_defaults(func=cmd_digest)
-    s = sub.add_parser("export", help="rectification items, the risk register, hazards or the check log as CSV or XLSX, "
-                                      "for audits")
-    s.add_argument("table", choices=["rectifications", "risks", "hazards", "checks"], help="what to export")
+    s = sub.add_parser("export", help="rectification items, the risk register, hazards, the check log or the "
+                                      "violations ledger as CSV or XLSX, for audits")
+    s.add_argument("table", choices=["rectifications", "risks", "hazards", "checks", "violations"],
+                   help="what to export")
     s.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (UTF-8 with a BOM, default) or xlsx")
     s.add_argument("--from", dest="start", type=_day, default=None, help="first day (YYYY-MM-DD, organisation's zone)")
     s.add_argument("--to", dest="end", type=_day, default=None, help="last day (YYYY-MM-DD, organisation's zone)")
     s.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
     s.set_defaults(func=cmd_export)
     s = sub.add_parser("report", help="the monthly safety indicators report: as files, or posted now")
-    s.add_argument("which", choices=["monthly"], help="monthly: every indicator of a month against target")
-    s.add_argument("--month", required=True, help="the month, YYYY-MM (organisation's zone)")
+    s.add_argument("which", choices=["monthly", "yearly"],
+                   help="monthly: every indicator of a month against target; yearly: the year-end appraisal list")
+    s.add_argument("--month", default=None, help="monthly: the month, YYYY-MM (organisation's zone)")
+    s.add_argument("--year", type=int, default=None, help="yearly: the year (default: the year before this one)")
     s.add_argument("--format", choices=["md", "csv", "xlsx"], default="md", help="the file's format (default md)")
     s.add_argument("--out", default=".", help="folder for the report and its PNG charts (default: here)")
     s.add_argument("--post", action="store_true",

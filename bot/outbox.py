@@ -28,11 +28,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from bot.limits import ERROR_TEXT_KEPT
-from bot.outbox_files import UPLOAD, upload
+from bot.outbox_files import UPLOAD, upload, uploaded_files
 from bot.outbox_pacing import BULK, POSTS, ROUTINE, URGENT, ChannelPacer, _pace_bucket  # noqa: F401 - re-exported
 from bot.worker import Worker
 from storage.db import buffer_insert, insert_or_ignore, read_scope, session_scope
-from storage.models import OutboxMessage, SlackMessage
+from storage.models import OutboxMessage, SlackFile, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
 
@@ -82,10 +82,11 @@ class _Settled:
     def __init__(self) -> None:
         self.updates: list[tuple[int, dict]] = []
         self.messages: list[dict] = []
+        self.files: list[dict] = []  # the ids of files uploaded under a key (bot/outbox_files.py)
         self.since = time.monotonic()
 
     def __bool__(self) -> bool:
-        return bool(self.updates or self.messages)
+        return bool(self.updates or self.messages or self.files)
 
 
 class Sender(Worker):
@@ -217,6 +218,8 @@ class Sender(Worker):
             for message in settled.messages:
                 if not insert_or_ignore(conn, SlackMessage.__table__, message):
                     self._posted.pop(message["key"], None)  # it was posted before: what the database has counts
+            for uploaded in settled.files:
+                insert_or_ignore(conn, SlackFile.__table__, uploaded)
 
     def _superseded(self, row: OutboxMessage) -> bool:
         with read_scope(self.engine) as s:
@@ -306,6 +309,8 @@ class Sender(Worker):
         and written with the group (`_write_settled`)."""
         sent_at = self.clock.now()
         self._finish(row.id, status="sent", sent_at=sent_at, lease_until=None, last_error="")
+        if method == UPLOAD:
+            self._settled.files += uploaded_files(row.message_key, response, sent_at)
         # An update that had to become the first post of its message now is that message.
         key = (row.message_key or (row.target_key if row.method == "chat.update" else None)) \
             if method in POSTS else None

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from bot.policy_base import HHMM, PermissionRole, _Strict
+from bot.policy_base import HHMM, DurationField, PermissionRole, _Strict
 
 
 class Suggestions(_Strict):
@@ -39,6 +39,17 @@ class AppraisalParts(_Strict):
     accidents: int = Field(ge=0, le=100)
 
 
+class YearEnd(_Strict):
+    """§3.6.3 the year-end rule: a person whose annual safety score (the mean of the year's monthly scores) is
+    under `pass_mark` failed the annual appraisal (no promotion); failed two years running, moved off the hotline.
+    Listed for the leadership channel in January, on `day` at `time` (local), for the year before."""
+
+    pass_mark: float = Field(ge=0, le=100)
+    day: int = Field(ge=1, le=28)
+    time: HHMM
+    catch_up: DurationField
+
+
 class Appraisal(_Strict):
     """§3.6.3: the safety indicators make up `weight`% of a person's performance appraisal. Each part scores
     0-100 for the month; the safety score is their weighted mean (`parts`, summing to 100)."""
@@ -48,6 +59,7 @@ class Appraisal(_Strict):
     per_violation: int = Field(ge=0, le=100)  # points off the violations part per violation in the month
     per_accident: int = Field(ge=0, le=100)  # points off the accidents part per accident caused by negligence
     per_flag: int = Field(ge=0, le=100)  # off the rectification part per item flagged on the person (§4.3.2)
+    year_end: YearEnd
 
     @model_validator(mode="after")
     def _hundred(self):

@@ -7,7 +7,7 @@ import logging
 
 from bot import i18n, ids
 from bot.hazards import transitions
-from bot.violations import appeals, appraisal, ledger
+from bot.violations import appeals, appraisal, export, ledger
 from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
@@ -19,7 +19,11 @@ def _errors(ack, errors: dict):
 
 def violation_command(ack, command, client, context):
     ctx, locale = context["safeshift"], context["locale"]
-    outcome = ledger.command(ctx, command.get("user_id", ""), command.get("text"), locale)
+    words = (command.get("text") or "").split()
+    if words and words[0].lower() in ("export", "导出"):  # the ledger as a file, to the asker's DM (the group only)
+        outcome = export.to_slack(ctx, command.get("user_id", ""), (words[1:] or ["csv"])[0].lower(), locale)
+    else:
+        outcome = ledger.command(ctx, command.get("user_id", ""), command.get("text"), locale)
     if outcome.view:
         if not open_view(client, command.get("trigger_id"), outcome.view, "the violation form"):
             return ack(response_type="ephemeral", text=str(i18n.t(locale, "violations.form_failed")))

@@ -34,7 +34,7 @@ VIEWS = ("views.open", "views.update", "views.push", "views.publish")
 KNOWN = POSTS + VIEWS + (
     "auth.test", "conversations.open", "conversations.history", "conversations.replies", "conversations.info",
     "conversations.list", "users.info", "users.list", "files.info", "files.getUploadURLExternal",
-    "files.completeUploadExternal", "chat.getPermalink", "chat.delete",
+    "files.completeUploadExternal", "files.delete", "chat.getPermalink", "chat.delete",
     "reactions.add", "reactions.remove", "api.test")
 
 
@@ -348,6 +348,16 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return self._complete_upload(params)
+        if method == "files.delete":  # Slack takes the file out of every message that shares it
+            if self.files.pop(params.get("file", ""), None) is None:
+                raise Refused("file_not_found")
+            self.file_bytes.pop(params["file"], None)
+            for channel, messages in self.messages.items():
+                for m in messages:
+                    if m.get("files"):
+                        m["files"] = [f for f in m["files"] if f.get("id") != params["file"]]
+                self.messages[channel] = [m for m in messages if m.get("subtype") != "file_share" or m["files"]]
+            return {"ok": True}
         if method == "chat.getPermalink":
             return {"ok": True, "channel": params.get("channel"),
                     "permalink": f"{self.base}/#{params.get('channel')}/{params.get('message_ts')}"}

@@ -82,6 +82,7 @@ def test_monthly_report_once_across_two_processes_with_charts_in_its_thread(rbot
     assert [f["name"] for f in shared[0]["files"]] == [
         "2026-10-hazards-by-week.png", "2026-10-time-to-acknowledge.png", "2026-10-completion-by-team.png",
         "2026-10-indicators-vs-targets.png"]
+    old_ids = {f["id"] for f in shared[0]["files"]}
     for f in shared[0]["files"]:
         w, h = png_size(fake_slack.file_bytes[f["id"]])
         assert (w, h) == (800, 450)
@@ -110,6 +111,25 @@ def test_monthly_report_once_across_two_processes_with_charts_in_its_thread(rbot
     assert len(posts) == 1 and posts[0].get("edited")
     assert "100%" in str(posts[0]["blocks"])  # training participation now given
     assert len([m for m in fake_slack.messages.get("C0TEAMB", []) if not m.get("thread_ts")]) == 1
+    # its charts are replaced, not uploaded a second time: the old files deleted, exactly one set in the thread
+    wait_until(lambda: len([c for c in fake_slack.calls if c.method == "files.completeUploadExternal"]) == 2,
+               what="the corrected charts")
+    wait_until(lambda: outbox_settled(rbot.ctx.engine), what="the outbox settled")
+    deleted = {c.params.get("file") for c in fake_slack.calls if c.method == "files.delete"}
+    assert deleted == old_ids
+    shared = [m for m in fake_slack.messages["C0LEAD"] if m.get("subtype") == "file_share"]
+    assert len(shared) == 1 and len(shared[0]["files"]) == 4 and shared[0]["thread_ts"] == posts[0]["ts"]
+    assert not {f["id"] for f in shared[0]["files"]} & old_ids
+    assert set(fake_slack.files) == {f["id"] for f in shared[0]["files"]}  # no old chart left anywhere
+    # and a third time (a re-run): still one set, the second set's files deleted
+    assert offline.post_now(rbot.ctx, "2026-10") is False
+    rbot.ctx.wake()
+    wait_until(lambda: len([c for c in fake_slack.calls if c.method == "files.completeUploadExternal"]) == 3,
+               what="the charts again")
+    wait_until(lambda: outbox_settled(rbot.ctx.engine), what="the outbox settled")
+    shared = [m for m in fake_slack.messages["C0LEAD"] if m.get("subtype") == "file_share"]
+    assert len(shared) == 1 and len(fake_slack.files) == 4
+    assert len([c for c in fake_slack.calls if c.method == "files.delete"]) == 8
 
 
 def test_offline_report_files(seeded, tmp_path):

@@ -225,8 +225,11 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None)
                                        .where(Report.acknowledged_at >= start, Report.acknowledged_at < now,
                                               ~answered_at_filing()), team)).all()
         slow = sorted(acked, key=lambda r: r.acknowledged_at - r.reported_at, reverse=True)[:DETAILS]
+        # other kinds' parts (the indicators: the week's figures and the items for the meeting, §4.2.3)
+        parts = [k.extra["weekly_sections"](ctx, s, now, team) for k in registry.current().kinds
+                 if "weekly_sections" in k.extra]
     return {"start": start, "by_category": by_category, "by_level": by_level, "recurring": recurring,
-            "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow}
+            "opened": opened, "closed": closed, "open_now": open_now, "slowest": slow, "parts": parts}
 
 
 def weekly_payloads(ctx, now: dt.datetime, team: str | None = None, session=None) -> list[dict]:
@@ -251,7 +254,8 @@ def weekly_payloads(ctx, now: dt.datetime, team: str | None = None, session=None
                     recurring=Mrkdwn("*" + i18n.tp(locale, "weekly.recurring_title").strip("*") + "*\n" +
                                      ("\n".join(recurring) if recurring else i18n.t(locale, "weekly.recurring_none"))),
                     slowest=Mrkdwn("*" + i18n.tp(locale, "weekly.slowest_title").strip("*") + "*\n" +
-                                   ("\n".join(slow) if slow else i18n.t(locale, "weekly.slowest_none"))))
+                                   ("\n".join(slow) if slow else i18n.t(locale, "weekly.slowest_none"))),
+                    section_lines=[line for part in c["parts"] for line in part(locale)])
     text = i18n.t(locale, "weekly.fallback", start=start, end=end, opened=c["opened"], closed=c["closed"])
     channel = org.channels.safety
     if team:

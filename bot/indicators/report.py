@@ -12,13 +12,15 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import case, select
+from sqlalchemy import case, delete, select, update
 
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.indicators import compute as C
+from bot.indicators import extras as X
 from bot.outbox import BULK, enqueue
-from storage.models import OutboxMessage, RectItem, Report, SlackMessage
+from bot.outbox_files import UPLOAD
+from storage.models import OutboxMessage, RectItem, Report, SlackFile, SlackMessage
 
 PROGRESS_MAX = 40  # items listed one by one in the report (the counts per team cover the rest)
 GREEN, RED, NEUTRAL = ":large_green_circle:", ":red_circle:", ":white_circle:"
@@ -106,9 +108,19 @@ def progress(ctx, s, cur: C.Month, locale: str) -> dict[str | None, list[str]]:
 def build(ctx, s, month: str) -> dict:
     locale = ctx.org.locale
     cur, prev = C.compute(ctx, s, month), C.compute(ctx, s, C.previous_month(month), light=True)
-    return dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
-                levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
-                progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale))
+    r = dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
+             levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
+             progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale),
+             stale=X.stale(ctx, month, locale), suggestions=X.suggestions(s, month), appraisal=X.appraisal(ctx, s, month))
+    r["scores"] = X.team_score_lines(ctx, r, locale)
+    return r
+
+
+def extra_parts(r: dict, locale: str) -> tuple:
+    """(block id, title key, lines) of the leadership's report after the rectification progress."""
+    return (("suggestions", "indicators.suggestions_title", [X.suggestion_line(r, locale)]),
+            ("appraisal", "indicators.scores_title", r["scores"]),
+            ("plans", "indicators.stale_title", r["stale"]))
 
 
 # --------------------------------------------------------------------------- Slack
@@ -125,8 +137,8 @@ def blocks(ctx, r: dict) -> tuple[str, list[dict]]:
                                  ("categories", "indicators.categories_title", r["categories"]),
                                  ("teams", "indicators.teams_title", list(r["teams"].values())),
                                  ("progress", "indicators.progress_title",
-                                  [x for lines in r["progress"].values() for x in lines]),
-                                 ("weighting", "indicators.weighting_title", r["weighting"])):
+                                  [x for lines in r["progress"].values() for x in lines])) + extra_parts(r, locale) + (
+                                 ("weighting", "indicators.weighting_title", r["weighting"]),):
         if body:
             text = f"*{e(i18n.tp(locale, head))}*\n" + "\n".join("• " + e(x) for x in body[:30])
             out.append({"type": "section", "block_id": block_id, "text": {"type": "mrkdwn", "text": text[:3000]}})
@@ -169,8 +181,6 @@ def queue(ctx, s, prepared: dict, now) -> bool:
     """Queue the prepared report (leadership channel), each team's part (its channel) and the charts (the report's
     thread) in the caller's transaction. A month posted before is edited in place (each message), and the charts of
     the corrected figures go to the same thread. True: a first post."""
-    from bot.outbox_files import UPLOAD
-
     org, r = ctx.org, prepared["report"]
     month = r["month"]
     text, bl = blocks(ctx, r)
@@ -183,11 +193,25 @@ def queue(ctx, s, prepared: dict, now) -> bool:
                 "• " + p for p in r["progress"].get(team.name, [])])
             _send(s, now, f"{key}:{team.name}"[:128], {"channel": team.channel, "text": line[:3000], "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{i18n.escape_mrkdwn(text)}*\n{line}"[:3000]}}]})
-    if prepared["files"]:
-        enqueue(s, now, UPLOAD, {"channel": channel, "files": prepared["files"],
-                                 "initial_comment": i18n.tp(org.locale, "indicators.charts_comment", month=month)},
-                ordering_key=key, target_key=key, priority=BULK)
+    if prepared["files"]:  # a month posted again: its old charts are deleted, never a second set in the thread
+        replace_files(s, now, f"{key}:charts", {"channel": channel, "files": prepared["files"], "initial_comment": i18n.tp(
+            org.locale, "indicators.charts_comment", month=month)}, ordering_key=key, target_key=key, priority=BULK)
     return first
+
+
+def replace_files(session, now, key: str, payload: dict, *, ordering_key: str, target_key: str | None,
+                  priority: int) -> None:
+    """Queue the charts' upload under `key`, replacing the files uploaded under it before (the sender keeps their
+    ids: bot/outbox_files.py `uploaded_files`): an earlier upload still waiting is dropped (`superseded`), the files
+    already in Slack are deleted (files.delete, in order before the new upload), so the thread keeps one set."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.method == UPLOAD, OutboxMessage.message_key == key,
+                                                OutboxMessage.status == "pending").values(status="superseded"))
+    for (file_id,) in session.execute(select(SlackFile.file_id).where(SlackFile.key == key).order_by(
+            SlackFile.file_id)).all():
+        enqueue(session, now, "files.delete", {"file": file_id}, ordering_key=ordering_key, priority=priority)
+    session.execute(delete(SlackFile).where(SlackFile.key == key))
+    enqueue(session, now, UPLOAD, payload, ordering_key=ordering_key, message_key=key, target_key=target_key,
+            priority=priority)
 
 
 def post(ctx, month: str, *, charts: bool | None = None) -> bool:
@@ -212,8 +236,8 @@ def markdown(ctx, r: dict) -> str:
         out.append(f"| {x['name']} | {x['value']} | {x['target']} | {x['previous']} | {met} |")
     for head_key, body in (("indicators.levels_title", r["levels"]), ("indicators.categories_title", r["categories"]),
                            ("indicators.teams_title", list(r["teams"].values())),
-                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines]),
-                           ("indicators.weighting_title", r["weighting"])):
+                           ("indicators.progress_title", [x for lines in r["progress"].values() for x in lines])) + \
+            tuple(x[1:] for x in extra_parts(r, locale)) + (("indicators.weighting_title", r["weighting"]),):
         out += ["", f"## {i18n.tp(locale, head_key)}", ""] + [f"- {x}" for x in body]
     return "\n".join(out) + "\n"
 
@@ -224,6 +248,8 @@ def table(r: dict) -> list[list]:
         out.append([r["month"], x["key"], "" if x["raw"] is None else x["raw"], x["state"],
                     "" if x["num"] is None else x["num"], "" if x["den"] is None else x["den"],
                     "" if x["target_raw"] is None else x["target_raw"], x["previous"], "" if x["met"] is None else ("yes" if x["met"] else "no")])
+    for key in ("received", "adopted"):  # §3.5.3 the suggestions received and adopted in the month
+        out.append([r["month"], f"suggestions_{key}", r["suggestions"][key], "ok", "", "", "", "", ""])
     return out
 
 
@@ -247,6 +273,10 @@ def xlsx_bytes(ctx, r: dict) -> bytes:
         sheet = wb.create_sheet(title)
         for line in body:
             sheet.append([line])
+    for title, body in X.xlsx_sheets(ctx, r):
+        sheet = wb.create_sheet(title)
+        for row in body:
+            sheet.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

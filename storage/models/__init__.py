@@ -19,7 +19,7 @@ from storage.models.core import (  # noqa: F401
     ts_column,
 )
 from storage.models.drills import Drill, DrillAttendance  # noqa: F401
-from storage.models.indicators import MonthlyFigure  # noqa: F401
+from storage.models.indicators import MonthlyFigure, SlackFile  # noqa: F401
 from storage.models.rectification import RectItem, Risk  # noqa: F401
 from storage.models.reports import OPEN_SQL, CorrectiveAction, PlanReview, Report, report_is_open  # noqa: F401
 from storage.models.risks import RiskAnswer, RiskRound  # noqa: F401

@@ -20,3 +20,14 @@ class MonthlyFigure(SQLModel, table=True):
     value: float = Field(sa_type=Float)
     given_by: str = Field(max_length=32)
     given_at: dt.datetime = ts_column(nullable=False)
+
+
+class SlackFile(SQLModel, table=True):
+    """A file the sender uploaded under a key (`indicators:2026-10:charts`): its id, so that posting the same month
+    again deletes the old charts (files.delete) before uploading the corrected ones, never a second set."""
+
+    __tablename__ = "slack_file"
+    file_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(max_length=96, index=True)
+    channel: str = Field(default="", max_length=32)
+    uploaded_at: dt.datetime = ts_column(nullable=False)

@@ -25,7 +25,7 @@ from bot.hazards.kinds import (
     what_key,
 )
 from bot.hazards.present import level_name, mentions
-from bot.i18n import channel_link, fmt_minutes, fmt_time
+from bot.i18n import channel_link, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
@@ -104,7 +104,7 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     def words(locale: str) -> dict:
         return dict(common, level=level_name(org, report, locale),
                     what=i18n.tp(locale, what_key(timer.purpose)),
-                    late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
+                    late_by=i18n.fmt_late(locale, (now - due_at).total_seconds()),
                     link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
 
     # Escalations are urgent whatever the level: someone is already late.

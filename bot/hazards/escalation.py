@@ -117,7 +117,7 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
             notices.direct(ctx, s, report, now, user, i18n.t(langs[user], k.words("escalation.dm"), **words(langs[user])),
                            priority=URGENT)
     if "channel" in rung.via:
-        holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind))
+        holders = mentions(holders_of(ctx, k, report, timer.purpose))
         for channel in channels:
             notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, k.words("escalation.channel"), holders=holders,
                                                                 **words(org.locale)), priority=URGENT)
@@ -125,6 +125,21 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
         at=now, actor="system", action="escalated", subject_type=REPORT, subject_id=report.id, note="", before=None,
         after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,
                "late": timer.late, "due": timer.due_at.isoformat()}))
+
+
+def holders_of(ctx, k, report: Report, purpose: str) -> list[str]:
+    """Who the leadership channel is told holds the late task: the level's responders for acknowledge / resolve;
+    a follow-up's own owners (the department head's special report, the safety officer's investigation, §3.2.2,
+    §5.2.2); the kind's partner departments for being on site (§2.3.2)."""
+    if purpose not in PURPOSES:
+        owner = getattr(getattr(k.section, purpose, None), "owner", None)
+        if owner is None:  # on_site: the partners the kind pages
+            owner = getattr(k.section.categories.get(report.category), "page", None)
+        if owner:
+            people = ctx.directory.resolve_people(list(owner), report.team, report.reporter_id)
+            if people:
+                return people
+    return ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind)
 
 
 def load(s, ids: set) -> dict:

@@ -124,7 +124,7 @@ def on_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str
     try:
         with session_scope(ctx.engine) as s:
             card = transitions.record_reply(s, now, event_id=event_id, channel=channel, thread_ts=thread_ts, ts=ts,
-                                            user_id=user_id, text=text, at=at)
+                                            user_id=user_id, text=text, at=at, comment=not mentions_bot)
             if card is None:
                 return False
             report = _acted_on(s, card)

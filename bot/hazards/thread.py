@@ -229,7 +229,7 @@ def help_text(ctx, locale: str, first: str | None = None) -> Mrkdwn:
     if thread.acknowledge_by_reply:
         lines.append(i18n.t(locale, "thread_work.help_reply"))
     if thread.acknowledge_reactions:
-        icons = Mrkdwn(" ".join(f":{name}:" for name in thread.acknowledge_reactions))
+        icons = i18n.join_list(locale, [Mrkdwn(f":{name}:") for name in thread.acknowledge_reactions])  # ✅ 或 👀
         lines.append(i18n.t(locale, "thread_work.help_reaction", icon=icons))
     lines.append(i18n.t(locale, "thread_work.help_commands"))
     return Mrkdwn("\n".join(line.rstrip("\n") for line in lines if line))

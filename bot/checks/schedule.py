@@ -32,7 +32,7 @@ def week_of(org, now: dt.datetime) -> tuple[dt.date, dt.date]:
 
 
 def _day(locale: str, day: dt.date) -> str:
-    return i18n.tp(locale, "checks.schedule.day", date=day.strftime("%m-%d"), month=day.month, mday=day.day,
+    return i18n.tp(locale, "checks.schedule.day", date=day.strftime("%m-%d"), mm=day.month, dd=day.day,
                    weekday=i18n.tp(locale, f"checks.schedule.weekday.{day.weekday()}"))
 
 

@@ -26,8 +26,8 @@ def description(form: dict) -> str:
 
 
 @pytest.mark.parametrize("locale, expected", [
-    ("zh-CN", "不符合项：电源线、插座完好，无裸露电线；消防通道、安全出口畅通"),
-    ("en", "Not met: Power cords and sockets intact, no exposed wires; Fire exits and passages clear")])
+    ("zh-CN", "不符合项：电源线、插座（完好、无裸露电线）；消防通道、安全出口（畅通）"),
+    ("en", "Not met: Power cords and sockets (intact, no exposed wires); Fire exits and passages (clear)")])
 def test_a_problem_names_the_check_points_not_met(engine, locale, expected):
     ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(local(2026, 12, 2, 8, 0)))
     from storage.db import session_scope

@@ -213,6 +213,11 @@ def fmt_minutes(locale: str, seconds: float) -> str:
     return unit("days", days) + (gap + unit("hours", hours) if hours else "")
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced block: a Chinese character or full-width sign takes two."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
+
+
 def fmt_late(locale: str, seconds: float) -> str:
     """How late a reminder is, for "已过…" / "… ago": empty under a minute (the first rung fires at the deadline
     itself, and "已过0秒" says nothing; the catalogs then say 已到 / "was due")."""

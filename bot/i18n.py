@@ -224,6 +224,7 @@ def fmt_late(locale: str, seconds: float) -> str:
     return fmt_minutes(locale, seconds) if seconds >= 60 else ""
 
 
+@lru_cache(maxsize=64)
 def zone_name(zone: str, locale: str) -> str:
     """The organisation's time zone as its readers say it, never an IANA id in Chinese: 北京时间（UTC+8）.
     A zone the catalog does not name is its UTC offset (two when it keeps summer time)."""
@@ -237,7 +238,8 @@ def zone_name(zone: str, locale: str) -> str:
     offsets = []
     for month in (1, 7):
         minutes = int(dt.datetime(2026, month, 1, 12, tzinfo=tz).utcoffset().total_seconds() // 60)
-        text = f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+        hours, rest = divmod(abs(minutes), 60)
+        text = f"UTC{'+' if minutes >= 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
         if text not in offsets:
             offsets.append(text)
     return tp(locale, "zones.line", name=name or tp(locale, "zones.local", zone=zone), offset="/".join(offsets))

@@ -243,7 +243,7 @@ def test_the_page_says_when_validation_is_off(page, tmp_path):
     try:
         page.goto(sb.url)
         page.wait_for_selector("#validation.off")
-        assert "validation is OFF" in page.inner_text("#validation")
+        assert "校验已关闭" in page.inner_text("#validation")  # the page speaks the run's --lang (#25)
         assert "absent.json" in page.inner_text("#validation")
     finally:
         sb.stop()

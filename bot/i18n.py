@@ -161,6 +161,8 @@ def catalog(locale: str) -> dict[str, str]:
 
 _mrkdwn_env = SandboxedEnvironment(undefined=StrictUndefined, finalize=escape_mrkdwn, autoescape=False)
 _plain_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# `card.zone`: the zone named in the reader's words (zone_name, below)
+_mrkdwn_env.globals["zone_name"] = _plain_env.globals["zone_name"] = lambda zone, locale: zone_name(zone, locale)
 
 
 @lru_cache(maxsize=4096)
@@ -209,6 +211,38 @@ def fmt_minutes(locale: str, seconds: float) -> str:
         return unit("hours", hours) + (gap + unit("minutes", minutes) if minutes else "")
     days, hours = divmod(hours, 24)
     return unit("days", days) + (gap + unit("hours", hours) if hours else "")
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced block: a Chinese character or full-width sign takes two."""
+    return sum(2 if is_wide(ch) else 1 for ch in text)
+
+
+def fmt_late(locale: str, seconds: float) -> str:
+    """How late a reminder is, for "已过…" / "… ago": empty under a minute (the first rung fires at the deadline
+    itself, and "已过0秒" says nothing; the catalogs then say 已到 / "was due")."""
+    return fmt_minutes(locale, seconds) if seconds >= 60 else ""
+
+
+@lru_cache(maxsize=64)
+def zone_name(zone: str, locale: str) -> str:
+    """The organisation's time zone as its readers say it, never an IANA id in Chinese: 北京时间（UTC+8）.
+    A zone the catalog does not name is its UTC offset (two when it keeps summer time)."""
+    import zoneinfo
+
+    name = catalog(normalise_locale(locale)).get(f"zones.{zone}")
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return name or zone
+    offsets = []
+    for month in (1, 7):
+        minutes = int(dt.datetime(2026, month, 1, 12, tzinfo=tz).utcoffset().total_seconds() // 60)
+        hours, rest = divmod(abs(minutes), 60)
+        text = f"UTC{'+' if minutes >= 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+        if text not in offsets:
+            offsets.append(text)
+    return tp(locale, "zones.line", name=name or tp(locale, "zones.local", zone=zone), offset="/".join(offsets))
 
 
 def join_list(locale: str, items, conj: str = "or") -> str:

@@ -38,10 +38,10 @@ BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups", "reaction
 
 def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict:
     command = {"command": COMMAND, "description": "Report a hazard / 上报隐患 (help, status, mine)",
-               "usage_hint": "[what you saw | status HZ-2026-00042 | mine | help]", "should_escape": False}
+               "usage_hint": "[隐患描述 what you saw | status HZ-2026-00042 | mine | help]", "should_escape": False}
     commands = [command,
                 {"command": INCIDENT_COMMAND, "description": "Report an incident / 上报事件 (threat, leak, injury, outage)",
-                 "usage_hint": "[what happened | status INC-2026-00007 | mine | help]", "should_escape": False},
+                 "usage_hint": "[事件经过 what happened | status INC-2026-00007 | mine | help]", "should_escape": False},
                 {"command": PLAN_COMMAND, "description": "Emergency plans / 应急预案",
                  "usage_hint": "[fire | 火灾 | …]", "should_escape": False},
                 {"command": RISK_COMMAND, "description": "Risk register / 风险清单 (add, observe, review)",
@@ -50,7 +50,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                  # escaped: `star @person` arrives as <@U…> (#23, the Safety Star)
                  "usage_hint": "[schedule | checks Hotline A 2026-11 | note … | star @person reason | help]",
                  "should_escape": True},
-                {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move)",
+                {"command": DRILL_COMMAND, "description": "Drill calendar / 演练计划 (list, move, evaluate)",
                  "usage_hint": "[list | move 3 2027-04-16 15:00 | cancel 3 | evaluate 3 | help]", "should_escape": False},
                 {"command": SUGGEST_COMMAND, "description": "Anonymous suggestion / 匿名信箱 (no trace of you)",
                  "usage_hint": "[your suggestion | status JY-7K3M9Q | help]", "should_escape": False},

@@ -42,6 +42,11 @@ def demo_org(lang: str, fast: bool, now: dt.datetime | None = None, lead: float 
 
     data = yaml.safe_load((HERE / "demo.yaml").read_text(encoding="utf-8"))
     data["locale"] = lang
+    names = _names(lang)  # the teams and shifts in the run's language (#25: no 热线 Hotline A in Chinese)
+    for team in data["teams"]:
+        team["name"] = names.get("teams", {}).get(team["name"], team["name"])
+        for shift in team.get("shifts") or []:
+            shift["name"] = names.get("shifts", {}).get(shift["name"], shift["name"])
     if fast:
         data["policy"] = yaml.safe_load((HERE / "fast.yaml").read_text(encoding="utf-8"))
     org = parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
@@ -54,10 +59,17 @@ def demo_org(lang: str, fast: bool, now: dt.datetime | None = None, lead: float 
     return parse_org(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), str(HERE / "demo.yaml"))
 
 
+def _names(lang: str) -> dict:
+    """workspace.yaml's names for `lang` (its `zh-CN:` part), none for English."""
+    return (yaml.safe_load((HERE / "workspace.yaml").read_text(encoding="utf-8")) or {}).get(lang) or {}
+
+
 def workspace_names(org) -> tuple[dict, dict]:
-    """People and channels with the names the page shows (workspace.yaml; an id stands for a missing name)."""
+    """People and channels with the names the page shows (workspace.yaml, in the organisation's language; an id
+    stands for a missing name)."""
     names = yaml.safe_load((HERE / "workspace.yaml").read_text(encoding="utf-8"))
     people = dict(names.get("people") or {})
+    people.update((names.get(org.locale) or {}).get("people") or {})
     channels = dict(names.get("channels") or {})
     ids = set(org.people.model_dump().get("department_head", []))
     for role_ids in org.people.model_dump().values():

@@ -26,6 +26,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from sandbox.labels import fill, labels
+
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"/": "index.html", "/index.html": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
 WAIT = 20.0  # seconds a long poll is held open
@@ -118,7 +120,7 @@ def snapshot(box, me: str) -> dict:
             "home": home["view"] if home else None,
             "problems": problems, "problem_count": len(slack.problems),
             "validation": {"on": box.checker.on, "why": box.checker.why_off, "schema": str(box.checker.path)},
-            "lang": box.lang, "fast": box.fast, "files": {f: {"name": v["name"], "url": v["url_private"],
+            "lang": box.lang, "labels": labels(box.lang), "fast": box.fast, "files": {f: {"name": v["name"], "url": v["url_private"],
                                                                 "mimetype": v["mimetype"]}
                                                             for f, v in slack.files.items()},
         }
@@ -208,7 +210,7 @@ def routes(box):
             ctype = {"html": "text/html", "js": "text/javascript", "css": "text/css"}[name.rsplit(".", 1)[1]]
             body = (STATIC / name).read_bytes()
             if name == "index.html":
-                body = body.replace(TOKEN_PLACEHOLDER, box.run_token.encode())
+                body = fill(body.replace(TOKEN_PLACEHOLDER, box.run_token.encode()), box.lang)  # --lang
             _send(handler, 200, body, ctype + "; charset=utf-8", {"Content-Security-Policy": CSP})
             return True
         if method == "GET" and path.startswith("/files/"):

@@ -11,9 +11,9 @@ def check_samples(locale: str) -> dict:
     return dict(title="UPS及发电机测试" if zh else "UPS / generator test", at="2026-12-02 10:05",
                 occasion="热线A组 · 2026-12-02" if zh else "Hotline A · 2026-12-02",
                 owners=Mrkdwn(f"{mention('U0FAC')}"), items="用电安全" if zh else "electrical safety",
-                where="热线A组" if zh else "Hotline A", shift="早" if zh else "Early", before="15分钟" if zh else "15 min",
+                where="热线A组" if zh else "Hotline A", shift="早班" if zh else "Early", before="15分钟" if zh else "15 min",
                 cadence=i18n.tp(locale, "checks.schedule.days.every_day"), days=7, weekday="周三" if zh else "Wed",
-                time="10:00", day="周三 12-02" if zh else "Wed 12-02",
+                time="10:00", day="12月2日（周三）" if zh else "Wed 12-02", mm=12, dd=2,
                 on_time=12, late=2, problem=1, not_done=1, month="2026-12", week="2026-12-04",
                 controls="每日巡查" if zh else "daily patrol")
 

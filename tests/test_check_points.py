@@ -26,8 +26,8 @@ def description(form: dict) -> str:
 
 
 @pytest.mark.parametrize("locale, expected", [
-    ("zh-CN", "不符合项：电源线、插座完好，无裸露电线；消防通道、安全出口畅通"),
-    ("en", "Not met: Power cords and sockets intact, no exposed wires; Fire exits and passages clear")])
+    ("zh-CN", "不符合项：电源线、插座（完好、无裸露电线）；消防通道、安全出口（畅通）"),
+    ("en", "Not met: Power cords and sockets (intact, no exposed wires); Fire exits and passages (clear)")])
 def test_a_problem_names_the_check_points_not_met(engine, locale, expected):
     ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(local(2026, 12, 2, 8, 0)))
     from storage.db import session_scope
@@ -63,17 +63,17 @@ def test_safeshift_check_names_the_team_with_no_shifts_or_on_duty_person_and_wha
     _env(workdir, EXAMPLE.read_text(encoding="utf-8"))
     assert cli.main(["check"]) == 0
     out = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning: team")]
-    assert any("'Hotline B' has no shifts" in line and "pre-shift self-check" in line and "briefing" in line
+    assert any("'热线B组' has no shifts" in line and "pre-shift self-check" in line and "briefing" in line
                for line in out), out
-    assert any("'Hotline B' has no on-duty person" in line and "end-of-day check" in line for line in out), out
-    assert not any("Hotline A" in line for line in out)  # it has both
+    assert any("'热线B组' has no on-duty person" in line and "end-of-day check" in line for line in out), out
+    assert not any("热线A组" in line for line in out)  # it has both
 
 
 def test_start_up_logs_the_same_warnings(workdir, caplog):  # noqa: F811
     org = cli.load_org(EXAMPLE)
     with caplog.at_level(logging.WARNING):
         cli._warn_calendar(org)
-    assert any("'Hotline B' has no shifts" in r.getMessage() for r in caplog.records)
+    assert any("'热线B组' has no shifts" in r.getMessage() for r in caplog.records)
     full = ORG_YAML.replace(
         "members: [U0AGENT3]}",
         "members: [U0AGENT3], on_duty: [U0AGENT3], shifts: [{name: Day, start: '08:00', end: '16:00', days: every_day}]}")

@@ -1,10 +1,12 @@
 """Chinese that reads like the responsibility system itself (issue #14, shared/GLOSSARY.md).
 
-Every catalog entry and every template is rendered in both languages with realistic values, and
-the result must not have: a `*`/`_` marker touching Chinese or full-width punctuation from outside
-(Slack then shows raw asterisks), a bracket inside a bracket of the same kind (（一级（重大））), a
-term the glossary says to avoid, a space between a number and a Chinese unit, or "。 " between
-sentences.
+Every catalog entry and every template is rendered in both languages with realistic values, every
+`{% if %}` taken both ways (tests/chinese_branches.py), and the result must not have: a `*`/`_` marker
+touching Chinese or full-width punctuation from outside (Slack then shows raw asterisks), a bracket inside
+a bracket of the same kind (（一级（重大））), a term the glossary says to avoid, a space between a number
+and a Chinese unit, "。 " between sentences, nor the classes of the December 2026 review (#25,
+tests/chinese_artefacts.py): a raw identifier or escaped mention, 您, a mention printed twice, a zero
+duration, an IANA zone in Chinese, 班 appended to a shift name, 班组 / 本组 for the team.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from bot import i18n
 from bot.i18n import Mrkdwn, channel_link, fmt_minutes, join_list, mention
 from bot.render import _env as template_env
 from bot.render import render, space_mrkdwn, text_blocks
+from tests.chinese_artefacts import artefacts
+from tests.chinese_branches import apply, variants
 from tests.chinese_checks import check_contexts, check_samples
 from tests.chinese_drills import drill_contexts
 from tests.chinese_rectification import rect_contexts, rect_samples
@@ -116,6 +120,7 @@ def problems(text: str, locale: str, mrkdwn: bool = True) -> list[str]:
     out = [f"bracket in bracket: {x!r}" for x in nested_brackets(text)]
     out += [f"avoid {x}" for x in avoided_terms(text, locale)]
     out += [f"spacing: {x!r}" for x in spacing(text, locale)]
+    out += artefacts(text, locale, mrkdwn)
     if mrkdwn:
         out += [f"marker touches CJK: {x!r}" for x in touching_markers(text)]
     return out
@@ -212,7 +217,7 @@ def samples(locale: str) -> dict:
     zh = locale == "zh-CN"
     pol = policy()["hazard"]
     level = pol["levels"][2]["name"][locale]
-    people = Mrkdwn(f"{mention('U0SUPA')} {mention('U0OFFICER')}")
+    people = Mrkdwn(f"{mention('U0RESP1')} {mention('U0RESP2')}")
     values = dict(
         number="HZ-2026-00042", lead="HZ-2026-00041", example="HZ-2026-00042",
         level=level, category=pol["categories"]["fire"][locale], name=pol["categories"]["fire"][locale],
@@ -225,7 +230,7 @@ def samples(locale: str) -> dict:
         when="2026-11-28 14:30", due="2026-11-28 14:30", on_site_by="2026-11-28 14:40", respond="2026-11-28 14:30", resolve="2026-11-29 14:00",
         took=fmt_minutes(locale, 1830), late_by=fmt_minutes(locale, 11100), age=fmt_minutes(locale, 190000),
         median=fmt_minutes(locale, 720), worst=fmt_minutes(locale, 6600), target=fmt_minutes(locale, 1800),
-        window=fmt_minutes(locale, 600),
+        window=fmt_minutes(locale, 600), offset="UTC+8",
         n=3, max=2000, step=2, new=4, open=3, overdue=1, opened=12, closed=9, open_now=3, breached=1,
         status=i18n.tp(locale, "status.open") + " · " + i18n.tp(locale, "status.overdue"),
         what=i18n.tp(locale, "escalation.what_acknowledge"),
@@ -263,7 +268,21 @@ _env = SandboxedEnvironment()
 
 
 def variables(locale: str, key: str) -> set[str]:
-    return meta.find_undeclared_variables(_env.parse(i18n.catalog(locale)[key]))
+    globals_ = set(i18n._mrkdwn_env.globals)  # zone_name(): the catalogs' own helper
+    return meta.find_undeclared_variables(_env.parse(i18n.catalog(locale)[key])) - globals_
+
+
+def render_variants(locale: str, key: str, **override) -> list[tuple[dict, str]]:
+    """The entry rendered once per side of each of its tests (tests/chinese_branches.py)."""
+    values = samples(locale)
+    values.update(override)
+    missing = variables(locale, key) - set(values)
+    assert not missing, f"{key}: no sample value for {missing} (add one to samples())"
+    out = []
+    for change in variants(_env.parse(i18n.catalog(locale)[key]), values):
+        v = apply(values, change)
+        out.append((change, i18n.t(locale, key, **{k: v[k] for k in variables(locale, key) if k in v})))
+    return out
 
 
 def render_key(locale: str, key: str, **override) -> str:
@@ -281,6 +300,14 @@ def template_context(name: str, locale: str) -> dict:
     levels = [{"value": str(k), "name": lv["name"][locale], "hint": lv["hint"][locale]} for k, lv in pol["levels"].items()]
     categories = [{"value": k, "label": c[locale]} for k, c in pol["categories"].items()]
     line = t("home.line", status=i18n.tp(locale, "status.acknowledged"), what=v["description"])
+    # the other side of the branches the contexts below leave None (#25)
+    extra = {
+        "check_task": dict(done=t("checks.done_line")),
+        "hazard_card": dict(assignee=mention("U0IT")),
+        "incident_cases": dict(checklists=[t("shifts.monthly_line", parts=t("shifts.rate_late"))]),
+        "status": dict(joined=t("commands.status_joined"), separate=v["number"],
+                       members=Mrkdwn(t("thread.grouped") + "\n" + t("thread.member_line"))),
+    }
     contexts = {
         "confirm_view": dict(number=v["number"], body=Mrkdwn(t("confirm.body") + "\n" + t("confirm.grouped"))),
         "digest": dict(title=i18n.tp(locale, "digest.team_title", team=v["team"], date=v["date"]), counts=t("digest.counts"),
@@ -326,13 +353,25 @@ def template_context(name: str, locale: str) -> dict:
     }
     assert name in contexts, f"template {name} has no sample context in tests/test_chinese.py: add one"
     context = contexts[name]
-    # variables a template has gained since: a sample value when there is one, else left out (None)
+    # variables a template has gained since: a sample value (of the template's own, or a catalog sample); none is
+    # an error (a None sample hid the other side of six templates' branches until #25)
     source = (ROOT / "bot" / "templates" / f"{name}.json.j2").read_text(encoding="utf-8")
     for var in meta.find_undeclared_variables(template_env().parse(source)) - {"t", "tp", "locale"} - set(context):
-        context[var] = v.get(var)
+        context[var] = extra.get(name, {}).get(var, v.get(var))
+    context.update({k: x for k, x in extra.get(name, {}).items() if context.get(k) is None})
     if "ids" in context and context["ids"] is None:
         context["ids"] = SimpleNamespace(SEPARATE_ACTION="hazard_separate")
+    unset = sorted(k for k in meta.find_undeclared_variables(template_env().parse(source)) - {"t", "tp", "locale"}
+                   if context.get(k) is None)
+    assert not unset, f"template {name}: no sample for {unset} (add one to `extra` in template_context)"
     return context
+
+
+def template_variants(name: str, locale: str) -> list[tuple[dict, dict]]:
+    context = template_context(name, locale)
+    source = (ROOT / "bot" / "templates" / f"{name}.json.j2").read_text(encoding="utf-8")
+    keep = {"incident_task_modal": {"task"}}.get(name, set())  # picks the task's catalog keys: never empty
+    return [(change, apply(context, change)) for change in variants(template_env().parse(source), context, keep)]
 
 
 # --------------------------------------------------------------------------- every entry, every template
@@ -340,17 +379,21 @@ def template_context(name: str, locale: str) -> dict:
 def test_every_catalog_entry_reads_like_the_document(locale):
     bad = []
     for key in sorted(i18n.catalog(locale)):
-        for late in (True, False):
-            text = render_key(locale, key, late=late, unknown=late, breached=int(late))
-            bad += [f"{key}: {p} in {text!r}" for p in problems(text, locale)]
+        for change, text in render_variants(locale, key):
+            found = problems(text, locale)
+            if key.startswith("units."):  # the unit itself: fmt_minutes never writes a zero of it
+                found = [p for p in found if not p.startswith("zero duration")]
+            bad += [f"{key} {change or ''}: {p} in {text!r}" for p in found]
     assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_every_template_reads_like_the_document(name, locale):
-    tree = render(name, locale, **template_context(name, locale))
-    bad = check_tree(tree, locale, name)
+    bad = []
+    for change, context in template_variants(name, locale):
+        tree = render(name, locale, **context)
+        bad += check_tree(tree, locale, f"{name} {change or ''}")
     assert not bad, "\n".join(bad)
 
 
@@ -399,7 +442,7 @@ def test_durations_and_lists_are_written_the_chinese_way():
     assert fmt_minutes("zh-CN", 3 * 3600 + 300) == "3小时5分钟"
     assert fmt_minutes("zh-CN", 2 * 86400 + 4 * 3600) == "2天4小时"
     assert fmt_minutes("en", 3 * 3600 + 300) == "3 h 5 min"
-    assert fmt_minutes("en", 86400) == "1 d"
+    assert fmt_minutes("en", 86400) == "1 day" and fmt_minutes("en", 2 * 86400 + 4 * 3600) == "2 days 4 h"
     assert join_list("zh-CN", ["业务主管", "安全专员", "副组长", "部门负责人"]) == "业务主管、安全专员、副组长或部门负责人"
     assert join_list("zh-CN", ["安保部", "法务部"], "and") == "安保部和法务部"
     assert join_list("en", ["A", "B", "C"]) == "A, B or C"
@@ -435,7 +478,7 @@ def test_the_words_the_issue_asks_for(locale):
             assert re.search(r"\bplease\b", [c for c in text.split(". ") if c.strip()][-1], re.I), (key, text)
     # the push notification is one natural line naming the responders
     fallback = render_key(locale, "card.fallback")
-    assert "\n" not in fallback and "<@U0SUPA>" in fallback and "HZ-2026-00042" in fallback
+    assert "\n" not in fallback and "<@U0RESP1>" in fallback and "HZ-2026-00042" in fallback
     # the modal names the fields that are really required
     intro = i18n.t(locale, "modal.intro").lower()
     for field in (("等级", "类别", "隐患描述") if zh else ("level", "category", "what you saw")):
@@ -456,3 +499,89 @@ def test_the_checks_catch_what_the_issue_reports():
     assert avoided_terms("已确认", "zh-CN") and avoided_terms("二级（较大）", "zh-CN")
     assert avoided_terms("你的报告", "zh-CN") and not avoided_terms("整改报告", "zh-CN")
     assert spacing("30 分钟", "zh-CN") and spacing("已上报。 请", "zh-CN") and not spacing("30分钟。请", "zh-CN")
+
+
+# --------------------------------------------------------------------------- #25: the review's classes
+def test_each_class_of_the_review_is_caught_on_the_text_it_quoted():
+    """Each check of tests/chinese_artefacts.py catches the rendered text the review quotes (and passes its fix)."""
+    zh = "zh-CN"
+    review = {  # finding: (as rendered then, as rendered now)
+        "11 raw identifier": ("2026-12-05 01:21 · <@U0AGENT1>：check_reported",
+                              "2026-12-05 01:21 · <@U0AGENT1> 在班前自查中发现不符合项并上报"),
+        "12 escaped mention": ("<@U0WANG>：&lt;@U0IT&gt; 请帮忙看一下", "<@U0WANG>：<@U0IT> 请帮忙看一下"),
+        "9 mention twice": ("<@U0OFFICER> <@U0HEAD> <@U0OFFICER> <@U0HEAD>:rotating_light: 【一级（重大）】事件",
+                            "<@U0OFFICER> <@U0HEAD> :rotating_light: 【一级（重大）】事件"),
+        "10 zero duration": ("响应时限 2026-12-05 01:24 已过0秒，请尽快响应。", "响应时限 2026-12-05 01:24 已到，请尽快响应。"),
+        "15 IANA zone": ("时间按 Asia/Shanghai 时区显示", "时间为北京时间（UTC+8）"),
+        "13 shift name": ("早班班 08:00–16:00", "班次：早班（08:00–16:00）"),
+        "18 team words": ("*本组的*", "*本团队待办*"),
+        "18 team words, policy": ("班组安全学习", "团队安全学习"),
+        "21 您": ("您勾选了耳机。", "你勾选了耳机。"),
+        "16 thread word": ("见隐患卡片下的讨论串。", "见隐患卡片下的消息串。"),
+    }
+    for finding, (then, now) in review.items():
+        assert artefacts(then, zh), finding
+        assert not artefacts(now, zh), (finding, artefacts(now, zh))
+    assert artefacts("Times in Asia/Shanghai", "en") == []  # English may name the zone
+
+
+def test_the_timeline_says_every_step_in_words(org):
+    """处理记录 (finding 11, 12): a hazard filed from a check, a reply that names people; no code identifier and no
+    escaped mention on the timeline, in either language."""
+    from bot.hazards.lookups import timeline_line
+
+    ctx = SimpleNamespace(org=org)
+    at = __import__("datetime").datetime(2026, 12, 4, 17, 21, tzinfo=__import__("datetime").timezone.utc)
+    events = [
+        SimpleNamespace(action="check_reported", actor="U0AGENT1", at=at, note="pre_shift:Hotline A:2026-12-05",
+                        before=None, after={"task": 7, "kind": "pre_shift", "name": "pre_shift", "team": "Hotline A"}),
+        SimpleNamespace(action="comment", actor="U0AGENT2", at=at, note="<@U0IT> 请帮忙看一下 <#C0SAFETY|safety> <!channel>",
+                        before=None, after={"ts": "1.1"}),
+        SimpleNamespace(action="check_reported", actor="U0SUPA", at=at, note="ups_test:2026-12-02", before=None,
+                        after={"task": 8, "kind": "recurring", "name": "ups_test", "team": None}),
+    ]
+    for locale in LOCALES:
+        lines = [timeline_line(ctx, locale, e) for e in events]
+        for line in lines:
+            assert not artefacts(line, locale), (locale, line, artefacts(line, locale))
+        assert ("班前自查" if locale == "zh-CN" else "Pre-shift self-check") in lines[0]
+        assert ("UPS及发电机测试" if locale == "zh-CN" else "UPS / generator test") in lines[2]
+        assert "<@U0IT>" in lines[1] and "<#C0SAFETY>" in lines[1] and "&lt;!channel&gt;" in lines[1]  # no ping
+
+
+@pytest.mark.parametrize("zone,zh,en", [
+    ("Asia/Shanghai", "时间为北京时间（UTC+8）", "Times in China Standard Time (UTC+8)"),
+    ("Asia/Tokyo", "时间为东京时间（UTC+9）", "Times in Japan Standard Time (UTC+9)"),
+    ("America/Sao_Paulo", "时间为当地时间（UTC-3）", "Times in America/Sao_Paulo time (UTC-3)"),
+    ("Europe/London", "时间为伦敦时间（UTC+0/UTC+1）", "Times in UK time (UTC+0/UTC+1)"),
+])
+def test_the_time_zone_line_names_the_zone_in_words(zone, zh, en):
+    assert i18n.t("zh-CN", "card.zone", zone=zone) == zh
+    assert i18n.t("en", "card.zone", zone=zone) == en
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_zh_word_of_the_policy_and_the_plans_is_the_documents(locale):
+    """Names, hints, items and plan steps are shown as they are: the same checks as the catalogs (#25: 班组 in the
+    policy's check names, 电话 for 话机, 超负荷 for 过载)."""
+    words = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get(locale), str):
+                words.append(node[locale])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(policy())
+    walk(_plans())
+    bad = [f"{w!r}: {p}" for w in words for p in problems(w, locale, mrkdwn=False)
+           if not (p.startswith("avoid 关闭") and ("门窗" in w or "电源" in w))  # doors and power are closed, not hazards
+           and not (p.startswith("avoid serious") and "120" in w)]  # a serious injury, not a level
+    if locale == "zh-CN":
+        bad += [f"{w!r}: the document says {good}" for w in words for avoid, good in
+                (("电话运行", "话机"), ("超负荷", "过载"), ("综合安全检查", "全面安全检查"), ("疏开", "疏散"), ("后勤", "设施维护"))
+                if avoid in w]
+    assert not bad, "\n".join(bad)

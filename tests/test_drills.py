@@ -268,7 +268,7 @@ def test_drill_move_by_the_safety_officer_sends_the_notices_again_and_anyone_els
     for text, words in (("move", "用法"), (f"move {drill.id}", "用法"), (f"move {drill.id} 2026-13-01", "不是有效"),
                         (f"move {drill.id} 2026-09-25 25:00", "不是有效"), (f"move {drill.id} tomorrow", "不是有效"),
                         (f"move {drill.id} 2026-09-01", "已经过去"), ("move 999 2026-10-01", "没有编号为"),
-                        ("dance", "不认识")):
+                        ("dance", "无法识别")):
         body = drill_cmd(bot, OFFICER, text)
         assert words in body["text"], (text, body)
         assert the_drill(bot, "cross_department", "2026-09").planned_at == local(2026, 9, 22, 15, 0)

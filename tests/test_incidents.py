@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.db import session_scope
 from storage.models import AuditEvent, OutboxMessage, Report
+from tests.chinese_artefacts import artefacts
 from tests.conftest import org_from, start_bot, stop_bot
 
 ORG_MEDICAL = {"  security: [U0SEC]\n": "  security: [U0SEC]\n  medical: [U0MED]\n"}
@@ -61,8 +62,11 @@ def test_incident_command_opens_the_form_with_every_kind_and_the_text(bot):
     view = bot.fake.of("views.open")[-1].params["view"]
     assert view["callback_id"] == "incident_report"
     dumped = json.dumps(view, ensure_ascii=False)
-    for name in ("客户威胁", "客户情绪失控", "客户投诉", "人员受伤", "信息泄露", "系统故障", "服务中断", "火灾", "停电", "其他"):
+    for name in ("客户持械/暴力威胁", "客户言语威胁", "客户情绪失控", "客户投诉", "人员受伤", "信息泄露", "系统故障",
+                 "服务中断", "火灾", "停电", "其他"):
         assert name in dumped
+    # #25 finding 3 (§3.2.2, §5.1.2): a weapon or violence is level 1, a threat in words is level 2
+    assert "客户持械/暴力威胁 · 一级（重大）" in dumped and "客户言语威胁 · 二级（中等）" in dumped
     assert "客户威胁要上门" in dumped
     status, body = command(bot, "/incident", "U0AGENT1", "help")
     assert "/plan" in body["text"]
@@ -102,6 +106,8 @@ def test_level_1_answers_with_the_plan_steps_and_pages_every_role_within_seconds
     card = posts_to(fake, "C0SAFETY")[0]
     for user in expected:
         assert f"<@{user}>" in lead and f"<@{user}>" in everything(card)
+    # #25 finding 9: each person once, and the last mention is not glued to the emoji
+    assert not artefacts(lead, "zh-CN") and ">:rotating_light:" not in lead, lead
     with session_scope(bot.ctx.engine) as s:
         prio = {o.payload.get("channel"): o.priority for o in s.execute(select(OutboxMessage)).scalars()}
     assert all(prio[u] == 0 for u in expected) and prio["C0LEAD"] == 0  # URGENT
@@ -309,16 +315,25 @@ def test_the_special_report_and_the_investigation_fall_due_and_escalate(fast_bot
     incident(bot, kind="fire", description="smoke in row 3")
     r = incidents(bot)[0]
     assert r.special_report_due_at is not None and r.investigation_due_at is not None
-    fake.wait_for(lambda c: any("专项报告" in t and "§3.2.2" in t for t in texts_to(fake, "U0HEAD"))
-                  and any("事件调查" in t for t in texts_to(fake, "U0OFFICER")), timeout=5)  # the owners are told
+    fake.wait_for(lambda c: any("专项报告" in t and "责任制第3.2.2条" in t for t in texts_to(fake, "U0HEAD"))
+                  and any("调查报告" in t for t in texts_to(fake, "U0OFFICER")), timeout=5)  # the owners are told
     fake.wait_for(lambda c: any("尚未提交专项报告" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
-    fake.wait_for(lambda c: any("尚未完成事件调查" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
+    fake.wait_for(lambda c: any("尚未提交调查报告" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
     head = [c for c in posts_to(fake, "U0HEAD") if "尚未提交专项报告" in c.params["text"]]
-    officer = [c for c in posts_to(fake, "U0OFFICER") if "尚未完成事件调查" in c.params["text"]]
+    officer = [c for c in posts_to(fake, "U0OFFICER") if "尚未提交调查报告" in c.params["text"]]
     assert len(head) == 1 and len(officer) == 1
+    # #25: the first rung fires at the deadline: 已到, never 已过0秒
+    assert "时限" in head[0].params["text"] and "已到" in head[0].params["text"], head[0].params["text"]
+    assert not artefacts(head[0].params["text"], "zh-CN") and not artefacts(officer[0].params["text"], "zh-CN")
+    # #25 finding 5: the leadership channel is told the task's owner, not the level's responders
+    lead = texts_to(fake, "C0LEAD")
+    special = next(t for t in lead if "尚未提交专项报告" in t)
+    investigation = next(t for t in lead if "尚未提交调查报告" in t)
+    assert "责任人：<@U0HEAD>。" in special and "<@U0OFFICER>" not in special.split("责任人")[1], special
+    assert "责任人：<@U0OFFICER>。" in investigation and "<@U0HEAD>" not in investigation.split("责任人")[1], investigation
     assert head[0].at >= r.special_report_due_at.timestamp() - 0.01  # not before it falls due
     assert officer[0].at >= r.investigation_due_at.timestamp() - 0.01
-    assert any("尚未完成事件调查" in t for t in texts_to(fake, "U0HEAD"))  # the investigation's second rung
+    assert any("尚未提交调查报告" in t for t in texts_to(fake, "U0HEAD"))  # the investigation's second rung
 
 
 def test_a_special_report_in_time_stops_its_ladder_and_goes_to_the_leadership_channel(fast_bot):
@@ -332,7 +347,7 @@ def test_a_special_report_in_time_stops_its_ladder_and_goes_to_the_leadership_ch
     fake.wait_for(lambda c: any("持刀客户已被带离" in t for t in texts_to(fake, "C0LEAD")), timeout=5)
     # the investigation's second rung (4 s) comes after every moment of the special report's ladder (2 s, 3 s):
     # once it is out, the sweeper has gone past them
-    fake.wait_for(lambda c: any("尚未完成事件调查" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
+    fake.wait_for(lambda c: any("尚未提交调查报告" in t for t in texts_to(fake, "C0LEAD")), timeout=10)
     bot.drain()
     assert not any("尚未提交专项报告" in t for t in texts_to(fake, "U0HEAD") + texts_to(fake, "C0LEAD"))
     assert incidents(bot)[0].special_report == "持刀客户已被带离，无人受伤"
@@ -398,7 +413,7 @@ def test_the_monthly_case_summary_names_what_happened_what_was_done_and_what_cha
     assert jobs.run_job(bot.ctx, "incident_cases", first)
     assert not jobs.run_job(bot.ctx, "incident_cases", first)  # claimed: once
     bot.drain()
-    posts = [c for c in posts_to(fake, "C0LEAD") if "事件处理案例月报" in c.params.get("text", "")]
+    posts = [c for c in posts_to(fake, "C0LEAD") if "事件与事故处理案例月报" in c.params.get("text", "")]
     assert len(posts) == 1
     body = everything(posts[0])
     assert "上报2起" in body and "已处理1起" in body
@@ -415,5 +430,5 @@ def test_the_incident_timeline_names_its_own_steps(bot):
                private_metadata=json.dumps({"number": r.number}))
     status, body = bot.slash("U0SUPA", f"status {r.number}")
     shown = json.dumps(body, ensure_ascii=False)
-    assert "<@U0SUPA> 到场" in shown and "由【三级（一般）】调为【一级（重大）】：刀" in shown
+    assert "<@U0SUPA> 到场" in shown and "由【三级（一般）】升为【一级（重大）】：刀" in shown  # #25: 升为 / 降为
     assert "on_site" not in shown and "level_changed" not in shown

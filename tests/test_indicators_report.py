@@ -142,7 +142,7 @@ def test_offline_report_files(seeded, tmp_path):
     md = (tmp_path / "md" / "safeshift-indicators-2026-10.md").read_text(encoding="utf-8")
     assert "| 隐患整改完成率 | 25% | 98% | 0% | ❌ |"  # September: one item due, closed late in md
     assert "Hotline B：班前自查无班次" in md
-    assert "## 各岗位考核的安全指标（§6.2.1）" in md and "- 业务主管：隐患整改完成率" in md
+    assert "## 各岗位考核的安全指标（责任制第6.2.1条）" in md and "- 业务主管：隐患整改完成率" in md
     # §4.3.2 the progress list: items open at the month's end, by team (the team of the most overdue first), the
     # overdue first (A's was closed only in November)
     import re

@@ -35,7 +35,7 @@ def test_the_example_organisation_file_is_valid():
     from tests.conftest import ROOT
 
     org = load_org(ROOT / "safeshift.example.yaml")
-    assert org.teams[1].name == "Hotline B" and org.user_locales == {"U11AGENT": "en"}
+    assert org.teams[1].name == "热线B组" and org.user_locales == {"U11AGENT": "en"}
 
 
 def test_the_manifest_asks_for_what_working_from_the_thread_needs():

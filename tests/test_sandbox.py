@@ -447,9 +447,33 @@ def test_fast_and_lang_pick_the_demo_policy_and_language():
     assert [r.after.seconds for r in fast.policy.escalation.acknowledge][-1] <= 5 * 60
     people, channels = workspace_names(slow)
     roles = " ".join(p["role"] for p in people.values())
-    for role in ("agent", "supervisor", "safety officer", "department head"):
+    for role in ("一线客服专员", "业务主管", "安全专员", "部门负责人"):  # #25: the zh-CN demo names people in Chinese
         assert role in roles
+    assert people["U0AGENT1"]["name"] == "李娜" and workspace_names(fast)[0]["U0AGENT1"]["name"] == "Li Na"
     assert {"safety", "leadership", "hotline-a", "hotline-b"} <= {c["name"] for c in channels.values()}
+    # #25 finding 14: teams and shifts in the run's language (the catalogs no longer append 班 to a shift's name)
+    assert [t.name for t in slow.teams] == ["热线A组", "热线B组"] and [t.name for t in fast.teams] == ["Hotline A", "Hotline B"]
+    assert [s.name for s in slow.teams[0].shifts][:3] == ["早班", "中班", "夜班"]
+    assert [s.name for s in fast.teams[0].shifts][:3] == ["Early", "Late", "Night"]
+
+
+@pytest.mark.parametrize("lang, words", [("zh-CN", ("当前身份", "频道", "私信", "发送")),
+                                         ("en", ("You are", "Channels", "Direct messages", "Send"))])
+def test_the_pages_own_words_follow_lang(lang, words):
+    """#25: the sandbox page's labels are in `--lang` (English only before); app.js asks only for known words."""
+    import re
+
+    from pathlib import Path
+
+    from sandbox.labels import LABELS, fill
+
+    html = fill((Path(__file__).resolve().parents[1] / "sandbox" / "static" / "index.html").read_bytes(), lang)
+    page = html.decode("utf-8")
+    assert "__L_" not in page and all(w in page for w in words), page
+    assert f'<html lang="{lang}">' in page
+    assert set(LABELS["zh-CN"]) == set(LABELS["en"])
+    app = (Path(__file__).resolve().parents[1] / "sandbox" / "static" / "app.js").read_text(encoding="utf-8")
+    assert set(re.findall(r'\bL\("([a-z_]+)"', app)) <= set(LABELS["en"])
 
 
 def test_an_answer_slower_than_slacks_three_seconds_is_flagged(box):

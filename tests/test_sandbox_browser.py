@@ -243,7 +243,7 @@ def test_the_page_says_when_validation_is_off(page, tmp_path):
     try:
         page.goto(sb.url)
         page.wait_for_selector("#validation.off")
-        assert "validation is OFF" in page.inner_text("#validation")
+        assert "校验已关闭" in page.inner_text("#validation")  # the page speaks the run's --lang (#25)
         assert "absent.json" in page.inner_text("#validation")
     finally:
         sb.stop()
@@ -274,21 +274,21 @@ def test_ticks_go_with_problem_found_notes_stay_and_the_composer_leaves_the_home
     go(page, "D0AGENT1")
     task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
     task.wait_for()
-    for label in ("Fire exits and passages clear", "Headset intact and working"):
+    for label in ("Fire exits and passages (clear)", "Headset (intact, working)"):
         draws = int(page.evaluate("document.body.dataset.draws"))
         task.get_by_label(label).check()  # ticking is an action too: the page redraws after it
         page.wait_for_function("n => +document.body.dataset.draws > n", arg=draws)
         task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
     task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
-    assert task.get_by_label("Fire exits and passages clear").is_checked()  # kept across the redraws
-    assert task.get_by_label("Headset intact and working").is_checked()
+    assert task.get_by_label("Fire exits and passages (clear)").is_checked()  # kept across the redraws
+    assert task.get_by_label("Headset (intact, working)").is_checked()
     assert not task.get_by_label("Computer works normally").is_checked()
     shot(page, "20-self-check-ticked")
     task.locator('button[data-action-id="task_problem"]').click()
     page.wait_for_selector("#modal-back:not([hidden])")
     form = page.inner_text("#modal-body") + " ".join(
         page.locator("#modal-body textarea").evaluate_all("ts => ts.map(t => t.value)"))
-    assert "Fire exits and passages clear" in form and "Headset intact and working" in form, form
+    assert "Fire exits and passages (clear)" in form and "Headset (intact, working)" in form, form
     assert "Computer works normally" not in form
     shot(page, "21-problem-form-with-the-ticks")
 

@@ -323,7 +323,7 @@ def test_week_completion_rates_feed_the_digest_and_the_monthly_figures(week):
     team_a = next(p for p in payloads if p["channel"] == "C0TEAMA")
     assert_valid_message(team_a)
     assert "检查清单 2026-10-09" in json.dumps(team_a["blocks"], ensure_ascii=False)
-    assert "完成率56%，应完成9项、按时完成4项、超时完成0项、发现问题1项和未完成4项" in json.dumps(
+    assert "完成率56%，应完成9项、按时完成4项、超期完成0项、发现问题1项和未完成4项" in json.dumps(
         team_a["blocks"], ensure_ascii=False)
 
 
@@ -422,7 +422,7 @@ def test_live_the_self_check_arrives_all_ok_records_it_the_supervisor_gets_who_d
     assert status == 200
     form = fake.wait_for(lambda c: c.method == "views.open")[0].params["view"]
     desc = next(b for b in form["blocks"] if b.get("block_id") == "description")["element"]["initial_value"]
-    assert "耳机完好、可正常使用" in desc and "电话运行正常" in desc and "电脑运行正常" not in desc
+    assert "耳机（完好、可用）" in desc and "话机（运行正常）" in desc and "电脑" not in desc
     assert json.loads(form["private_metadata"]) == {"check_task": mine["U0AGENT2"].id}
     with session_scope(bot.ctx.engine) as s:
         got = {t.owners[0]: t for t in s.execute(select(CheckTask).where(CheckTask.kind == "pre_shift")).scalars()}

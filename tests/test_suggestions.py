@@ -242,7 +242,7 @@ def test_the_leadership_answers_and_everyone_else_is_refused(sbot):
     # the status by code, in English for an English reader; an unknown code
     assert "没有编号" in suggest(sbot, AGENT, "status JY-222222")["text"]
     assert "未采纳" in suggest(sbot, AGENT, f"status {code}")["text"]
-    assert "请输入案件编号" in suggest(sbot, AGENT, "status nonsense")["text"]
+    assert "请输入建议编号" in suggest(sbot, AGENT, "status nonsense")["text"]
 
 
 def test_posting_waits_for_the_batch_and_the_box_has_a_daily_cap(db_url, fake_slack):

@@ -16,7 +16,7 @@ from bot import i18n
 from bot.checks import SUBJECT
 from bot.checks.messages import occasion, ordering_key, title, update_messages
 from bot.hazards.present import mentions
-from bot.i18n import fmt_minutes, fmt_time
+from bot.i18n import fmt_time
 from bot.outbox import URGENT, enqueue
 from bot.prefs import locales_of
 from storage.db import buffer_insert
@@ -84,7 +84,7 @@ def _tell(ctx, s, task: CheckTask, now: dt.datetime, people: list[str], channels
         return i18n.t(locale, key, icon=i18n.Mrkdwn(icon), title=title(org, task, locale),
                       occasion=occasion(org, task, locale), due=fmt_time(task.due_at, org.tz),
                       owners=mentions(list(task.owners)), late=timer.late,
-                      late_by=fmt_minutes(locale, max(0.0, (now - task.due_at).total_seconds())))
+                      late_by=i18n.fmt_late(locale, max(0.0, (now - task.due_at).total_seconds())))
 
     langs = locales_of(s, org, people)
     for user in people:

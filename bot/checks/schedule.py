@@ -32,8 +32,8 @@ def week_of(org, now: dt.datetime) -> tuple[dt.date, dt.date]:
 
 
 def _day(locale: str, day: dt.date) -> str:
-    return i18n.tp(locale, "checks.schedule.day", date=day.strftime("%m-%d"), weekday=i18n.tp(
-        locale, f"checks.schedule.weekday.{day.weekday()}"))
+    return i18n.tp(locale, "checks.schedule.day", date=day.strftime("%m-%d"), mm=day.month, dd=day.day,
+                   weekday=i18n.tp(locale, f"checks.schedule.weekday.{day.weekday()}"))
 
 
 def _mine(ctx, user_id: str, team_name: str | None, group_owners: list[str], team: str | None) -> str | None:

@@ -25,7 +25,7 @@ from bot.hazards.kinds import (
     what_key,
 )
 from bot.hazards.present import level_name, mentions
-from bot.i18n import channel_link, fmt_minutes, fmt_time
+from bot.i18n import channel_link, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
@@ -106,7 +106,7 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     def words(locale: str) -> dict:
         return dict(common, level=level_name(org, report, locale),
                     what=i18n.tp(locale, what_key(timer.purpose)),
-                    late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
+                    late_by=i18n.fmt_late(locale, (now - due_at).total_seconds()),
                     link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
 
     # Escalations are urgent whatever the level: someone is already late.
@@ -119,8 +119,7 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
             notices.direct(ctx, s, report, now, user, i18n.t(langs[user], k.words("escalation.dm"), **words(langs[user])),
                            priority=URGENT)
     if "channel" in rung.via:
-        holders = mentions(ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind,
-                                                    report.category))
+        holders = mentions(holders_of(ctx, k, report, timer.purpose))
         for channel in channels:
             notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, k.words("escalation.channel"), holders=holders,
                                                                 **words(org.locale)), priority=URGENT)
@@ -158,6 +157,22 @@ def answered(ctx, s, report: Report, user_id: str, now: dt.datetime) -> bool:
     notices.thread_line(ctx, s, report, now, i18n.t(ctx.org.locale, "escalation.answered_line", who=i18n.mention(user_id),
                                                      number=report.number, took=fmt_minutes(ctx.org.locale, took)))
     return True
+
+
+def holders_of(ctx, k, report: Report, purpose: str) -> list[str]:
+    """Who the leadership channel is told holds the late task: the level's responders for acknowledge / resolve;
+    a follow-up's own owners (the department head's special report, the safety officer's investigation, §3.2.2,
+    §5.2.2); the kind's partner departments for being on site (§2.3.2)."""
+    if purpose not in PURPOSES:
+        owner = getattr(getattr(k.section, purpose, None), "owner", None)
+        if owner is None:  # on_site: the partners the kind pages
+            owner = getattr(k.section.categories.get(report.category), "page", None)
+        if owner:
+            people = ctx.directory.resolve_people(list(owner), report.team, report.reporter_id)
+            if people:
+                return people
+    return ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind,
+                                       report.category)
 
 
 def load(s, ids: set) -> dict:

@@ -5,6 +5,8 @@ These never take a write lock (`read_scope`).
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from bot import i18n
@@ -82,6 +84,16 @@ def status_message(ctx, text: str, asker: str, locale: str, kind_name: str = "ha
     return title, blocks
 
 
+# A person or channel named in a reply (`<@U0IT>`, `<#C0SAFETY|safety>`): shown as a mention, not as its raw id.
+_SLACK_TOKEN = re.compile(r"&lt;([@#][UWCG][A-Z0-9]{2,40})(?:\|[^&<>]{0,80})?&gt;")
+
+
+def reply_text(note: str | None) -> Mrkdwn:
+    """A thread reply on the timeline: escaped like any typed text, except its user and channel mentions."""
+    safe = i18n.escape_mrkdwn(mask(note or "")[:TEXT_IN_LINE])
+    return Mrkdwn(_SLACK_TOKEN.sub(lambda m: f"<{m.group(1)}>", safe))
+
+
 def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
     when = fmt_time(e.at, ctx.org.tz)
     who = mention(e.actor) if e.actor != "system" else "SafeShift"
@@ -97,7 +109,7 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
             return i18n.t(locale, "timeline.acknowledged_with_group", when=when, who=who, lead=group)
         return i18n.t(locale, "timeline.acknowledged", when=when, who=who, took=fmt_minutes(locale, after.get("seconds", 0)))
     if e.action == "comment":
-        return i18n.t(locale, "timeline.comment", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE])
+        return i18n.t(locale, "timeline.comment", when=when, who=who, text=reply_text(e.note))
     if e.action == "resolved":
         if group:
             return i18n.t(locale, "timeline.resolved_with_group", when=when, who=who, lead=group,
@@ -118,12 +130,26 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
     if e.action in INCIDENT_STEPS:  # an incident's own steps (bot/incidents/create.py, followups.py)
         levels = [level_name(ctx.org, n, locale, "incident") if isinstance(n, int) else "—"
                   for n in ((e.before or {}).get("level"), after.get("level"))]
+        old, new = (e.before or {}).get("level"), after.get("level")
+        raised = isinstance(old, int) and isinstance(new, int) and new < old  # level 1 is the highest
         return i18n.t(locale, f"incident.timeline.{e.action}", when=when, who=who, old=levels[0], new=levels[1],
-                      text=mask(e.note)[:TEXT_IN_LINE])
+                      raised=raised, text=mask(e.note)[:TEXT_IN_LINE])
     action = e.action if e.action != "rect_verified" else f"rect_verified_{'pass' if after.get('passed') else 'fail'}"
     if f"rect_timeline.{action}" in i18n.catalog(i18n.normalise_locale(locale)):  # rectification steps (#11)
-        return i18n.t(locale, f"rect_timeline.{action}", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE] or "—")
+        return i18n.t(locale, f"rect_timeline.{action}", when=when, who=who, text=mask(e.note)[:TEXT_IN_LINE] or "—",
+                      n=after.get("in_a_row", 2))
+    if e.action == "check_reported":  # a hazard filed from a check (bot/checks/tasks.py): the check's name, not the id
+        return i18n.t(locale, "timeline.check_reported", when=when, who=who, title=_check_title(ctx.org, after, locale))
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
+
+
+def _check_title(org, after: dict, locale: str) -> str:
+    """The name of the check a hazard was filed from (the audit row's `kind` and `name`), in the reader's words."""
+    key = f"checks.title.{after.get('kind')}"
+    if key in i18n.catalog(i18n.normalise_locale(locale)):
+        return i18n.tp(locale, key)
+    check = org.policy.checks.every.get(after.get("name") or "")
+    return check.name.get(locale) if check else (after.get("name") or "—")
 
 
 def mine_message(ctx, asker: str, locale: str, limit: int = MINE_LINES,

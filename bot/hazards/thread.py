@@ -124,7 +124,7 @@ def on_reply(ctx, *, event_id: str | None, channel: str, thread_ts: str, ts: str
     try:
         with session_scope(ctx.engine) as s:
             card = transitions.record_reply(s, now, event_id=event_id, channel=channel, thread_ts=thread_ts, ts=ts,
-                                            user_id=user_id, text=text, at=at)
+                                            user_id=user_id, text=text, at=at, comment=not mentions_bot)
             if card is None:
                 return False
             report = _acted_on(s, card)
@@ -231,7 +231,7 @@ def help_text(ctx, locale: str, first: str | None = None) -> Mrkdwn:
     if thread.acknowledge_by_reply:
         lines.append(i18n.t(locale, "thread_work.help_reply"))
     if thread.acknowledge_reactions:
-        icons = Mrkdwn(" ".join(f":{name}:" for name in thread.acknowledge_reactions))
+        icons = i18n.join_list(locale, [Mrkdwn(f":{name}:") for name in thread.acknowledge_reactions])  # ✅ 或 👀
         lines.append(i18n.t(locale, "thread_work.help_reaction", icon=icons))
     lines.append(i18n.t(locale, "thread_work.help_commands"))
     return Mrkdwn("\n".join(line.rstrip("\n") for line in lines if line))

@@ -321,14 +321,17 @@ def card_at(s, channel: str, ts: str) -> SlackMessage | None:
 
 
 def record_reply(s, now: dt.datetime, *, event_id: str | None, channel: str, thread_ts: str, ts: str,
-                 user_id: str, text: str, at: dt.datetime | None = None) -> SlackMessage | None:
+                 user_id: str, text: str, at: dt.datetime | None = None, comment: bool = True) -> SlackMessage | None:
     """In the caller's transaction: the reply joins its report's timeline, marked processed (a second delivery
-    raises IntegrityError at the flush). Returns the card replied under, or None when it is not a card's thread."""
+    raises IntegrityError at the flush). Returns the card replied under, or None when it is not a card's thread.
+    `comment=False` (a reply that is an @SafeShift command): marked processed only, its effect is on the timeline."""
     card = card_at(s, channel, thread_ts)
     if card is None:
         return None
     s.add(ProcessedEvent(event_id=event_id or f"{channel}:{ts}"[:64], received_at=now))
     s.flush()
+    if not comment:
+        return card
     buffer_insert(s, AuditEvent.__table__, dict(at=at or now, actor=user_id, action="comment",
                                                 **about(REPORT, card.report_id), before=None,
                                                 note=clean_text(text)[:4000], after={"ts": ts}))

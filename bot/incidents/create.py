@@ -180,9 +180,9 @@ def _page_or_notify(ctx, s, report: Report, people: list[str], now: dt.datetime,
             if channel != org.channels.safety:
                 notices.direct(ctx, s, report, now, channel, _words(ctx, report, org.locale, key, raised_from))
         return
-    # Each paged person is mentioned once, at the start (the words follow).
-    text = i18n.join_sentences(org.locale, mentions(people), _words(ctx, report, org.locale, "incident.page.channel",
-                                                                    raised_from))
+    # Each paged person is mentioned once, at the start, a space before the words (not a sentence of its own:
+    # Chinese joins sentences with no gap, which glued the last mention to the emoji).
+    text = Mrkdwn(f"{mentions(people)} {_words(ctx, report, org.locale, 'incident.page.channel', raised_from)}")
     for channel in ctx.directory.resolve_channels(list(k.section.page_channels), report.team):
         if channel == org.channels.safety:
             if raised_from is not None:  # a new card mentions them itself; an edited one notifies nobody

@@ -37,7 +37,7 @@ SPEC = {
 }
 ORDER = tuple(SPEC)
 SCHEDULED_KINDS = ("check", "patrol", "end_of_day")  # the policy's recurring checks, the patrol, the end-of-day check
-CONFLICT_CATEGORIES = ("customer_threat", "customer_out_of_control")  # §3.2.3 冲突事件
+CONFLICT_CATEGORIES = ("customer_threat", "customer_verbal_threat", "customer_out_of_control")  # §3.2.3 冲突事件
 
 
 @dataclass

@@ -122,19 +122,19 @@ def fire(ctx, s, report: Report, timer: Timer, now: dt.datetime) -> bool:
     if "thread" in rung.via:
         notices.thread_line(ctx, s, report, now, i18n.t(org.locale, "rectification.overdue_thread", icon=icon,
                                                          mentions=mentions(people), number=report.number, due=due,
-                                                         late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+                                                         late_by=i18n.fmt_late(org.locale, late_by), late=timer.late))
     if "dm" in rung.via:
         langs = locales_of(s, org, people)
         for user in people:
             notices.direct(ctx, s, report, now, user, i18n.t(
                 langs[user], "rectification.overdue_dm", icon=icon, number=report.number, due=due, late=timer.late,
-                late_by=fmt_minutes(langs[user], late_by), link=i18n.t(langs[user], "escalation.link",
+                late_by=i18n.fmt_late(langs[user], late_by), link=i18n.t(langs[user], "escalation.link",
                                                                        channel=channel_link(org.channels.safety))))
     if "channel" in rung.via:
         for channel in channels:
             notices.direct(ctx, s, report, now, channel, i18n.t(
                 org.locale, "rectification.overdue_channel", icon=icon, number=report.number, due=due,
-                holders=mentions(owners(item)), late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+                holders=mentions(owners(item)), late_by=i18n.fmt_late(org.locale, late_by), late=timer.late))
     record(s, item, now, "system", "rect_escalated", None,
            {"step": timer.step, "people": people, "channels": channels, "late": timer.late})
     return True
@@ -169,20 +169,20 @@ def _fire_phase(ctx, s, report: Report, item: RectItem, timer: Timer, now: dt.da
     if "thread" in rung.via:
         notices.thread_line(ctx, s, report, now, i18n.t(
             org.locale, "rectification.step_overdue_thread", icon=icon, mentions=mentions(people), what=what,
-            number=report.number, due=due, late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+            number=report.number, due=due, late_by=i18n.fmt_late(org.locale, late_by), late=timer.late))
     if "dm" in rung.via:
         langs = locales_of(s, org, people)
         for user in people:
             notices.direct(ctx, s, report, now, user, i18n.t(
                 langs[user], "rectification.step_overdue_dm", icon=icon, number=report.number, due=due,
                 what=i18n.tp(langs[user], f"rectification.what_{purpose}"), late=timer.late,
-                late_by=fmt_minutes(langs[user], late_by), link=i18n.t(langs[user], "escalation.link",
+                late_by=i18n.fmt_late(langs[user], late_by), link=i18n.t(langs[user], "escalation.link",
                                                                        channel=channel_link(org.channels.safety))))
     if "channel" in rung.via:
         for channel in channels:
             notices.direct(ctx, s, report, now, channel, i18n.t(
                 org.locale, "rectification.step_overdue_channel", icon=icon, number=report.number, due=due, what=what,
-                holders=mentions(held), late_by=fmt_minutes(org.locale, late_by), late=timer.late))
+                holders=mentions(held), late_by=i18n.fmt_late(org.locale, late_by), late=timer.late))
     record(s, item, now, "system", f"{purpose}_escalated", None,
            {"step": timer.step, "people": people, "channels": channels, "late": timer.late})
     return True

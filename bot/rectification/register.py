@@ -197,8 +197,8 @@ def register_message(ctx, user_id: str, locale: str) -> tuple[str, list[dict]]:
     for li in pol.likelihood:
         grid.append([short(pol.likelihood[li].get(locale))]
                     + [f"{cells.get((li, im), 0)}·{short(pol.levels[pol.risk(li, im)].get(locale))}" for im in impacts])
-    width = max(len(c) for row in grid for c in row) + 2
-    rows = ["".join(c.ljust(width) for c in row).rstrip() for row in grid]
+    width = max(i18n.display_width(c) for row in grid for c in row) + 2  # CJK is two columns wide in Slack's code
+    rows = ["".join(c + " " * (width - i18n.display_width(c)) for c in row).rstrip() for row in grid]
     levels = []
     for level in pol.levels:
         mine = [r for r in risks if r.level == level]

@@ -8,6 +8,8 @@ const S = {me: localStorage.getItem("sandbox.me") || "", state: null, version: -
            msgState: {},     // "channel:ts" -> {block_id: {action_id: value}}: a message's ticks and picks, as Slack keeps them
            localErrors: {}}; // block_id -> "Please complete this required field." until the modal changes or is sent again
 const $ = (id) => document.getElementById(id);
+// the page's own words in the run's --lang (sandbox/labels.py); the English text is the fallback
+const L = (key, fallback) => (S.state && S.state.labels && S.state.labels[key]) || fallback;
 const REACTIONS = ["white_check_mark", "eyes", "+1", "heart", "raised_hands"];
 const EMOJI = {warning: "⚠️", alarm_clock: "⏰", grey_question: "❔", white_check_mark: "✅", heavy_check_mark: "✔️",
   rotating_light: "🚨", fire: "🔥", bell: "🔔", red_circle: "🔴", large_orange_circle: "🟠", large_yellow_circle: "🟡",
@@ -198,7 +200,7 @@ function remembered(ctx, block, e) {
 function renderElement(e, block, ctx) {
   const fire = (payload) => {
     const action = Object.assign({action_id: e.action_id, block_id: block.block_id, type: e.type}, payload);
-    if (e.confirm && !window.confirm(optionText({text: e.confirm.text}) || "Are you sure?")) return;
+    if (e.confirm && !window.confirm(optionText({text: e.confirm.text}) || L("sure", "Are you sure?"))) return;
     act({do: "action", where: ctx.where, action, state: ctx.form ? modalState() : messageState(ctx)}).then(refresh);
   };
   if (e.type === "button") {
@@ -216,7 +218,7 @@ function renderElement(e, block, ctx) {
   if (choices) {
     const sel = el("select");
     sel.dataset.actionId = e.action_id || "";
-    sel.appendChild(el("option", null, e.type === "overflow" ? "⋯" : (e.placeholder ? e.placeholder.text : "Select…")));
+    sel.appendChild(el("option", null, e.type === "overflow" ? "⋯" : (e.placeholder ? e.placeholder.text : L("select", "Select…"))));
     choices.forEach((c, i) => { const o = el("option", null, c.label); o.value = String(i); sel.appendChild(o); });
     const kept = remembered(ctx, block, e);
     if (kept && e.type !== "overflow") choices.forEach((c, i) => {
@@ -327,7 +329,7 @@ function renderInput(b, ctx) {
     const multi = t.startsWith("multi_");
     const sel = el("select");
     sel.multiple = multi;
-    if (!multi) sel.appendChild(el("option", null, e.placeholder ? e.placeholder.text : "Select…")).value = "";
+    if (!multi) sel.appendChild(el("option", null, e.placeholder ? e.placeholder.text : L("select", "Select…"))).value = "";
     choices.forEach((c, i) => {
       const o = el("option", null, c.label);
       o.value = String(i);
@@ -410,7 +412,7 @@ function messageNode(m, channel, inThread) {
   if (m.edited) head.appendChild(el("span", "edited", "(edited)"));
   if (m.ephemeral) head.appendChild(el("span", "only-you", "  Only visible to you"));
   d.appendChild(head);
-  (m.problems || []).forEach((p) => d.appendChild(el("div", "warn", "Slack would warn: " + p)));
+  (m.problems || []).forEach((p) => d.appendChild(el("div", "warn", L("would_warn", "Slack would warn: ") + p)));
   const ctx = {where: {channel, ts: m.ts, ephemeral: m.ephemeral}, form: false};
   if (m.blocks && m.blocks.length) d.appendChild(renderBlocks(m.blocks, ctx));
   else d.appendChild(mrkdwn(m.text || ""));
@@ -418,7 +420,7 @@ function messageNode(m, channel, inThread) {
   if (!m.ephemeral) d.appendChild(reactionsNode(m, channel));
   if (!inThread && !m.ephemeral) {
     const replies = threadReplies(channel, m.ts);
-    const b = el("button", "replies-link", replies.length ? replies.length + (replies.length === 1 ? " reply" : " replies") : "Reply in thread");
+    const b = el("button", "replies-link", replies.length ? replies.length + (replies.length === 1 ? L("one_reply", " reply") : L("replies", " replies")) : L("reply_in_thread", "Reply in thread"));
     b.type = "button";
     b.addEventListener("click", () => { S.thread = {channel, ts: m.ts}; draw(); });
     d.appendChild(b);
@@ -438,7 +440,7 @@ function reactionsNode(m, channel) {
     bar.appendChild(chip);
   });
   const add = el("select", "add-reaction");
-  add.setAttribute("aria-label", "Add a reaction");
+  add.setAttribute("aria-label", L("add_reaction", "Add a reaction"));
   add.appendChild(el("option", null, "☺+")).value = "";
   REACTIONS.forEach((name) => { const o = el("option", null, (EMOJI[name] || "") + " :" + name + ":"); o.value = name; add.appendChild(o); });
   add.addEventListener("change", () => { if (add.value) react(add.value); });
@@ -446,7 +448,7 @@ function reactionsNode(m, channel) {
   const shortcuts = S.state.shortcuts.filter((x) => x.type === "message");
   if (shortcuts.length) { // the message's "More actions" menu: the app's message shortcuts
     const more = el("select", "more-actions");
-    more.setAttribute("aria-label", "More actions");
+    more.setAttribute("aria-label", L("more_actions", "More actions"));
     more.appendChild(el("option", null, "⋯")).value = "";
     shortcuts.forEach((x) => { const o = el("option", null, x.name); o.value = x.callback_id; more.appendChild(o); });
     more.addEventListener("change", () => {
@@ -491,8 +493,8 @@ function drawSide() {
   count.textContent = String(S.state.problem_count);
   count.classList.toggle("bad", S.state.problem_count > 0);
   const v = $("validation");
-  v.textContent = S.state.validation.on ? "Block Kit validation on: every message and view is checked against Slack's schema."
-    : "Block Kit validation is OFF: " + S.state.validation.why + ". Messages are not checked against Slack's schema.";
+  v.textContent = S.state.validation.on ? L("validation_on", "Block Kit validation on: every message and view is checked against Slack's schema.")
+    : L("validation_off", "Block Kit validation is OFF: ") + S.state.validation.why + L("validation_off_end", ". Messages are not checked against Slack's schema.");
   v.classList.toggle("off", !S.state.validation.on);
 }
 
@@ -502,20 +504,20 @@ function drawMain() {
   box.textContent = "";
   const composer = $("composer");
   if (S.view.kind === "home") {
-    $("title").textContent = "SafeShift · Home (as " + personName(S.me) + ")";
+    $("title").textContent = L("home_as", "SafeShift · Home (as ") + personName(S.me) + L("home_as_end", ")");
     composer.hidden = true;
     if (!S.homeOpened[S.me]) { S.homeOpened[S.me] = true; act({do: "home"}); }
     if (S.state.home) box.appendChild(renderBlocks(S.state.home.blocks, {where: {view_id: S.state.home.id}, form: false}));
-    else box.appendChild(el("div", "empty", "The Home tab is empty until the app publishes it…"));
+    else box.appendChild(el("div", "empty", L("home_empty", "The Home tab is empty until the app publishes it…")));
     return;
   }
   if (S.view.kind === "problems") {
-    $("title").textContent = "What Slack would refuse or warn about";
+    $("title").textContent = L("problems_title", "What Slack would refuse or warn about");
     composer.hidden = true;
-    if (!S.state.problems.length) box.appendChild(el("div", "empty", "Nothing so far."));
+    if (!S.state.problems.length) box.appendChild(el("div", "empty", L("nothing_yet", "Nothing so far.")));
     S.state.problems.forEach((p) => {
       const d = el("div", "problem flag" + (p.refused ? "" : " note"));
-      d.appendChild(el("b", null, (p.refused ? "Refused: " : "Note: ") + p.method + (p.channel ? " → " + channelName(p.channel) : "")));
+      d.appendChild(el("b", null, (p.refused ? L("refused", "Refused: ") : L("note", "Note: ")) + p.method + (p.channel ? " → " + channelName(p.channel) : "")));
       const ul = el("ul");
       p.errors.forEach((e) => ul.appendChild(el("li", null, e)));
       d.appendChild(ul);
@@ -532,9 +534,9 @@ function drawMain() {
   composer.hidden = false;
   const id = S.view.id;
   $("title").textContent = (id.startsWith("D") ? "@ " : "# ") + channelName(id);
-  $("say").placeholder = "Message " + (id.startsWith("D") ? "SafeShift" : "#" + channelName(id)) + " as " + personName(S.me) + " — or a command: " + S.state.commands.join(" ") + " …";
+  $("say").placeholder = L("message_in", "Message ") + (id.startsWith("D") ? "SafeShift" : "#" + channelName(id)) + L("as", " as ") + personName(S.me) + L("or_command", " — or a command: ") + S.state.commands.join(" ") + " …";
   const msgs = (S.state.messages[id] || []).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-  if (!msgs.length) box.appendChild(el("div", "empty", "No messages yet. Try " + (S.state.commands[0] || "/command") + " below."));
+  if (!msgs.length) box.appendChild(el("div", "empty", L("no_messages", "No messages yet. Try ") + (S.state.commands[0] || "/command") + L("below", " below.")));
   msgs.forEach((m) => box.appendChild(messageNode(m, id, false)));
   if (nearBottom || S.scrollNext) { box.scrollTop = box.scrollHeight; S.scrollNext = false; }
 }
@@ -547,7 +549,7 @@ function drawThread() {
   box.textContent = "";
   const all = S.state.messages[S.thread.channel] || [];
   const parent = all.find((m) => m.ts === S.thread.ts);
-  $("thread-title").textContent = "Thread in #" + channelName(S.thread.channel);
+  $("thread-title").textContent = L("thread_in", "Thread in #") + channelName(S.thread.channel);
   if (parent) box.appendChild(messageNode(parent, S.thread.channel, true));
   box.appendChild(el("hr"));
   threadReplies(S.thread.channel, S.thread.ts).forEach((m) => box.appendChild(messageNode(m, S.thread.channel, true)));
@@ -567,7 +569,7 @@ function drawModal() {
     $("modal-title").textContent = v.title ? v.title.text : "";
     $("modal-submit").textContent = v.submit ? v.submit.text : "";
     $("modal-submit").hidden = !v.submit;
-    $("modal-close").textContent = v.close ? v.close.text : "Close";
+    $("modal-close").textContent = v.close ? v.close.text : L("close", "Close");
     const body = $("modal-body");
     body.textContent = "";
     body.appendChild(renderBlocks(v.blocks, {where: {view_id: m.id}, form: true}));
@@ -652,7 +654,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const [, value, required] = reader();
       const slot = document.querySelector('[data-error-for="' + CSS.escape(blockId) + '"]');
       const empty = required && isEmpty(value);
-      if (empty) S.localErrors[blockId] = "Please complete this required field."; else delete S.localErrors[blockId];
+      if (empty) S.localErrors[blockId] = L("required", "Please complete this required field."); else delete S.localErrors[blockId];
       if (slot) slot.textContent = S.localErrors[blockId] || "";
       missing = missing || empty;
     }

@@ -15,7 +15,9 @@ def check_samples(locale: str) -> dict:
                 cadence=i18n.tp(locale, "checks.schedule.days.every_day"), days=7, weekday="周三" if zh else "Wed",
                 time="10:00", day="12月2日（周三）" if zh else "Wed 12-02", mm=12, dd=2,
                 on_time=12, late=2, problem=1, not_done=1, month="2026-12", week="2026-12-04",
-                controls="每日巡查" if zh else "daily patrol")
+                controls="每日巡查" if zh else "daily patrol",
+                categories="用电安全 3 · 消防安全 1" if zh else "Electrical 3 · Fire safety 1",
+                levels="二级（中等） 2 · 三级（一般） 2" if zh else "Level 2 (moderate) 2 · Level 3 (minor) 2")
 
 
 def check_contexts(locale: str, v: dict, t) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import i18n, ids
+from bot.i18n import Mrkdwn, mention
 
 
 def training_samples(locale: str) -> dict:
@@ -13,8 +14,8 @@ def training_samples(locale: str) -> dict:
                 choices="A. 每周一次\nB. 每月一次" if zh else "A. Once a week\nB. Once a month",
                 hours="12", course="消防器材使用" if zh else "Using fire equipment", day="2027-02-10",
                 kind=i18n.tp(locale, "training.kind_lecture"), theory="4", theory_needed="8", practice="0",
-                practice_needed="4", passed=False, came=3, absent="<@U0AGENT2>", topics="• 情绪管理" if zh else
-                "• Handling emotions", star="<@U0AGENT2>", count=2,
+                practice_needed="4", passed=False, came=3, absent=Mrkdwn(mention("U0AGENT2")), topics="• 情绪管理" if zh else
+                "• Handling emotions", star=Mrkdwn(mention("U0AGENT2")), count=2,
                 reasons="及时上报裸露电线" if zh else "Reported an exposed wire at once")
 
 

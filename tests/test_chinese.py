@@ -302,7 +302,16 @@ def template_context(name: str, locale: str) -> dict:
     line = t("home.line", status=i18n.tp(locale, "status.acknowledged"), what=v["description"])
     # the other side of the branches the contexts below leave None (#25)
     extra = {
-        "check_task": dict(done=t("checks.done_line")),
+        "check_task": dict(done=t("checks.done_line"), content_title=i18n.tp(locale, "checks.record.findings"),
+                           content=v["note"], record=True,
+                           findings=[{"n": 1, "id": "1", "text": v["description"], "filed": t("checks.record.filed_line")},
+                                     {"n": 2, "id": "2", "text": v["note"], "filed": None}]),
+        "risk_ask": dict(done=t("risks.ask.nothing_new_line")),
+        "risk_register": dict(observations=[{"title": t("risks.observations_title", n=2),
+                                             "lines": Mrkdwn(t("risks.observation_line", n=1))}]),
+        "training_roster": dict(done=t("training.roster_saved")),
+        "training_star": dict(done=t("training.star_picked")),
+        "weekly": dict(section_lines=[Mrkdwn(t("rectification.digest_counts"))]),
         "hazard_card": dict(assignee=mention("U0IT")),
         "incident_cases": dict(checklists=[t("shifts.monthly_line", parts=t("shifts.rate_late"))]),
         "status": dict(joined=t("commands.status_joined"), separate=v["number"],

@@ -43,7 +43,7 @@ def build_manifest(http_url: str | None = None, name: str = "SafeShift") -> dict
                 {"command": INCIDENT_COMMAND, "description": "Report an incident / 上报事件 (threat, leak, injury, outage)",
                  "usage_hint": "[事件经过 what happened | status INC-2026-00007 | mine | help]", "should_escape": False},
                 {"command": PLAN_COMMAND, "description": "Emergency plans / 应急预案",
-                 "usage_hint": "[fire | 火灾 | …]", "should_escape": False},
+                 "usage_hint": "[fire | 火灾 | review fire]", "should_escape": False},
                 {"command": RISK_COMMAND, "description": "Risk register / 风险清单 (add, observe, review)",
                  "usage_hint": "[add | observe | review 3]", "should_escape": False},
                 {"command": SAFESHIFT_COMMAND, "description": "What is due this week, the check log / 本周待办与检查记录",

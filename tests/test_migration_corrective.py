@@ -62,9 +62,10 @@ def test_open_corrective_actions_are_carried_over_into_items_and_back(fresh_url,
         assert len(_carry_rows(engine)) == 2
 
         clock = FrozenClock(T0 + dt.timedelta(hours=1))
-        bot = start_bot(fresh_url, fake_slack, org_from(), clock=clock)
+        bot = start_bot(fresh_url, fake_slack, org_from(), clock=clock, background=False)
         try:
-            bot.runtime.sweeper.run_once()  # (the background sweeper may have fired them first)
+            assert bot.runtime.sweeper.run_once() == 2
+            bot.runtime.start_background()  # the sender delivers what it queued
             bot.drain()
             assert bot.runtime.sweeper.run_once() == 0  # once only
             with session_scope(bot.ctx.engine) as s:

@@ -90,13 +90,12 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
         return
     k = kind_of_report(org, report)
     rung = k.ladder(timer.purpose)[timer.step]
-    level = k.level(report.level)
     people = ctx.directory.resolve_people(list(rung.notify), report.team, report.reporter_id,
                                           responders=ctx.directory.responder_targets(report.kind, report.level,
                                                                                      report.category))
     if "responders" in rung.notify and not people:
         people = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind,
-                                                    report.category)
+                                              report.category)
     channels = ctx.directory.resolve_channels(list(rung.notify), report.team)
     due_at = deadline(report, timer.purpose)
     icon = ICONS.get(min(timer.step, 1), ":warning:")

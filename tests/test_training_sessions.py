@@ -21,7 +21,7 @@ from bot import compose, ids, jobs, registry
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.indicators.compute import compute
-from bot.training import calendar, participation, quarterly, star, topics
+from bot.training import calendar, participation, quarterly, star
 from storage.db import make_engine, session_scope
 from storage.models import AuditEvent, OutboxMessage, TrainingRoster, TrainingTopic
 from tests.conftest import ORG_YAML, actions_payload, checkbox_state, org_from, start_bot, stop_bot

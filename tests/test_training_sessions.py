@@ -21,7 +21,7 @@ from bot import compose, ids, jobs, registry
 from bot.clock import FrozenClock
 from bot.context import Context
 from bot.indicators.compute import compute
-from bot.training import calendar, participation, quarterly, star, topics
+from bot.training import calendar, participation, quarterly, star
 from storage.db import make_engine, session_scope
 from storage.models import AuditEvent, OutboxMessage, TrainingRoster, TrainingTopic
 from tests.conftest import ORG_YAML, actions_payload, checkbox_state, org_from, start_bot, stop_bot
@@ -142,6 +142,8 @@ def test_a_roster_on_the_sessions_day_saved_once_records_hours_tells_supervisors
     mine = command(sbot, A1, ids.TRAINING_COMMAND, "")
     assert "共 1学时，1次" in mine and "月度安全学习会" in mine
     assert "共 0学时，0次" in command(sbot, A2, ids.TRAINING_COMMAND, "")
+    lead = command(sbot, HEAD, ids.TRAINING_COMMAND, "")
+    assert "安全培训参与率 3/5（60%）" in lead and "Hotline A：实到 2/3人次" in lead and "Hotline B：实到 1/2人次" in lead
     # participation: per person, team, department; the indicators read it
     with session_scope(sbot.ctx.engine) as s:
         got = participation.for_month(sbot.ctx, s, "2027-03")

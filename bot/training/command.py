@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.text import clean_text
-from bot.training import induction, quarterly, quiz, sessions, topics
+from bot.training import induction, participation, quarterly, quiz, sessions, topics
 from storage.db import session_scope
 from storage.models import TrainingAttendance, TrainingSession, TrainingTest
 
@@ -90,4 +90,10 @@ def record(ctx, user: str, locale: str) -> Mrkdwn:
                 done = sum(1 for u in people if tests.get(u) is not None and tests[u].status == quiz.PASSED)
                 lines.append(i18n.t(locale, "training.participation_line", team=team.name, done=done,
                                     total=len(people), percent=round(100 * done / len(people)) if people else 0))
+            month = org.local(ctx.clock.now()).date().strftime("%Y-%m")
+            taken = participation.for_month(ctx, s, month)  # the sessions' rosters saved this month (§6.2.1)
+            lines.append(i18n.t(locale, "training.sessions_head", month=month, came=taken.attended,
+                                n=taken.expected, percent=f"{taken.share():g}" if taken.expected else "—"))
+            lines += [i18n.t(locale, "training.sessions_line", team=team, came=a, n=n)
+                      for team, (a, n) in sorted(taken.teams.items())]
     return Mrkdwn("\n".join(lines))

@@ -15,7 +15,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot import i18n, ids
+from bot import i18n
 from bot.i18n import fmt_time, mention
 from bot.outbox import ROUTINE, URGENT, enqueue
 from bot.prefs import locales_of

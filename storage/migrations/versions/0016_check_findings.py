@@ -2,7 +2,7 @@
 observation rounds and their "nothing new" answers (§4.1.1)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from storage.models.core import UTCDateTime
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

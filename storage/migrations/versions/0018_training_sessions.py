@@ -1,7 +1,7 @@
 """training sessions on the calendar, topics after reviews, the Safety Star, the teams' known members (#23)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-04
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from storage.models.core import UTCDateTime
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -72,7 +72,7 @@ def test_the_check_log_shows_who_did_what_when_scoped_by_role(logged):
     nov = said(bot, "U0HEAD", "checks 2026-11")
     assert "共1项" in nov and "未完成1项" in nov and "未完成（截止2026-11-05" in nov
     assert "YYYY-MM" in said(bot, "U0HEAD", "checks 2026-13")
-    assert "不是组织文件中的班组" in said(bot, "U0HEAD", "checks Nowhere")
+    assert "不是组织架构文件中的团队" in said(bot, "U0HEAD", "checks Nowhere")
 
 
 def test_export_checks_as_csv_and_xlsx(logged, monkeypatch):
@@ -84,7 +84,7 @@ def test_export_checks_as_csv_and_xlsx(logged, monkeypatch):
         monkeypatch.setenv(name, value)
     assert cli.main(["export", "checks", "--from", "2026-12-01", "--to", "2026-12-31", "--output", "c.csv"]) == 0
     rows = list(csv.reader(io.StringIO((tmp_path / "c.csv").read_text(encoding="utf-8-sig"))))
-    assert rows[0][:7] == ["日期", "检查", "班组", "班次", "负责人", "截止时间", "结果"]
+    assert rows[0][:7] == ["日期", "检查", "团队", "班次", "负责人", "截止时间", "结果"]
     by_owner = {r[4]: r for r in rows[1:]}
     assert len(rows) == 5 and set(by_owner) == {"U0FAC", "U0SUPA", "U0SUPB", "U0AGENT1"}
     assert by_owner["U0SUPA"][6] == "超期完成" and by_owner["U0SUPA"][8] == "2026-12-02 14:00"

@@ -140,8 +140,8 @@ def test_a_roster_on_the_sessions_day_saved_once_records_hours_tells_supervisors
     assert len([p for p in posts(sbot, SUPA) if "未到场" in p.get("text", "")]) == 1
     # the hours are in the record of who came
     mine = command(sbot, A1, ids.TRAINING_COMMAND, "")
-    assert "共 1学时，1次" in mine and "月度安全学习会" in mine
-    assert "共 0学时，0次" in command(sbot, A2, ids.TRAINING_COMMAND, "")
+    assert "共1学时，1次" in mine and "月度安全学习会" in mine
+    assert "共0学时，0次" in command(sbot, A2, ids.TRAINING_COMMAND, "")
     lead = command(sbot, HEAD, ids.TRAINING_COMMAND, "")
     assert "安全培训参与率 3/5（60%）" in lead and "Hotline A：实到 2/3人次" in lead and "Hotline B：实到 1/2人次" in lead
     # participation: per person, team, department; the indicators read it
@@ -209,7 +209,11 @@ def test_the_weekly_team_study_is_one_message_its_checks_done_opens_the_roster(d
         assert rosters(bot.ctx.engine) == []  # nothing but the check on the day
         assert len([p for p in posts(bot, SUPA) if "team_study" in everything(p) or "团队安全学习" in
                     everything(p) or "安全学习" in everything(p)]) == 1
-        click(bot, SUPA, "task_ok", str(task.id), block_id="task_actions")
+        click(bot, SUPA, "task_ok", str(task.id), block_id="task_actions")  # Done opens the minutes form (#21)
+        assert rosters(bot.ctx.engine) == []
+        status, body = bot.submit(SUPA, {"check_content": "学习了消防器材的使用", "check_problems": ""},
+                                  callback_id="check_record", private_metadata=json.dumps({"task": task.id}))
+        assert status == 200 and not (body or {}).get("errors"), body
         roster = rosters(bot.ctx.engine)
         assert [(r.team, r.expected, r.organisers, r.kind) for r in roster] == [("Hotline A", [A1, A2], [SUPA],
                                                                                  "team_study")]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot import i18n, ids
+from bot import i18n, ids, registry
 from bot.checks import SUBJECT, deadlines
 from bot.checks.messages import _owners_words, content_of, may_complete, occasion, title, update_messages
 from bot.hazards import create
@@ -103,8 +103,17 @@ def record(ctx, task_value: object, user_id: str, values: dict, locale: str) -> 
         deadlines.stop(s, task.id, now)
         s.flush()
         update_messages(ctx, s, task, now)
+        tell_kinds_done(ctx, s, task, user_id, now)
     ctx.wake()
     return Recorded(True)
+
+
+def tell_kinds_done(ctx, s, task: CheckTask, user_id: str, now: dt.datetime) -> None:
+    """A check was done (by its buttons or with its content): the kinds that care (`Kind.extra["check_done"]`:
+    training's team study opens its roster), in the same transaction."""
+    for kind in registry.current().kinds:
+        if (hook := kind.extra.get("check_done")) is not None:
+            hook(ctx, s, task, user_id, now)
 
 
 def file_hazard(ctx, value: object, user_id: str, locale: str) -> Mrkdwn:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot import i18n, registry
+from bot import i18n
 from bot.checks import SUBJECT, deadlines, findings
 from bot.checks.messages import (  # noqa: F401 - the task's messages; callers know them as tasks.*
     CHECKLISTS,
@@ -108,10 +108,8 @@ def complete(ctx, value: object, user_id: str, ok: bool, ticked: list | None = N
                                         "problems": picked, "late": now > task.due_at}))
         deadlines.stop(s, task.id, now)
         update_messages(ctx, s, task, now)
-        if ok:  # the kinds that care (`Kind.extra["check_done"]`: training's team study opens its roster)
-            for kind in registry.current().kinds:
-                if (hook := kind.extra.get("check_done")) is not None:
-                    hook(ctx, s, task, user_id, now)
+        if ok:
+            findings.tell_kinds_done(ctx, s, task, user_id, now)
         form = None if ok else problem_form(ctx, task, picked, locale)
     ctx.wake()
     return Outcome(True, None, form, task)

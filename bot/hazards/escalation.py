@@ -25,7 +25,7 @@ from bot.hazards.kinds import (
     what_key,
 )
 from bot.hazards.present import level_name, mentions
-from bot.i18n import channel_link, fmt_time
+from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of

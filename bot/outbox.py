@@ -109,6 +109,7 @@ class Sender(Worker):
         self._settled = _Settled()  # written by _write_settled, one transaction per round
         self._early_probe = False  # the row probing Slack was not due yet: a failure is not its attempt
         self._answered = False  # the last call got an answer from Slack (whatever it said)
+        self._failed_first: int | None = None  # the row whose failure began the outage
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
 
@@ -158,7 +159,8 @@ class Sender(Worker):
         for its own back-off is due again; the pacer spaces them per channel."""
         self.rounds += 1
         now = self.clock.now()
-        got = claims.claim_probe(self.engine, now, self.lease)
+        first = self._failed_first if self.outage.failures == 1 else None  # one failure: that row, or Slack?
+        got = claims.claim_probe(self.engine, now, self.lease, first)
         if got is None:  # nothing left to send
             self.outage.recovered()
             return 0
@@ -172,7 +174,7 @@ class Sender(Worker):
         if self._answered:
             log.info("Slack answers again: releasing the queue")
             self.outage.recovered()
-            claims.release_waiting(self.engine, self.clock.now())
+            claims.release_waiting(self.engine, self.clock.now(), keep=first if first != row.id else None)
         elif self.outage.probe_at is not None and self.outage.probe_at <= now:  # no call made (paced, expired)
             self.outage.probe_at = now + dt.timedelta(seconds=0.1)
         return 1
@@ -343,6 +345,8 @@ class Sender(Worker):
         `away`: Slack did not answer (5xx, network): the sender probes before sending anything else."""
         now = self.clock.now()
         if away:
+            if not self.outage.active:
+                self._failed_first = row.id
             self.outage.failed(now)
             if self._early_probe:  # a probe before the row's own time: its back-off and attempts stay as they were
                 self._finish(row.id, status="pending", last_error=error[:ERROR_TEXT_KEPT], lease_until=None,

@@ -2,8 +2,8 @@
 
 - `claim`: the first undelivered row of each ordering_key that is due (most urgent first), with the due rows
   queued right behind it, so a report's card, thread lines and DMs cost one claim.
-- `claim_probe`: while Slack is away, the one row a probe is made with: a due head if there is one (the
-  most urgent), else the head whose own retry is nearest, whatever its time.
+- `claim_probe`: while Slack is away, the one row a probe is made with: the most urgent head, whatever
+  its own retry time (a due one first).
 - `release_waiting`: once a probe went through, every row waiting for its own back-off is due again.
 
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several processes share the work and a
@@ -86,17 +86,18 @@ def claim(engine, now: dt.datetime, batch: int, lease: dt.timedelta) -> list[lis
         return list(groups.values())
 
 
-def claim_probe(engine, now: dt.datetime, lease: dt.timedelta) -> tuple[OutboxMessage, bool] | None:
-    """The row to probe Slack with, claimed, and whether it was due by its own back-off (None: nothing queued).
-
-    A row that failed its own try waits for its back-off, so the next probe is another row when there is one:
-    a row Slack refuses by itself (a 500 for its content) cannot hold the queue."""
+def claim_probe(engine, now: dt.datetime, lease: dt.timedelta, avoid: int | None = None
+                ) -> tuple[OutboxMessage, bool] | None:
+    """The row to probe Slack with, claimed, and whether it was due by its own back-off (None: nothing queued):
+    the most urgent, a due one first. `avoid`: the row whose failure began the outage, tried last: when
+    another row goes through, that row was refused for itself (a 500 for its content), and it cannot hold
+    the queue; when the other fails too, Slack is away and the urgent row probes again."""
     pending = or_(OutboxMessage.status == "pending", _claimable(now))
     with session_scope(engine) as s:
         row = s.execute(
             select(OutboxMessage).where(pending, ~blocked())
-            .order_by(case((_claimable(now), 0), else_=1), OutboxMessage.priority, OutboxMessage.next_attempt_at,
-                      OutboxMessage.id)
+            .order_by(case((OutboxMessage.id == (avoid or 0), 1), else_=0), OutboxMessage.priority,
+                      case((_claimable(now), 0), else_=1), OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(1).with_for_update(skip_locked=True)
         ).scalars().first()
         if row is None:
@@ -107,11 +108,13 @@ def claim_probe(engine, now: dt.datetime, lease: dt.timedelta) -> tuple[OutboxMe
         return row, due
 
 
-def release_waiting(engine, now: dt.datetime) -> None:
-    """Slack is back: the rows waiting for their own back-off (tried before) are due now; the pacer spaces them."""
+def release_waiting(engine, now: dt.datetime, keep: int | None = None) -> None:
+    """Slack is back: the rows waiting for their own back-off (tried before) are due now; the pacer spaces them.
+    `keep`: a row refused for itself keeps its back-off."""
     with session_scope(engine) as s:
         s.execute(update(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.attempts > 0,
-                                              OutboxMessage.next_attempt_at > now).values(next_attempt_at=now))
+                                              OutboxMessage.next_attempt_at > now, OutboxMessage.id != (keep or 0))
+                  .values(next_attempt_at=now))
 
 
 def next_due(engine) -> dt.datetime | None:

@@ -86,8 +86,8 @@ class ChannelPacer:
             if until <= now:
                 del self._reserved[channel]
                 held = None
-            elif held_priority < priority:  # a more urgent row is waiting for this channel: it goes first
-                return max(wait, until - now, 0.05)
+            elif held_priority < priority:  # a more urgent row is waiting for this channel: the slot after it
+                return max(wait, 0.05) + max(self.interval, 0.0)
         if wait > 0 and (held is None or priority <= held[0]):
             self._reserved[channel] = (priority, now + wait + 2 * max(self.interval, 0.5))
         return wait

@@ -173,3 +173,16 @@ def test_a_level_1_report_s_pages_do_not_wait_for_its_card(bot):
     dms = {c.params["channel"] for c in fake.of("chat.postMessage") if c.params["channel"].startswith("U")}
     cards = [c for c in fake.of("chat.postMessage") if c.params.get("channel") == "C0SAFETY"]
     assert cards == [] and {"U0AGENT1", "U0SEC"} <= dms, (dms, json.dumps([c.params for c in cards])[:200])
+
+
+def test_a_waiting_urgent_row_keeps_the_channel_s_next_slot():
+    p = ChannelPacer(interval=1.0)
+    p.take("C1", 100.0, ROUTINE)
+    assert abs(p.wait_for("C1", 100.2, URGENT) - 0.8) < 1e-9  # it waits, and holds the next slot
+    assert p.wait_for("C1", 101.0, ROUTINE) >= 1.0  # a routine row due at that moment takes the slot after
+    assert p.wait_for("C1", 101.0, URGENT) == 0
+    p.take("C1", 101.0, URGENT)
+    assert abs(p.wait_for("C1", 101.0, ROUTINE) - 1.0) < 1e-9  # then the pace, nothing held any more
+    p.block("C1", 110.0)  # a 429: the urgent row that got it reserves the slot at the end of Retry-After
+    assert p.wait_for("C1", 102.0, URGENT) == 8.0
+    assert p.wait_for("C1", 110.0, ROUTINE) >= 1.0 and p.wait_for("C1", 110.0, URGENT) == 0

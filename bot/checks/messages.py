@@ -46,9 +46,9 @@ def occasion(org, task: CheckTask, locale: str) -> str:
     return " · ".join([p for p in parts if p] + [day])
 
 
-def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dict:
+def message(ctx, task: CheckTask, locale: str, number: str | None = None, task_id: str | None = None) -> dict:
     """The task's message (a DM to an owner), as it stands: open with its buttons, or done (`number`: the hazard
-    report its problem led to)."""
+    report its problem led to). `task_id`: what the buttons carry instead of the task's id (`with_task_id`)."""
     org = ctx.org
     items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
     done = None
@@ -61,10 +61,20 @@ def message(ctx, task: CheckTask, locale: str, number: str | None = None) -> dic
     picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
     head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
                   due=fmt_time(task.due_at, org.tz))
-    blocks = render("check_task", locale, task_id=str(task.id), head=head, items=items,
+    blocks = render("check_task", locale, task_id=task_id or str(task.id), head=head, items=items,
                     sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
                     done=done, overdue=bool(task.overdue and task.status == "pending"))
     return {"text": i18n.tp(locale, "checks.fallback", title=name), "blocks": blocks}
+
+
+def with_task_id(shape, placeholder: str, task_id: str):
+    """A copy of a message rendered with `placeholder` for its task id (`message(..., task_id=placeholder)`), carrying
+    `task_id`: the messages of many tasks that differ only by their id are rendered once (`tasks.issue_many`)."""
+    if isinstance(shape, dict):
+        return {k: with_task_id(v, placeholder, task_id) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [with_task_id(v, placeholder, task_id) for v in shape]
+    return task_id if shape == placeholder else shape
 
 
 def update_messages(ctx, s, task: CheckTask, now: dt.datetime, number: str | None = None) -> None:

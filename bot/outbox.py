@@ -159,7 +159,9 @@ class Sender(Worker):
         for its own back-off is due again; the pacer spaces them per channel."""
         self.rounds += 1
         now = self.clock.now()
-        first = self._failed_first if self.outage.failures == 1 else None  # one failure: that row, or Slack?
+        # The row that began the outage probes first (most often Slack was away a moment); when it fails again,
+        # the next probe is another row: if that one goes through, the first was refused for itself.
+        first = self._failed_first if self.outage.failures == 2 else None
         got = claims.claim_probe(self.engine, now, self.lease, first)
         if got is None:  # nothing left to send
             self.outage.recovered()

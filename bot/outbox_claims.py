@@ -3,7 +3,7 @@
 - `claim`: the first undelivered row of each ordering_key that is due (most urgent first), with the due rows
   queued right behind it, so a report's card, thread lines and DMs cost one claim.
 - `claim_probe`: while Slack is away, the one row a probe is made with: the most urgent head, whatever
-  its own retry time (a due one first).
+  its own retry time.
 - `release_waiting`: once a probe went through, every row waiting for its own back-off is due again.
 
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several processes share the work and a
@@ -89,15 +89,15 @@ def claim(engine, now: dt.datetime, batch: int, lease: dt.timedelta) -> list[lis
 def claim_probe(engine, now: dt.datetime, lease: dt.timedelta, avoid: int | None = None
                 ) -> tuple[OutboxMessage, bool] | None:
     """The row to probe Slack with, claimed, and whether it was due by its own back-off (None: nothing queued):
-    the most urgent, a due one first. `avoid`: the row whose failure began the outage, tried last: when
-    another row goes through, that row was refused for itself (a 500 for its content), and it cannot hold
-    the queue; when the other fails too, Slack is away and the urgent row probes again."""
+    the most urgent, the oldest first, whatever its own retry time. `avoid`: the row whose failure began the
+    outage (and failed its first probe too), tried last: when another row goes through, that row was refused
+    for itself (a 500 for its content) and cannot hold the queue; when the other fails too, Slack is away and
+    the urgent row probes again."""
     pending = or_(OutboxMessage.status == "pending", _claimable(now))
     with session_scope(engine) as s:
         row = s.execute(
             select(OutboxMessage).where(pending, ~blocked())
-            .order_by(case((OutboxMessage.id == (avoid or 0), 1), else_=0), OutboxMessage.priority,
-                      case((_claimable(now), 0), else_=1), OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(case((OutboxMessage.id == (avoid or 0), 1), else_=0), OutboxMessage.priority, OutboxMessage.id)
             .limit(1).with_for_update(skip_locked=True)
         ).scalars().first()
         if row is None:

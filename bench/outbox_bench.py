@@ -22,7 +22,9 @@ import datetime as dt
 import json
 import math
 import os
+import random
 import statistics
+import string
 import sys
 import tempfile
 import threading
@@ -127,7 +129,8 @@ def level1(kind: str, backlog: int) -> dict:
         for i in range(backlog):
             _file(port, i, 3, f"loose screw {i}")
         time.sleep(0.5)  # the sender has started on the backlog
-        marker = f"smoke from the UPS {time.time_ns()}"
+        # letters only: digits in a description may be masked as personal numbers on the card
+        marker = "smoke from the UPS " + "".join(random.choice(string.ascii_lowercase) for _ in range(12))
         t0 = time.time()
         _file(port, 9999, 1, marker, user="U0AGENT1", category="fire")
         answered = time.time() - t0
@@ -178,7 +181,7 @@ def outage(kind: str, down: float, reports: int) -> dict:
         drained = _outbox_empty(url, 120)
         with fake._lock:
             calls = list(fake.calls)
-        ok = [c.at for c in calls if c.status == 200]
+        ok = [c.at for c in calls if c.status == 200 and c.at >= back]
         return {"db": kind, "down_s": down, "reports": reports, "calls_while_down": during,
                 "drained_after_s": None if drained is None else round(drained - back, 2),
                 "last_delivery_after_s": round(max(ok) - back, 2) if ok else None,

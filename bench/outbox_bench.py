@@ -154,7 +154,8 @@ def level1(kind: str, backlog: int) -> dict:
         refused = [c for c in calls if c.status == 429]
         posts = [c for c in calls if c.method == "chat.postMessage" and c.status == 200]
         return {"db": kind, "backlog": backlog, "answer_s": round(answered, 3),
-                "card_s": None if card is None else round(card, 3), "pages_s": None if pages is None else round(pages, 3),
+                "card_s": None if card is None else round(card, 3),
+                "pages_s": None if pages is None else round(pages, 3),
                 "429s": len(refused), "posts": len(posts),
                 "drained_s": None if drained is None else round(drained - t_start, 1),
                 "load": f"{load_before} → {loadavg()}"}

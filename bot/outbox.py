@@ -1,16 +1,18 @@
 """The outbox: Slack calls written in the same transaction as the change they report,
 delivered by a sender that survives Slack being down.
 
-- Rows of one `ordering_key` (one report) go out strictly in id order.
+- Rows of one `ordering_key` go out strictly in id order (a card before its thread lines and edits); a
+  report's DMs have keys of their own, so the people paged never wait for the paced safety channel.
 - A post records its `ts` under `message_key`; later rows `target_key` it: a
   `chat.update` edits that message in place, a thread reply goes under it.
-- 429 → wait `Retry-After`; 5xx, timeouts and network errors → exponential back-off;
+- 429 → the whole channel waits `Retry-After` (bot.outbox_pacing); 5xx, timeouts and network errors →
+  Slack is away: one probe at a time, at most a second apart, then the rest at each channel's pace;
   a Slack `ok: false` that retrying cannot fix → `failed` (logged, kept for audit).
-- Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several
+- Claims (bot.outbox_claims) use `FOR UPDATE SKIP LOCKED` on PostgreSQL and a lease, so several
   processes share the work and a crashed sender's rows are picked up again.
-- Posts to one channel are paced with a token bucket (Slack allows about one
-  message per second per channel, with short bursts); edits share one bucket for the
-  workspace (Tier 3), so that in a burst a newer edit supersedes a waiting one.
+- Posts to one channel are paced with a token bucket (Slack allows about one message per second per
+  channel and promises no burst); edits share one bucket for the workspace (Tier 3), so that in a burst
+  a newer edit supersedes a waiting one.
 """
 
 from __future__ import annotations
@@ -23,30 +25,32 @@ import time
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 
+from bot import outbox_claims as claims
 from bot.limits import ERROR_TEXT_KEPT
 from bot.outbox_files import UPLOAD, upload, uploaded_files
-from bot.outbox_pacing import BULK, POSTS, ROUTINE, URGENT, ChannelPacer, _pace_bucket  # noqa: F401 - re-exported
+from bot.outbox_history import HISTORY_PAGES, METADATA_TYPE, find_posted  # noqa: F401 - re-exported
+from bot.outbox_pacing import (  # noqa: F401 - re-exported
+    BULK, POSTS, ROUTINE, URGENT, ChannelPacer, Outage, _pace_bucket, block_key,
+)
 from bot.worker import Worker
 from storage.db import buffer_insert, insert_or_ignore, read_scope, session_scope
 from storage.models import OutboxMessage, SlackFile, SlackMessage
 
 log = logging.getLogger("safeshift.outbox")
 
-METADATA_TYPE = "safeshift_outbox"  # every post carries its outbox id, so an uncertain one can be found
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
                     "team_added_to_org"}
 # Priorities (URGENT, ROUTINE, BULK): the sender takes due rows in this order (rows of one ordering_key still go
 # in id order); pacing (ChannelPacer) lives in bot.outbox_pacing.
-HISTORY_PAGES = 20  # how far back an uncertain post is looked for (200 messages a page)
 POSTED_CACHE = 10_000  # remembered message locations (a few hundred bytes each)
-# A report's settled rows are written in one transaction when its group is done; a slow group (Slack
-# answering slowly) still writes them at least this often, well inside the claim's lease. Not policy:
-# it only bounds how long the database lags behind what this sender knows.
+# What a round settled is written in one transaction at its end; a slow round (Slack answering slowly)
+# still writes at least this often, well inside the claim's lease. Not policy: it only bounds how long
+# the database lags behind what this sender knows.
 SETTLE_AT_LEAST_EVERY = 1.0  # seconds
+RETRY_AT_MOST = 300.0  # seconds: one row's own back-off (Slack away as a whole is the probe's business)
 
 
 def _surely_not_sent(exc: Exception) -> bool:
@@ -93,103 +97,90 @@ class Sender(Worker):
     name = "sender"
 
     def __init__(self, engine: Engine, client: WebClient, clock, *, max_attempts: int = 50,
-                 channel_interval: float = 1.0, batch: int = 50, gate=None):
+                 channel_interval: float = 1.0, batch: int = 100, gate=None):
         super().__init__(clock, gate)
         self.engine = engine
         self.client = client
         self.max_attempts = max_attempts
         self.batch = batch
         self.pacer = ChannelPacer(interval=channel_interval)
+        self.outage = Outage()  # Slack as a whole not answering: probes only
         self.rounds = 0  # claim rounds so far: a test of "never spins" counts them
         self._posted: dict[str, tuple[str, str]] = {}  # message_key -> (channel, ts)
-        self._settled = _Settled()  # written by _write_settled, one transaction per report's group
+        self._settled = _Settled()  # written by _write_settled, one transaction per round
+        self._early_probe = False  # the row probing Slack was not due yet: a failure is not its attempt
+        self._answered = False  # the last call got an answer from Slack (whatever it said)
+        self._failed_first: int | None = None  # the row whose failure began the outage
         # A claim outlives the slowest possible call, so a live sender never loses its row.
         self.lease = dt.timedelta(seconds=2 * float(getattr(client, "timeout", 10) or 10) + 5)
 
     # -- claiming -------------------------------------------------------------------------
-    @staticmethod
-    def _blocked():
-        """A row waits while an earlier row of its ordering_key is still to be delivered."""
-        earlier = aliased(OutboxMessage)
-        return exists().where(
-            and_(earlier.ordering_key == OutboxMessage.ordering_key, earlier.id < OutboxMessage.id,
-                 earlier.status.in_(("pending", "sending")))
-        )
+    _blocked = staticmethod(claims.blocked)
 
     def _claim(self) -> list[list[OutboxMessage]]:
-        """Claim due rows in one transaction: the first undelivered row of each report (most urgent first),
-        with the due rows queued right behind it, so a report's card, thread lines and DMs cost one claim.
-        Returns them grouped by ordering_key, each group in id order."""
-        now = self.clock.now()
+        """Claim due rows in one transaction (bot.outbox_claims.claim), grouped by ordering_key."""
         self.rounds += 1
-        claimable = or_(
-            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
-        )
-        with read_scope(self.engine) as s:  # nothing to claim (the usual answer after a round): no write transaction
-            if s.execute(select(OutboxMessage.id).where(claimable, ~self._blocked()).limit(1)).first() is None:
-                return []
-        with session_scope(self.engine) as s:
-            heads = s.execute(
-                select(OutboxMessage).where(claimable, ~self._blocked())
-                .order_by(OutboxMessage.priority, OutboxMessage.id)
-                .limit(self.batch).with_for_update(skip_locked=True)
-            ).scalars().all()
-            if not heads:
-                return []
-            groups = {h.ordering_key: [h] for h in heads}
-            first = min(h.id for h in heads)
-            # The rows right behind each head, whatever their state: a run is cut at the first row that is not
-            # due (a retry waiting, or a live claim), so no row overtakes an earlier one of its report. No SKIP
-            # LOCKED here: nobody else can hold these rows while we hold their head.
-            behind = s.execute(
-                select(OutboxMessage).where(OutboxMessage.ordering_key.in_(list(groups)), OutboxMessage.id > first,
-                                            OutboxMessage.status.in_(("pending", "sending")))
-                .order_by(OutboxMessage.id).limit(self.batch * 4).with_for_update()
-            ).scalars().all()
-            cut: set[str] = set()
-            for row in behind:
-                group = groups[row.ordering_key]
-                if row.ordering_key in cut or row.id <= group[0].id:
-                    continue
-                due = (row.next_attempt_at <= now) if row.status == "pending" else (row.lease_until < now)
-                if not due:
-                    cut.add(row.ordering_key)
-                    continue
-                group.append(row)
-            for group in groups.values():
-                for row in group:
-                    if row.status == "sending":  # its sender died mid-call: Slack may have the message
-                        row.uncertain = True
-                    row.status = "sending"
-                    row.lease_until = now + self.lease
-                    row.attempts += 1
-            s.flush()
-            return list(groups.values())
+        return claims.claim(self.engine, self.clock.now(), self.batch, self.lease)
 
     # -- delivering -----------------------------------------------------------------------
     def run_once(self) -> int:
         """Deliver what is due now. Returns how many rows were handled (sent, failed or rescheduled).
 
-        What a group settles (sent, failed, rescheduled, given back) is written in one transaction when the
-        group is done: one write per report instead of one per row, so a request answered meanwhile seldom
-        waits for the sender's writes. The rows stay claimed (`sending`, under their lease) until then.
+        What a round settles (sent, failed, rescheduled, given back) is written in one transaction at its end:
+        one write per round of up to `batch` ordering keys instead of one per row or report, so a request
+        answered meanwhile seldom waits for the sender's writes. The rows stay claimed (`sending`, under
+        their lease) until then. While Slack is away (`Outage`) a round is one probe, when it is time.
         """
+        if self.outage.active:
+            return self._probe() if self.clock.now() >= self.outage.probe_at else 0
         done = 0
-        for group in self._claim():
-            try:
+        queued: dict[str, int] = {}  # bucket -> rows of it told to wait this round: each is given the next slot
+        groups = self._claim()
+        try:
+            for g, group in enumerate(groups):
                 for i, row in enumerate(group):
                     done += 1
                     if self.gate is not None:  # a request being answered goes first (briefly)
                         self.gate.wait_idle()
-                    if not self._deliver(row):  # rescheduled: the rows behind it must wait for it
+                    if not self._deliver(row, queued):  # rescheduled: the rows behind it must wait for it
                         self._release(group[i + 1:])
                         break
                     if time.monotonic() - self._settled.since > SETTLE_AT_LEAST_EVERY:
                         self._write_settled()
-            finally:
-                self._write_settled()
+                if self.outage.active:  # Slack is away: what is left of the round goes back untried
+                    for rest in groups[g + 1:]:
+                        self._release(rest)
+                    break
+        finally:
+            self._write_settled()
         return done
+
+    def _probe(self) -> int:
+        """Slack was away: try one row. Answered (whatever Slack said) → the outage is over and every row waiting
+        for its own back-off is due again; the pacer spaces them per channel."""
+        self.rounds += 1
+        now = self.clock.now()
+        # The row that began the outage probes first (most often Slack was away a moment); when it fails again,
+        # the next probe is another row: if that one goes through, the first was refused for itself.
+        first = self._failed_first if self.outage.failures == 2 else None
+        got = claims.claim_probe(self.engine, now, self.lease, first)
+        if got is None:  # nothing left to send
+            self.outage.recovered()
+            return 0
+        row, due = got
+        self._early_probe, self._answered = not due, False
+        try:
+            self._deliver(row, {})
+        finally:
+            self._early_probe = False
+            self._write_settled()
+        if self._answered:
+            log.info("Slack answers again: releasing the queue")
+            self.outage.recovered()
+            claims.release_waiting(self.engine, self.clock.now(), keep=first if first != row.id else None)
+        elif self.outage.probe_at is not None and self.outage.probe_at <= now:  # no call made (paced, expired)
+            self.outage.probe_at = now + dt.timedelta(seconds=0.1)
+        return 1
 
     def _release(self, rows: list[OutboxMessage]) -> None:
         """Give back claimed rows untried (their attempt does not count)."""
@@ -266,7 +257,21 @@ class Sender(Worker):
             payload.setdefault("channel", channel)
         return method, payload
 
-    def _deliver(self, row: OutboxMessage) -> bool:
+    def _pace(self, row: OutboxMessage, method: str, channel: str, now: dt.datetime, queued: dict) -> bool:
+        """True when the row may go now; else it is rescheduled for its channel's next free slot (the n-th row
+        of a channel told to wait in this round gets the n-th slot, so they are not all claimed again at once)."""
+        bucket = _pace_bucket(method, channel) or block_key(method, channel)
+        wait = self.pacer.wait_for(bucket, now.timestamp(), row.priority)
+        if wait <= 0:
+            return True
+        ahead = queued.get(bucket, 0)
+        queued[bucket] = ahead + 1
+        wait += ahead * max(self.pacer.interval, 0.0)
+        self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
+                     next_attempt_at=now + dt.timedelta(seconds=wait))
+        return False
+
+    def _deliver(self, row: OutboxMessage, queued: dict) -> bool:
         """Deliver one row. True: settled (sent, failed or skipped); False: rescheduled for later."""
         now = self.clock.now()
         if row.expires_at and row.expires_at < now:
@@ -277,17 +282,12 @@ class Sender(Worker):
             return True
         method, payload = self._resolve_target(row)
         channel = payload.get("channel", "")
-        bucket = _pace_bucket(method, channel)
-        if bucket:
-            wait = self.pacer.wait_for(bucket, now.timestamp(), row.priority)
-            if wait > 0:
-                self._finish(row.id, status="pending", attempts=row.attempts - 1, lease_until=None,
-                             next_attempt_at=now + dt.timedelta(seconds=wait))
-                return False
+        if not self._pace(row, method, channel, now, queued):
+            return False
         if method in POSTS:
             payload["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row.id}}
             if row.uncertain:
-                found = self._find_posted(row, payload)
+                found = find_posted(self.client, row, payload)
                 if found is not None:
                     log.info("outbox row %s was already posted (%s); not posting again", row.id, found.get("ts"))
                     self._mark_sent(row, method, found, channel)
@@ -295,18 +295,20 @@ class Sender(Worker):
         try:
             response = upload(self.client, payload) if method == UPLOAD else self.client.api_call(method, json=payload)
         except SlackApiError as exc:
-            return self._failed_call(row, exc)
-        except Exception as exc:  # noqa: BLE001 - network errors, timeouts: retry with back-off
+            return self._failed_call(row, exc, method, channel)
+        except Exception as exc:  # noqa: BLE001 - network errors, timeouts: Slack is away
             # the exception's type only: its text may quote the request (user text) back
-            return self._retry_later(row, type(exc).__name__, None, uncertain=not _surely_not_sent(exc))
-        if bucket:
-            self.pacer.take(bucket, now.timestamp(), row.priority)
+            return self._retry_later(row, type(exc).__name__, None, uncertain=not _surely_not_sent(exc), away=True)
+        self._answered = True
+        bucket = _pace_bucket(method, channel)
+        if bucket:  # counted from the answer: Slack surely had the post by then
+            self.pacer.take(bucket, self.clock.now().timestamp(), row.priority)
         self._mark_sent(row, method, response, channel)
         return True
 
     def _mark_sent(self, row: OutboxMessage, method: str, response, channel: str) -> None:
         """Settle a delivered row; its message's place is known at once here (rows behind it may target it)
-        and written with the group (`_write_settled`)."""
+        and written with the round (`_write_settled`)."""
         sent_at = self.clock.now()
         self._finish(row.id, status="sent", sent_at=sent_at, lease_until=None, last_error="")
         if method == UPLOAD:
@@ -320,74 +322,57 @@ class Sender(Worker):
             self._settled.messages.append(dict(key=key, channel=where[0], ts=where[1], report_id=row.report_id,
                                                posted_at=sent_at))
 
-    def _find_posted(self, row: OutboxMessage, payload: dict) -> dict | None:
-        """Look for this row's message in the channel's recent history (by its metadata)."""
-        channel = payload.get("channel", "")
-        try:
-            if channel[:1] in ("U", "W"):  # a DM: history wants the D… channel
-                channel = self.client.conversations_open(users=channel)["channel"]["id"]
-            oldest = f"{row.created_at.timestamp() - 60:.6f}"
-            kwargs = dict(channel=channel, oldest=oldest, limit=200, include_all_metadata=True)
-            cursor = None
-            for _ in range(HISTORY_PAGES):  # a busy channel has more than one page since the row was made
-                if cursor:
-                    kwargs["cursor"] = cursor
-                if payload.get("thread_ts"):
-                    history = self.client.conversations_replies(ts=payload["thread_ts"], **kwargs)
-                else:
-                    history = self.client.conversations_history(**kwargs)
-                for message in history.get("messages") or []:
-                    meta = message.get("metadata") or {}
-                    if meta.get("event_type") == METADATA_TYPE and \
-                            (meta.get("event_payload") or {}).get("outbox_id") == row.id:
-                        return {"ts": message.get("ts"), "channel": channel}
-                cursor = ((history.get("response_metadata") or {}).get("next_cursor") or "").strip()
-                if not cursor:
-                    break
-        except Exception as exc:  # noqa: BLE001 - cannot tell: posting again is the lesser evil
-            log.warning("could not check whether outbox row %s was posted: %s", row.id, type(exc).__name__)
-            return None
-        return None
-
-    def _failed_call(self, row: OutboxMessage, exc: SlackApiError) -> bool:
+    def _failed_call(self, row: OutboxMessage, exc: SlackApiError, method: str, channel: str) -> bool:
         resp = exc.response
         status = getattr(resp, "status_code", 200)
         # Slack's error code only (`channel_not_found`): the whole response would quote the message back
         error = (resp.get("error") if resp is not None and hasattr(resp, "get") else None) or type(exc).__name__
-        if status == 429:
-            retry_after = None
+        if status == 429 or error == "ratelimited":
+            self._answered = True
             try:
                 retry_after = float(resp.headers.get("Retry-After") or resp.headers.get("retry-after") or 1)
             except (TypeError, ValueError, AttributeError):
                 retry_after = 1.0
+            # the whole channel waits (not only this row), and its next slot is this row's priority's
+            now = self.clock.now().timestamp()
+            bucket = block_key(method, channel)
+            self.pacer.block(bucket, now + retry_after)
+            self.pacer.wait_for(bucket, now, row.priority)
             return self._retry_later(row, f"429 rate limited ({error})", retry_after)
         if status >= 500 or error in RETRYABLE_ERRORS:
-            return self._retry_later(row, f"{status} {error}", None)
+            return self._retry_later(row, f"{status} {error}", None, away=True)
+        self._answered = True
         log.error("outbox row %s (%s) failed for good: %s", row.id, row.method, error)
         self._finish(row.id, status="failed", last_error=str(error)[:ERROR_TEXT_KEPT], lease_until=None)
         return True
 
-    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False) -> bool:
-        """Reschedule with back-off (False), or give up after the last attempt (True: settled as failed)."""
+    def _retry_later(self, row: OutboxMessage, error: str, delay: float | None, uncertain: bool = False,
+                     away: bool = False) -> bool:
+        """Reschedule with back-off (False), or give up after the last attempt (True: settled as failed).
+        `away`: Slack did not answer (5xx, network): the sender probes before sending anything else."""
+        now = self.clock.now()
+        if away:
+            if not self.outage.active:
+                self._failed_first = row.id
+            self.outage.failed(now)
+            if self._early_probe:  # a probe before the row's own time: its back-off and attempts stay as they were
+                self._finish(row.id, status="pending", last_error=error[:ERROR_TEXT_KEPT], lease_until=None,
+                             uncertain=row.uncertain or uncertain, attempts=row.attempts - 1)
+                return False
         if row.attempts >= self.max_attempts:
             log.error("outbox row %s gave up after %s attempts: %s", row.id, row.attempts, error)
             self._finish(row.id, status="failed", last_error=error[:ERROR_TEXT_KEPT], lease_until=None)
             return True
         if delay is None:
-            delay = min(300.0, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
+            delay = min(RETRY_AT_MOST, 0.5 * (2 ** (row.attempts - 1))) * random.uniform(0.8, 1.2)
         log.warning("outbox row %s retry in %.1fs: %s", row.id, delay, error)
         self._finish(row.id, status="pending", last_error=error[:ERROR_TEXT_KEPT], lease_until=None,
-                     uncertain=row.uncertain or uncertain,
-                     next_attempt_at=self.clock.now() + dt.timedelta(seconds=delay))
+                     uncertain=row.uncertain or uncertain, next_attempt_at=now + dt.timedelta(seconds=delay))
         return False
 
     # -- the thread (bot.worker.Worker) ----------------------------------------------------
     def next_due(self):
-        """The next moment a row can be claimed. Rows queued behind an earlier row of their report do not
-        count (they wait for it, not for their own time): counting them made the loop spin while Slack
-        was failing or a channel was paced."""
-        with read_scope(self.engine) as s:
-            return s.execute(
-                select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending", ~self._blocked())
-                .order_by(OutboxMessage.next_attempt_at).limit(1)
-            ).scalar()
+        """The next moment there is work: the next probe while Slack is away, else the next claimable row."""
+        if self.outage.active:
+            return self.outage.probe_at
+        return claims.next_due(self.engine)

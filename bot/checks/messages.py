@@ -66,9 +66,11 @@ def findings_of(s, task_id: int) -> list[dict]:
     return [{"id": str(f.id), "n": f.n, "text": mask(f.text), "number": number} for f, number in rows]
 
 
-def message(ctx, task: CheckTask, locale: str, number: str | None = None, findings: list[dict] | None = None) -> dict:
+def message(ctx, task: CheckTask, locale: str, number: str | None = None, findings: list[dict] | None = None,
+            task_id: str | None = None) -> dict:
     """The task's message (a DM to an owner), as it stands: open with its buttons, or done (`number`: the hazard
-    report its problem led to; `findings`: the problems a check with content recorded, #21)."""
+    report its problem led to; `findings`: the problems a check with content recorded, #21). `task_id`: what the
+    buttons carry instead of the task's id (`with_task_id`)."""
     org = ctx.org
     items = [{"value": key, "text": label.get(locale)} for key, label in items_of(org, task).items()]
     done = None
@@ -83,7 +85,7 @@ def message(ctx, task: CheckTask, locale: str, number: str | None = None, findin
     picked = [mention(x) if USER_RE.match(str(x)) else i18n.escape_mrkdwn(x) for x in task.sample or []]
     head = i18n.t(locale, "checks.head", title=name, occasion=occasion(org, task, locale),
                   due=fmt_time(task.due_at, org.tz))
-    blocks = render("check_task", locale, task_id=str(task.id), head=head, items=items,
+    blocks = render("check_task", locale, task_id=task_id or str(task.id), head=head, items=items,
                     sample=Mrkdwn(i18n.join_list(locale, picked, "and")) if picked else None,
                     done=done, overdue=bool(task.overdue and task.status == "pending"),
                     content=(Mrkdwn(i18n.escape_mrkdwn(mask(task.note))) if content_of(org, task) and task.note
@@ -94,6 +96,16 @@ def message(ctx, task: CheckTask, locale: str, number: str | None = None, findin
                                    if f["number"] else None) for f in findings or []],
                     record=bool(content_of(org, task)))
     return {"text": i18n.tp(locale, "checks.fallback", title=name), "blocks": blocks}
+
+
+def with_task_id(shape, placeholder: str, task_id: str):
+    """A copy of a message rendered with `placeholder` for its task id (`message(..., task_id=placeholder)`), carrying
+    `task_id`: the messages of many tasks that differ only by their id are rendered once (`tasks.issue_many`)."""
+    if isinstance(shape, dict):
+        return {k: with_task_id(v, placeholder, task_id) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [with_task_id(v, placeholder, task_id) for v in shape]
+    return task_id if shape == placeholder else shape
 
 
 def update_messages(ctx, s, task: CheckTask, now: dt.datetime, number: str | None = None) -> None:

@@ -178,10 +178,10 @@ def _issue(ctx, s, job: Job, day: dt.date, anchor: dt.datetime, now: dt.datetime
         team, shift = _shift(org, job)
         where = dict(team=team.name, shift=shift.name, starts_at=anchor, due_at=anchor)
         base = f"{job.kind}:{tag(team.name, shift.name)}:{day.isoformat()}"
-        if job.kind == "pre_shift":
-            for user in team.shift_members(shift):
-                if tasks.issue(ctx, s, key=f"{base}:{user}", owners=[user], **where, **common) is not None:
-                    _tell_kinds(ctx, s, team, user, day, now)
+        if job.kind == "pre_shift":  # one task per member: issued in batches (a shift may have a thousand people)
+            keyed = [(f"{base}:{user}", user) for user in team.shift_members(shift)]
+            for user, _task in tasks.issue_many(ctx, s, keyed=keyed, **where, **common):
+                _tell_kinds(ctx, s, team, user, day, now)
         else:
             tasks.issue(ctx, s, key=base, owners=list(team.supervisors), **where, **common)
         return

@@ -30,6 +30,7 @@ from bot.checks.messages import (  # noqa: F401 - the task's messages; callers k
     ordering_key,
     title,
     update_messages,
+    with_task_id,
 )
 from bot.hazards import create, forms
 from bot.hazards.kinds import REPORT
@@ -40,6 +41,10 @@ from bot.subjects import about
 from bot.text import parse_row_id
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import AuditEvent, CheckTask
+
+
+ISSUE_CHUNK = 500  # keys per statement when many tasks are issued at once (bound parameters stay few)
+PLACEHOLDER = "task-id-placeholder"  # what a message rendered for many tasks carries until each gets its id
 
 
 @dataclass
@@ -68,6 +73,33 @@ def issue(ctx, s, *, kind: str, name: str, key: str, owners: list[str], day: dt.
         enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(task.id),
                 message_key=message_key(task.id, owner), dedupe_key=f"{key}:{owner}"[:128], priority=ROUTINE)
     return task
+
+
+def issue_many(ctx, s, *, kind: str, name: str, keyed: list[tuple[str, str]], day: dt.date, due_at: dt.datetime,
+               now: dt.datetime, team: str | None = None, shift: str | None = None,
+               starts_at: dt.datetime | None = None) -> list[tuple[str, CheckTask]]:
+    """`issue` for many tasks of one owner each (`keyed`: (key, owner); the pre-shift self-check of every member of
+    a shift), in batches: one read of the keys issued before, one flush, one read of the owners' languages, and
+    the message rendered once per language (the tasks differ only by their id). Returns (owner, task) issued."""
+    keyed = [(key, owner) for key, owner in dict(keyed).items() if owner]
+    seen: set[str] = set()
+    for start in range(0, len(keyed), ISSUE_CHUNK):
+        keys = [key for key, _owner in keyed[start:start + ISSUE_CHUNK]]
+        seen.update(s.execute(select(CheckTask.key).where(CheckTask.key.in_(keys))).scalars())
+    issued = [(owner, CheckTask(key=key, kind=kind, name=name, team=team, shift=shift, day=day, owners=[owner],
+                                issued_at=now, starts_at=starts_at, due_at=due_at, sample=[], status="pending"))
+              for key, owner in keyed if key not in seen]
+    if not issued:
+        return []
+    s.add_all([task for _owner, task in issued])
+    s.flush()
+    langs = locales_of(s, ctx.org, [owner for owner, _task in issued])
+    shapes = {locale: message(ctx, issued[0][1], locale, task_id=PLACEHOLDER) for locale in set(langs.values())}
+    for owner, task in issued:
+        payload = dict(with_task_id(shapes[langs[owner]], PLACEHOLDER, str(task.id)), channel=owner)
+        enqueue(s, now, "chat.postMessage", payload, ordering_key=ordering_key(task.id),
+                message_key=message_key(task.id, owner), dedupe_key=f"{task.key}:{owner}"[:128], priority=ROUTINE)
+    return issued
 
 
 def _task_id(value: object) -> int | None:

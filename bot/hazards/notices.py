@@ -1,6 +1,8 @@
 """The Slack messages a report becomes, as outbox rows written in the caller's transaction.
 
-Keys: a report's messages share `ordering_key` (delivered in order); its card is remembered under
+Keys: a report's messages in the safety channel share `ordering_key` (delivered in order: the card before its
+thread lines and edits); its DMs go in order per person (`dm_ordering_key`), never behind the paced safety channel
+(the people paged about a level-1 report are told at once, whatever the channel's queue); its card is remembered under
 `card_key` so updates edit it and thread lines go under it; a group's rolling thread message
 under `group_key`.
 """
@@ -34,6 +36,11 @@ def ordering_key(report_id: int) -> str:
     return f"report:{report_id}"
 
 
+def dm_ordering_key(report_id: int, channel: str) -> str:
+    """A report's messages to one person (or to a channel other than the safety channel), in order."""
+    return f"report:{report_id}:to:{channel}"[:64]
+
+
 def priority_of(ctx, report) -> int:
     """Cards and notices of an urgent level go before routine traffic."""
     return URGENT if kind_of_report(ctx.org, report).level(report.level).urgent else ROUTINE
@@ -61,7 +68,7 @@ def thread_line(ctx, s, report, now: dt.datetime, text: str, blocks: list | None
 
 def direct(ctx, s, report, now: dt.datetime, user: str, text: str, priority: int | None = None) -> None:
     """A DM (or a post to a channel other than the safety channel) about `report`."""
-    enqueue(s, now, "chat.postMessage", {"channel": user, "text": text}, ordering_key=ordering_key(report.id),
+    enqueue(s, now, "chat.postMessage", {"channel": user, "text": text}, ordering_key=dm_ordering_key(report.id, user),
             report_id=report.id, priority=priority_of(ctx, report) if priority is None else priority)
 
 

@@ -21,6 +21,7 @@ from bot.masking import mask
 from bot.render import render
 from storage.db import session_scope
 from storage.models import JobRun, Report, report_is_open
+from storage.queries import open_counts
 
 DETAILS = 5  # lines per folded list
 PLACE_IN_LINE = 80  # characters of a place name in one line (a digest is read at a glance, not searched)
@@ -71,13 +72,9 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         new_q = _team_filter(select(Report).where(Report.reported_at >= since, Report.reported_at < now), team)
         new_count = s.execute(select(func.count()).select_from(new_q.subquery())).scalar_one()
         new_items = s.execute(new_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
-        by_level = s.execute(
-            _team_filter(select(Report.level, func.count(), func.min(Report.reported_at))
-                         .where(report_is_open()), team).group_by(Report.level).order_by(Report.level)
-        ).all()
-        overdue_q = open_q.where(Report.overdue.is_(True))
-        overdue_count = s.execute(select(func.count()).select_from(overdue_q.subquery())).scalar_one()
-        overdue_items = s.execute(overdue_q.order_by(Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
+        figures = open_counts(s, teams=None if team is None else (team,))  # one grouped read for every channel
+        overdue_items = s.execute(open_q.where(Report.overdue.is_(True)).order_by(Report.level, Report.reported_at)
+                                  .limit(DETAILS)).scalars().all()
         spans = s.execute(
             _team_filter(select(Report.reported_at, Report.acknowledged_at)
                          .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end,
@@ -89,9 +86,9 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         "since": since,
         "new_count": new_count,
         "new_items": new_items,
-        "open_by_level": [(lvl, n, oldest) for lvl, n, oldest in by_level],
-        "open_count": sum(n for _, n, _ in by_level),
-        "overdue_count": overdue_count,
+        "open_by_level": figures["by_level"],
+        "open_count": figures["open"],
+        "overdue_count": figures["overdue"],
         "overdue_items": overdue_items,
         "tta": tta,
         "day": y_day,
@@ -218,8 +215,7 @@ def weekly_content(ctx, now: dt.datetime, team: str | None = None, session=None)
         closed = s.execute(select(func.count()).select_from(
             _team_filter(select(Report).where(Report.resolved_at >= start, Report.resolved_at < now), team).subquery()
         )).scalar_one()
-        open_now = s.execute(select(func.count()).select_from(
-            _team_filter(select(Report).where(report_is_open()), team).subquery())).scalar_one()
+        open_now = open_counts(s, teams=None if team is None else (team,))["open"]
         # a week's acknowledgements are few: rank them here (datetime arithmetic differs per engine)
         acked = s.execute(_team_filter(select(Report.number, Report.level, Report.reported_at, Report.acknowledged_at)
                                        .where(Report.acknowledged_at >= start, Report.acknowledged_at < now,

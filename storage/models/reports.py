@@ -19,8 +19,10 @@ class Report(SQLModel, table=True):
         UniqueConstraint("number", name="uq_report_number"),
         UniqueConstraint("source_key", name="uq_report_source_key"),
         Index("ix_report_status_level", "status", "level"),
-        # Open items are a small share of a long history and everything the digest looks at.
-        Index("ix_report_open", "team", "level", "reported_at",
+        # Open items are a small share of a long history and everything the digest and the Home tab look at: their
+        # counts are read from this index alone (storage/queries.py `open_figures`), their first lines in its order
+        # (a kind, overdue or not: by level, then oldest first). Issue 26.
+        Index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
               sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
               postgresql_where=text("status IN ('open', 'acknowledged')")),
         Index("ix_report_reporter_status", "reporter_id", "status"),
@@ -93,7 +95,7 @@ class Report(SQLModel, table=True):
     postmortem: str = Field(default="", sa_type=Text)
 
 
-# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.
+# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open_figures`.
 OPEN_SQL = "status IN ('open', 'acknowledged')"
 
 

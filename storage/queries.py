@@ -33,17 +33,23 @@ def open_figures(session) -> list:
     reported_at), from the covering partial index `ix_report_open_figures` alone. The daily digest of every channel,
     the weekly summary and the Home tab take their open counts from these few rows (issue 26: one grouped read
     instead of a count per channel and figure). Kept for the session's transaction: one digest run reads it once."""
-    transaction = session.get_transaction()
-    kept = session.info.get("open_figures")
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        return kept[1]
     grouped = Report.group_id.is_not(None)
-    memo = [tuple(r) for r in session.execute(
+    return per_transaction(session, ("open_figures",), lambda: [tuple(r) for r in session.execute(
         select(Report.kind, Report.team, Report.level, grouped, Report.overdue, func.count(),
                func.min(Report.reported_at))
-        .where(report_is_open()).group_by(Report.kind, Report.team, Report.level, grouped, Report.overdue)).all()]
-    session.info["open_figures"] = (session.get_transaction(), memo)
-    return memo
+        .where(report_is_open()).group_by(Report.kind, Report.team, Report.level, grouped, Report.overdue)).all()])
+
+
+def per_transaction(session, key: tuple, compute):
+    """`compute()`, once per `key` and transaction of `session` (the channels of one digest run share a read)."""
+    transaction = session.get_transaction()
+    kept = session.info.setdefault("per_transaction", {})
+    if kept.get("transaction") is not transaction or transaction is None:
+        kept.clear()
+        kept["transaction"] = transaction
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]
 
 
 def open_counts(session, *, kinds=("hazard",), teams=None, leads_only: bool = False) -> dict:

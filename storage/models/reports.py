@@ -25,6 +25,10 @@ class Report(SQLModel, table=True):
         Index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
               sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
               postgresql_where=text("status IN ('open', 'acknowledged')")),
+        # The weekly summary's figures (by category, by level, places that recur) read a week from this index alone.
+        Index("ix_report_week", "reported_at", "kind", "team", "category", "level", "location"),
+        # Times to acknowledge (the daily digest's, the weekly summary's slowest): read from this index alone.
+        Index("ix_report_acked", "acknowledged_at", "kind", "team", "reported_at", "acknowledged_by", "reporter_id", "id"),
         Index("ix_report_reporter_status", "reporter_id", "status"),
         Index("ix_report_team_reported", "team", "reported_at"),
         # The month's indicators (#22) read only these columns of a month's reports: an index-only range scan.
@@ -57,7 +61,7 @@ class Report(SQLModel, table=True):
     reported_at: dt.datetime = ts_column(nullable=False, index=True)
     respond_due_at: dt.datetime = ts_column(nullable=False)
     resolve_due_at: dt.datetime = ts_column(nullable=False)
-    acknowledged_at: Optional[dt.datetime] = ts_column(index=True)
+    acknowledged_at: Optional[dt.datetime] = ts_column()  # indexed with what its figures read (ix_report_acked)
     acknowledged_by: Optional[str] = Field(default=None, max_length=32)
     resolved_at: Optional[dt.datetime] = ts_column(index=True)
     resolved_by: Optional[str] = Field(default=None, max_length=32)

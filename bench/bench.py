@@ -231,9 +231,38 @@ def bench_digest(kind: str, items: int, store: str | None = None) -> tuple[dict,
     return result, engine
 
 
+def bench_export(kind: str, items: int, store: str | None, fmt: str, days: int | None) -> dict:
+    """`safeshift export hazards` of the last `days` (all when None) of the store, to a file: rows/s and the peak RSS
+    of this process (a fresh one per run: `ru_maxrss` never goes down)."""
+    import resource
+
+    from bot.rectification import export
+
+    now = dt.datetime.now(UTC)
+    engine = kept_store(store, items, now) if store else fresh_engine(kind)
+    if not store:
+        bulk_reports(engine, items, now)
+        settle(engine)
+    ctx = Context(org=org_from(), engine=engine, clock=SystemClock())
+    with engine.connect() as conn:
+        newest = conn.execute(select(Report.reported_at).order_by(Report.reported_at.desc()).limit(1)).scalar()
+    start = (newest - dt.timedelta(days=days)).date() if days else None
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = Path(tempfile.mkdtemp()) / f"hazards.{fmt}"
+    w0, c0 = time.perf_counter(), time.process_time()
+    with open(out, "wb") as f:
+        n = export.write(ctx, "hazards", fmt, f, start, None)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"db": kind, "format": fmt, "rows": n, "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+            "rows_per_s": round(n / wall), "rows_per_cpu_s": round(n / cpu), "file_mb": round(out.stat().st_size / 2**20, 1),
+            "peak_rss_mb_before": round(before), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["sweeper", "digest", "all"])
+    ap.add_argument("what", choices=["sweeper", "digest", "export", "all"])
+    ap.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="export: the file's format")
+    ap.add_argument("--days", type=int, help="export: the last DAYS of the store (default all)")
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--due", type=int, default=10000)
     ap.add_argument("--items", type=int, default=1_000_000)
@@ -244,6 +273,8 @@ def main() -> None:
     for kind in kinds:
         if args.what in ("sweeper", "all"):
             print(bench_sweeper(kind, args.due), flush=True)
+        if args.what == "export":
+            print(bench_export(kind, args.items, args.store, args.format, args.days), flush=True)
         if args.what in ("digest", "all"):
             result, engine = bench_digest(kind, args.items, args.store)
             print(result, flush=True)

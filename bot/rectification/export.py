@@ -5,7 +5,8 @@ Rows are chosen by when they began (an item's assessment, a risk's entry, a haza
 start of `--from` to the end of `--to`, both days in the organisation's zone (`span_problem` names an option
 whose day cannot be a moment there, e.g. 0001-01-01 east of Greenwich). User text is masked as on Slack. In
 the CSV a cell that a spreadsheet would read as a formula is quoted with an apostrophe; in the XLSX every text
-is a string cell (openpyxl data type "s"): it reads as typed and is never a formula.
+is a string cell (an inline string, bot/rectification/xlsx.py): it reads as typed and is never a formula. Rows are
+read in batches and written as they are read (issue 26): memory stays flat whatever the span.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from bot import i18n
 from bot.hazards.kinds import kind
 from bot.masking import mask
+from bot.rectification import xlsx
 from storage.db import read_scope
 from storage.models import RectItem, Report, Risk
 
@@ -200,30 +202,4 @@ def _csv_value(v, tz):
 
 
 def _write_xlsx(ctx, table, headers, data, out) -> int:
-    # Write-only mode: each row goes to the sheet's file as it is appended (no cell objects kept).
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    tz = ctx.org.tz
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(i18n.tp(ctx.org.locale, f"export.sheet_{table}")[:31])
-    ws.freeze_panes = "A2"
-
-    def cell(value):
-        if isinstance(value, dt.datetime):
-            c = WriteOnlyCell(ws, value.astimezone(tz).replace(tzinfo=None))
-            c.number_format = DATE_FORMAT
-            return c
-        if isinstance(value, str) and value.startswith("="):
-            c = WriteOnlyCell(ws, value)
-            c.data_type = "s"  # openpyxl takes a text starting with "=" for a formula: it is what was typed
-            return c
-        return value
-
-    ws.append([cell(h) for h in headers])
-    n = 0
-    for row in data:
-        ws.append([cell(v) for v in row])
-        n += 1
-    wb.save(out)
-    return n
+    return xlsx.write(out, i18n.tp(ctx.org.locale, f"export.sheet_{table}"), headers, data, ctx.org.tz, DATE_FORMAT)

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from slack_bolt import App
@@ -90,11 +91,20 @@ def _freeze_startup_objects() -> None:
         gc.freeze()
 
 
+def _logged(work):
+    def run():
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - the answer is out: nobody else would hear of it
+            log.exception("work after the answer failed")
+    return run
+
+
 class _ThenWake:
     """A WSGI body that wakes the sender and sweeper once the server has written it (PEP 3333 close())."""
 
-    def __init__(self, body, wakers, done):
-        self._body, self._wakers, self._done = body, wakers, done
+    def __init__(self, body, wakers, done, after=(), later=None):
+        self._body, self._wakers, self._done, self._after, self._later = body, wakers, done, after, later
 
     def __iter__(self):
         return iter(self._body)
@@ -108,6 +118,10 @@ class _ThenWake:
             self._done()  # the answer is out: background work may go
             for wake in self._wakers:
                 wake()
+            # What the request left for after its answer (Context.after_answer) runs on another thread: a server
+            # such as waitress sends a small answer only once this thread is done with it.
+            for work in self._after:
+                self._later(_logged(work))
 
 
 class Runtime:
@@ -147,6 +161,8 @@ class Runtime:
         if register is not None:
             register(self.app, self.ctx)
         self.background: list = [self.sender, self.sweeper]  # started in order, stopped in reverse
+        # Work a request leaves for after its answer (the Home tab): two threads, so one slow Home waits for nobody.
+        self.after_answer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-answer")
 
     def add_background(self, worker) -> None:
         """Another thing this process runs beside the HTTP front (the cron scheduler): start() and stop()."""
@@ -157,6 +173,7 @@ class Runtime:
             worker.start()
 
     def stop(self) -> None:
+        self.after_answer.shutdown(wait=True)  # what was answered is finished before the workers stop
         for worker in reversed(self.background):
             worker.stop()
 
@@ -234,6 +251,7 @@ class Runtime:
             except BaseException:
                 self.gate.leave()
                 raise
-            return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave)
+            return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave, deferred.after,
+                             self.after_answer.submit)
 
         return gated

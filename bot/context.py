@@ -42,6 +42,15 @@ class Context:
         for w in self.wakers:
             w()
 
+    def after_answer(self, work: Callable[[], None]) -> None:
+        """Run `work` once the answer to the request being served is written (the HTTP front runs it after the
+        body is out, like the deferred wakes); outside a request, at once."""
+        deferred = getattr(_deferral, "current", None)
+        if deferred is not None:
+            deferred.after.append(work)
+            return
+        work()
+
     @contextlib.contextmanager
     def deferred_wake(self):
         """Note wakes made in this thread instead of delivering them; `.pending` says whether any was."""
@@ -56,6 +65,7 @@ class Context:
 @dataclass
 class _Deferred:
     pending: bool = False
+    after: list = field(default_factory=list)  # work to run once the answer is written (`after_answer`)
 
 
 _deferral = threading.local()

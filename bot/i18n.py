@@ -165,6 +165,20 @@ _plain_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _mrkdwn_env.globals["zone_name"] = _plain_env.globals["zone_name"] = lambda zone, locale: zone_name(zone, locale)
 
 
+class _Static:
+    """A catalog text with nothing to fill in: what Jinja renders of it (its newlines normalised, one trailing newline
+    dropped), without a render per use (most of a card's labels; issue 26)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, source: str) -> None:
+        text = source.replace("\r\n", "\n").replace("\r", "\n")
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **values) -> str:
+        return self.text
+
+
 @lru_cache(maxsize=4096)
 def _compiled(env_name: str, locale: str, key: str):
     env = _mrkdwn_env if env_name == "m" else _plain_env
@@ -172,7 +186,7 @@ def _compiled(env_name: str, locale: str, key: str):
         source = catalog(locale)[key]
     except KeyError:
         raise KeyError(f"missing catalog key {key!r} for {locale}") from None
-    return env.from_string(source)
+    return _Static(source) if "{" not in source else env.from_string(source)
 
 
 def normalise_locale(locale: str | None) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.hazards import thread, transitions
-from bot.home import home_view
+from bot import home
+from bot.hazards import thread
 
 HUMAN_SUBTYPES = (None, "file_share", "thread_broadcast")
 
@@ -60,6 +60,4 @@ def on_mention(body, event, context):
 def on_home(event, context):
     if event.get("tab") != "home" or not event.get("user"):
         return
-    ctx = context["safeshift"]
-    user = event["user"]
-    transitions.publish_home(ctx, user, home_view(ctx, user, context["locale"]))
+    home.publish_after_answer(context["safeshift"], event["user"], context["locale"])

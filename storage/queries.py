@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage.models import Report
+from storage.models import Report, report_is_open
 
 
 def group_members(session, lead_id: int, limit: int = 200) -> list[tuple[str, str, object]]:
@@ -26,3 +26,58 @@ def reports_since(session, reporter_id: str, since) -> int:
     """How many reports `reporter_id` filed since `since` (the rate limit)."""
     return session.execute(select(func.count()).select_from(Report)
                            .where(Report.reporter_id == reporter_id, Report.reported_at >= since)).scalar_one()
+
+
+def open_figures(session) -> list:
+    """What is open, counted once per read: rows of (kind, team, level, grouped, overdue, how many, oldest
+    reported_at), from the covering partial index `ix_report_open_figures` alone. The daily digest of every channel,
+    the weekly summary and the Home tab take their open counts from these few rows (issue 26: one grouped read
+    instead of a count per channel and figure). Kept for the session's transaction: one digest run reads it once."""
+    grouped = Report.group_id.is_not(None)
+    return per_transaction(session, ("open_figures",), lambda: [tuple(r) for r in session.execute(
+        select(Report.kind, Report.team, Report.level, grouped, Report.overdue, func.count(),
+               func.min(Report.reported_at))
+        .where(report_is_open()).group_by(Report.kind, Report.team, Report.level, grouped, Report.overdue)).all()])
+
+
+def per_transaction(session, key: tuple, compute):
+    """`compute()`, once per `key` and transaction of `session` (the channels of one digest run share a read)."""
+    transaction = session.get_transaction()
+    kept = session.info.setdefault("per_transaction", {})
+    if kept.get("transaction") is not transaction or transaction is None:
+        kept.clear()
+        kept["transaction"] = transaction
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]
+
+
+def open_counts(session, *, kinds=("hazard",), teams=None, leads_only: bool = False) -> dict:
+    """From `open_figures`: {"open": n, "overdue": n, "by_level": [(level, n, oldest)]} of the open reports of
+    `kinds` (None stands for a report stored before kinds), of `teams` (None: every team), only the leads of groups
+    and ungrouped ones (`leads_only`)."""
+    by_level: dict = {}
+    overdue = 0
+    for kind, team, level, grouped, is_overdue, n, oldest in open_figures(session):
+        if (kind or "hazard") not in kinds or (teams is not None and team not in teams) or (leads_only and grouped):
+            continue
+        was = by_level.get(level)
+        by_level[level] = (level, (was[1] if was else 0) + n, min(was[2], oldest) if was else oldest)
+        overdue += n if is_overdue else 0
+    return {"open": sum(n for _, n, _ in by_level.values()), "overdue": overdue,
+            "by_level": [by_level[k] for k in sorted(by_level)]}
+
+
+def overdue_first(session, q, limit: int, overdue: int | None = None) -> list[Report]:
+    """The first `limit` reports of `q` (a select of Report): overdue ones first, then by level, oldest first. Read as
+    two ordered scans of `ix_report_open_figures` (overdue, then not), each stopping at `limit`: one query ordered by
+    `overdue DESC, level, reported_at` sorts every open row first. `overdue`: how many of `q` are overdue, if known."""
+    rows: list[Report] = []
+    for is_overdue in (True, False):
+        if (is_overdue and overdue == 0) or (not is_overdue and overdue is not None and overdue >= limit):
+            continue
+        rows += session.execute(q.where(Report.overdue.is_(is_overdue)).order_by(Report.level, Report.reported_at)
+                                .limit(limit - len(rows))).scalars().all()
+        if len(rows) >= limit:
+            break
+    return rows

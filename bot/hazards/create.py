@@ -6,9 +6,10 @@ One transaction writes the report, its audit entry, its timers and its outbox ro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import i18n
@@ -177,13 +178,20 @@ def _group_lead(s, k: Kind, data: ReportInput, now: dt.datetime, known: bool) ->
     place = data.location.strip().lower()
     if window is None or not place:
         return None
-    q = select(Report).where(Report.group_id.is_(None), report_is_open(), Report.kind == k.name,
-                             Report.level == data.level, Report.category == data.category,
-                             func.lower(func.trim(Report.location)) == place,
-                             Report.reported_at >= now - window.timedelta)
+    return s.execute(_lead_query(known), {"kind": k.name, "level": data.level, "category": data.category,
+                                          "place": place, "since": now - window.timedelta}).scalar_one_or_none()
+
+
+@functools.lru_cache(maxsize=2)
+def _lead_query(known: bool):
+    """`_group_lead`'s statement, built once (building it was most of its time; issue 26)."""
+    q = select(Report).where(Report.group_id.is_(None), report_is_open(), Report.kind == bindparam("kind"),
+                             Report.level == bindparam("level"), Report.category == bindparam("category"),
+                             func.lower(func.trim(Report.location)) == bindparam("place"),
+                             Report.reported_at >= bindparam("since"))
     if known:
         q = q.where(Report.reporter_known.is_(True))
-    return s.execute(q.order_by(Report.reported_at).limit(1).with_for_update()).scalar_one_or_none()
+    return q.order_by(Report.reported_at).limit(1).with_for_update()
 
 
 def _languages(s, org, people: list[str], reporter_id: str, reporter_locale: str | None) -> dict[str, str]:

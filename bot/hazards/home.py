@@ -3,7 +3,7 @@ hold (a supervisor: their teams'; leadership: all)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import i18n
 from bot.hazards.present import level_name, status_label
@@ -12,6 +12,7 @@ from bot.home import section
 from bot.i18n import Mrkdwn, fmt_time
 from bot.masking import mask
 from storage.models import Report, report_is_open
+from storage.queries import open_counts, overdue_first
 
 WHAT_IN_LINE = 80  # characters of a description in one line
 PLACE_IN_LINE = 60
@@ -28,7 +29,7 @@ def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]
     directory = ctx.directory
     sees_all = directory.sees_everything(user_id)
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
-    hazard = (Report.kind == "hazard") | Report.kind.is_(None)  # incidents have their own part (bot/incidents/home.py)
+    hazard = Report.kind == "hazard"  # incidents have their own part (bot/incidents/home.py)
     mine = s.execute(select(Report).where(Report.reporter_id == user_id, report_is_open(), hazard)
                      .order_by(Report.reported_at.desc()).limit(LIMIT)).scalars().all()
     parts = [(MINE, section(locale, "*" + i18n.tp(locale, "home.mine") + "*",
@@ -37,11 +38,9 @@ def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]
         q = select(Report).where(report_is_open(), Report.group_id.is_(None), hazard)
         if not sees_all:
             q = q.where(Report.team.in_(teams))
-        held_total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        overdue_total = s.execute(select(func.count()).select_from(
-            q.where(Report.overdue.is_(True)).subquery())).scalar_one()
-        held = s.execute(q.order_by(Report.overdue.desc(), Report.level, Report.reported_at)
-                         .limit(LIMIT)).scalars().all()
+        counts = open_counts(s, teams=None if sees_all else teams, leads_only=True)  # one grouped read
+        held_total, overdue_total = counts["open"], counts["overdue"]
+        held = overdue_first(s, q, LIMIT, overdue_total)
         title = i18n.t(locale, "home.held_all" if sees_all else "home.held_team", n=held_total,
                        overdue=overdue_total, teams=i18n.join_list(locale, teams, "and"))
         parts.append((HELD, section(locale, title,

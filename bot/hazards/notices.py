@@ -18,7 +18,7 @@ from bot.hazards.kinds import kind_of_report
 from bot.hazards.present import card_message as hazard_card
 from bot.i18n import Refusal
 from bot.incidents.card import incident_card
-from bot.outbox import BULK, ROUTINE, URGENT, enqueue
+from bot.outbox import ROUTINE, URGENT, enqueue
 from storage.models import OutboxMessage
 
 EPHEMERAL_TTL = dt.timedelta(minutes=2)  # an answer to a click is useless after this: not policy, Slack UX
@@ -115,12 +115,6 @@ def _coalesced(s, key: str, payload: dict, since: dt.datetime) -> bool:
         s.execute(update(OutboxMessage).where(OutboxMessage.id == last.id, OutboxMessage.status == "pending")
                   .values(payload=payload))
     return True
-
-
-def home(ctx, s, user_id: str, view: dict) -> None:
-    """The Home tab goes through the outbox like everything else; a stale one is not worth sending."""
-    enqueue(s, ctx.clock.now(), "views.publish", {"user_id": user_id, "view": view}, ordering_key=f"home:{user_id}",
-            expires_in=EPHEMERAL_TTL, priority=BULK)
 
 
 def link(locale: str, ctx) -> i18n.Mrkdwn:

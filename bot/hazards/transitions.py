@@ -343,8 +343,3 @@ def ephemeral(ctx, channel: str | None, user_id: str, text: str) -> None:
         notices.ephemeral(ctx, s, channel, user_id, text)
     ctx.wake()
 
-
-def publish_home(ctx, user_id: str, view: dict) -> None:
-    with session_scope(ctx.engine) as s:
-        notices.home(ctx, s, user_id, view)
-    ctx.wake()

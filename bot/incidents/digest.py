@@ -13,6 +13,7 @@ from bot.hazards.present import category_name, level_name, status_label
 from bot.i18n import Mrkdwn
 from bot.registry import DigestPart
 from storage.models import Report, report_is_open
+from storage.queries import open_counts, overdue_first
 
 ORDER = 10  # the first section under the overdue reports
 
@@ -24,9 +25,9 @@ def digest_part(ctx, s, now: dt.datetime, team: str | None, since: dt.datetime |
     new = s.execute(select(func.count()).select_from(
         q.where(Report.reported_at >= since, Report.reported_at < now).subquery())).scalar_one()
     open_q = q.where(report_is_open())
-    n_open = s.execute(select(func.count()).select_from(open_q.subquery())).scalar_one()
-    n_overdue = s.execute(select(func.count()).select_from(open_q.where(Report.overdue.is_(True)).subquery())).scalar_one()
-    items = s.execute(open_q.order_by(Report.overdue.desc(), Report.level, Report.reported_at).limit(DETAILS)).scalars().all()
+    counts = open_counts(s, kinds=("incident",), teams=None if team is None else (team,), leads_only=True)
+    n_open, n_overdue = counts["open"], counts["overdue"]  # the grouped read the hazards' part made (one per run)
+    items = overdue_first(s, open_q, DETAILS, n_overdue) if n_open else []
     org = ctx.org
 
     def sections(locale: str) -> list:

@@ -11,6 +11,7 @@ from bot.home import LINES as LIMIT
 from bot.home import section
 from bot.i18n import Mrkdwn
 from storage.models import Report, report_is_open
+from storage.queries import overdue_first
 
 ORDER = 15  # after my reports, before my checks
 
@@ -19,9 +20,9 @@ def home_parts(ctx, s, user_id: str, locale: str) -> list[tuple[int, list[dict]]
     sees_all = ctx.directory.sees_everything(user_id)
     teams = [t.name for t in ctx.org.teams if user_id in t.supervisors]
     held = true() if sees_all else Report.team.in_(teams) if teams else false()
-    incidents = s.execute(select(Report).where(report_is_open(), Report.kind == "incident", Report.group_id.is_(None),
-                                               (Report.reporter_id == user_id) | held)
-                          .order_by(Report.overdue.desc(), Report.level, Report.reported_at).limit(LIMIT)).scalars().all()
+    incidents = overdue_first(s, select(Report).where(report_is_open(), Report.kind == "incident",
+                                                      Report.group_id.is_(None), (Report.reporter_id == user_id) | held),
+                              LIMIT)
     if not incidents:
         return []
     return [(ORDER, section(locale, "*" + i18n.tp(locale, "home.incidents") + "*",

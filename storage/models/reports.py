@@ -19,10 +19,16 @@ class Report(SQLModel, table=True):
         UniqueConstraint("number", name="uq_report_number"),
         UniqueConstraint("source_key", name="uq_report_source_key"),
         Index("ix_report_status_level", "status", "level"),
-        # Open items are a small share of a long history and everything the digest looks at.
-        Index("ix_report_open", "team", "level", "reported_at",
+        # Open items are a small share of a long history and everything the digest and the Home tab look at: their
+        # counts are read from this index alone (storage/queries.py `open_figures`), their first lines in its order
+        # (a kind, overdue or not: by level, then oldest first). Issue 26.
+        Index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
               sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
               postgresql_where=text("status IN ('open', 'acknowledged')")),
+        # The weekly summary's figures (by category, by level, places that recur) read a week from this index alone.
+        Index("ix_report_week", "reported_at", "kind", "team", "category", "level", "location"),
+        # Times to acknowledge (the daily digest's, the weekly summary's slowest): read from this index alone.
+        Index("ix_report_acked", "acknowledged_at", "kind", "team", "reported_at", "acknowledged_by", "reporter_id", "id"),
         Index("ix_report_reporter_status", "reporter_id", "status"),
         Index("ix_report_team_reported", "team", "reported_at"),
         # The month's indicators (#22) read only these columns of a month's reports: an index-only range scan.
@@ -55,7 +61,7 @@ class Report(SQLModel, table=True):
     reported_at: dt.datetime = ts_column(nullable=False, index=True)
     respond_due_at: dt.datetime = ts_column(nullable=False)
     resolve_due_at: dt.datetime = ts_column(nullable=False)
-    acknowledged_at: Optional[dt.datetime] = ts_column(index=True)
+    acknowledged_at: Optional[dt.datetime] = ts_column()  # indexed with what its figures read (ix_report_acked)
     acknowledged_by: Optional[str] = Field(default=None, max_length=32)
     resolved_at: Optional[dt.datetime] = ts_column(index=True)
     resolved_by: Optional[str] = Field(default=None, max_length=32)
@@ -93,7 +99,7 @@ class Report(SQLModel, table=True):
     postmortem: str = Field(default="", sa_type=Text)
 
 
-# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open`.
+# The open-items predicate, literal so that both engines match it to the partial index `ix_report_open_figures`.
 OPEN_SQL = "status IN ('open', 'acknowledged')"
 
 

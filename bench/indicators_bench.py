@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bulk_reports, fresh_engine  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench import bulk_reports, fresh_engine  # noqa: E402
 from bot import compose  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.context import Context  # noqa: E402

@@ -26,7 +26,6 @@ import random
 import statistics
 import string
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse

@@ -33,7 +33,14 @@ from bot.limits import ERROR_TEXT_KEPT
 from bot.outbox_files import UPLOAD, upload, uploaded_files
 from bot.outbox_history import HISTORY_PAGES, METADATA_TYPE, find_posted  # noqa: F401 - re-exported
 from bot.outbox_pacing import (  # noqa: F401 - re-exported
-    BULK, POSTS, ROUTINE, URGENT, ChannelPacer, Outage, _pace_bucket, block_key,
+    BULK,
+    POSTS,
+    ROUTINE,
+    URGENT,
+    ChannelPacer,
+    Outage,
+    _pace_bucket,
+    block_key,
 )
 from bot.worker import Worker
 from storage.db import buffer_insert, insert_or_ignore, read_scope, session_scope

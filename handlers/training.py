@@ -5,7 +5,6 @@ to say."""
 from __future__ import annotations
 
 import logging
-
 import re
 
 from bot import i18n, ids

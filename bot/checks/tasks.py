@@ -42,7 +42,6 @@ from bot.text import parse_row_id
 from storage.db import buffer_insert, read_scope, session_scope
 from storage.models import AuditEvent, CheckTask
 
-
 ISSUE_CHUNK = 500  # keys per statement when many tasks are issued at once (bound parameters stay few)
 PLACEHOLDER = "task-id-placeholder"  # what a message rendered for many tasks carries until each gets its id
 

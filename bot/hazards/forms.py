@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from bot import i18n
+from bot.guard import METADATA
 from bot.hazards.kinds import kind
 from bot.hazards.present import category_name, level_name, mentions, status_label
-from bot.guard import METADATA
 from bot.i18n import Mrkdwn, fmt_time
 from bot.render import render
 from bot.text import clean_text
-
 
 
 def report_form(ctx, locale: str, description: str = "", private_metadata: dict | None = None,

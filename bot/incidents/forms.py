@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from bot import i18n
+from bot.guard import METADATA
 from bot.hazards.kinds import kind
 from bot.hazards.present import level_name, mentions, status_label
-from bot.guard import METADATA
 from bot.i18n import Mrkdwn, fmt_time
 from bot.incidents.facts import CORRECTIVE_ROWS
 from bot.incidents.plans import emergency

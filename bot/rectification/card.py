@@ -6,8 +6,8 @@ import datetime as dt
 import json
 
 from bot import i18n, ids, registry
-from bot.hazards import notices
 from bot.guard import METADATA
+from bot.hazards import notices
 from bot.hazards.present import IMAGE_TYPES, mentions
 from bot.i18n import fmt_minutes, fmt_time, mention
 from bot.masking import mask

@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import i18n, ids
+from bot import i18n
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.outbox import ROUTINE, enqueue
 from bot.policy_checks import WEEKDAYS

@@ -23,6 +23,15 @@ from storage.models.indicators import MonthlyFigure, SlackFile  # noqa: F401
 from storage.models.rectification import RectItem, Risk  # noqa: F401
 from storage.models.reports import OPEN_SQL, CorrectiveAction, PlanReview, Report, report_is_open  # noqa: F401
 from storage.models.risks import RiskAnswer, RiskRound  # noqa: F401
-from storage.models.training import (SafetyNote, StarNomination, StarPick, TeamMember, TrainingAttendance,  # noqa: F401
-                                     TrainingRoster, TrainingSession, TrainingTest, TrainingTopic)
+from storage.models.training import (  # noqa: F401
+    SafetyNote,
+    StarNomination,
+    StarPick,
+    TeamMember,
+    TrainingAttendance,
+    TrainingRoster,
+    TrainingSession,
+    TrainingTest,
+    TrainingTopic,
+)
 from storage.models.voice import Suggestion, Violation  # noqa: F401

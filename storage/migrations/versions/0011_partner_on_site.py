@@ -7,9 +7,8 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
-
 import sqlmodel
+from alembic import op
 
 import storage.models
 

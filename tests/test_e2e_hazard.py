@@ -56,7 +56,7 @@ def test_whole_flow_report_acknowledge_thread_status(bot):
     cards = _card_posts(bot)
     assert len(cards) == 1
     card = json.dumps(cards[0].params["blocks"], ensure_ascii=False)
-    for expected in (r.number, "row 3 desk 12", "<@U0AGENT1>", "hazard_ack", "hazard_resolve", "Asia/Shanghai"):
+    for expected in (r.number, "row 3 desk 12", "<@U0AGENT1>", "hazard_ack", "hazard_resolve", "北京时间（UTC+8）"):
         assert expected in card
     due_local = r.respond_due_at.astimezone(bot.ctx.org.tz).strftime("%Y-%m-%d %H:%M")
     assert due_local in card

@@ -279,5 +279,5 @@ def test_words_that_begin_like_a_subcommand_are_a_suggestion(sbot):
         assert "已匿名收到" in suggest(sbot, AGENT, words)["text"], words
     assert sorted(r.text for r in rows(sbot)) == sorted(["status of the fire exit lights is poor",
                                                           "help desk headsets crackle on line 3", "状态 灯 不亮 很久了"])
-    assert "请输入案件编号" in suggest(sbot, AGENT, "status")["text"]
+    assert "请输入建议编号" in suggest(sbot, AGENT, "status")["text"]
     assert "匿名信箱" in suggest(sbot, AGENT, "help")["text"] and not rows(sbot)[3:]

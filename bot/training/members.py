@@ -14,6 +14,8 @@ from sqlalchemy import select
 from storage.db import buffer_insert
 from storage.models import AuditEvent, TeamMember
 
+CACHE = "training.in_induction"  # Session.info key: the people in induction, read once per transaction
+
 
 def sync(ctx, s, now: dt.datetime) -> list[str]:
     """Store the file's teams; the people who started induction now."""
@@ -28,6 +30,7 @@ def sync(ctx, s, now: dt.datetime) -> list[str]:
                 continue
             new = not first and user not in people
             s.add(TeamMember(team=team.name, user_id=user, since=now, induction=new))
+            s.info.pop(CACHE, None)
             pairs.add((team.name, user))
             people.add(user)
             buffer_insert(s, AuditEvent.__table__, dict(
@@ -40,8 +43,12 @@ def sync(ctx, s, now: dt.datetime) -> list[str]:
 
 
 def in_induction(s, user: str) -> bool:
-    return s.execute(select(TeamMember.user_id).where(TeamMember.user_id == user, TeamMember.induction.is_(True))
-                     .limit(1)).first() is not None
+    """Read once per transaction (a shift's self-checks ask for every member: one read, not one each)."""
+    known = s.info.get(CACHE)
+    if known is None:
+        known = s.info[CACHE] = frozenset(s.execute(select(TeamMember.user_id)
+                                                    .where(TeamMember.induction.is_(True))).scalars())
+    return user in known
 
 
 def inducted(s) -> list[str]:

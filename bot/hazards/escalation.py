@@ -101,11 +101,15 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     common = dict(number=report.number, due=fmt_time(due_at, org.tz), late=timer.late, icon=i18n.Mrkdwn(icon),
                   location=mask(report.location)[:LOCATION_IN_NOTICE] or "—")
 
-    def words(locale: str) -> dict:
-        return dict(common, level=level_name(org, report, locale),
-                    what=i18n.tp(locale, what_key(timer.purpose)),
-                    late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
-                    link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
+    built: dict[str, dict] = {}
+
+    def words(locale: str) -> dict:  # built once per language of this rung, not once per person told
+        if locale not in built:
+            built[locale] = dict(common, level=level_name(org, report, locale),
+                                 what=i18n.tp(locale, what_key(timer.purpose)),
+                                 late_by=fmt_minutes(locale, (now - due_at).total_seconds()),
+                                 link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
+        return built[locale]
 
     # Escalations are urgent whatever the level: someone is already late.
     if "thread" in rung.via:

@@ -226,7 +226,10 @@ def burst(kind: str, reports: int, places: int, seconds: float, group: bool = Tr
 def memory(kind: str, big_db: str | None) -> dict:
     fake = FakeSlack()
     out = {"db": kind}
-    for label, url in (("empty", db_url(kind)), ("1M reports", big_db)):
+    current = db_url(kind)  # a restart's case: the schema is current, so Alembic is never loaded (issue 26)
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=dict(os.environ, DATABASE_URL=current,
+                   SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET), check=True, capture_output=True)
+    for label, url in (("empty", db_url(kind)), ("empty, migrated before", current), ("1M reports", big_db)):
         if url is None:
             continue
         t0 = time.time()

@@ -52,12 +52,26 @@ def user_locale(ctx, user_id: str | None, session=None) -> str:
     return locale
 
 
+_CHOSEN = "safeshift_locales_chosen"  # session.info: (transaction, {user: their own choice or None}) read in it
+
+
 def locales_of(session, org, users) -> dict[str, str]:
-    """{user: language} for several people in one query (only those people's rows are read)."""
+    """{user: language} for several people in one query (only those people's rows are read).
+
+    A person's choice is read once per transaction: the sweeper fires a batch of rungs in one, which asked
+    for the same few people once per rung (one query each, a third of its time with 10,000 rungs due).
+    """
     users = sorted({u for u in users if u})
-    chosen = dict(session.execute(select(UserPref.user_id, UserPref.locale)
-                                  .where(UserPref.user_id.in_(users))).all()) if users else {}
-    return {u: chosen.get(u) or _fallback(org, u) for u in users}
+    transaction, known = session.info.get(_CHOSEN) or (None, None)
+    if transaction is None or transaction is not session.get_transaction():  # another transaction: read afresh
+        known = {}
+        session.info[_CHOSEN] = (session.get_transaction(), known)
+    new = [u for u in users if u not in known]
+    if new:
+        chosen = dict(session.execute(select(UserPref.user_id, UserPref.locale)
+                                      .where(UserPref.user_id.in_(new))).all())
+        known.update({u: chosen.get(u) for u in new})
+    return {u: known[u] or _fallback(org, u) for u in users}
 
 
 def set_user_locale(ctx, user_id: str, locale: str) -> None:

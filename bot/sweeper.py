@@ -38,16 +38,19 @@ class Sweeper(Worker):
         self.ctx = ctx
         self.batch = batch
         self.kinds = kinds
+        self._idle_next: tuple | None = None
 
     def run_once(self) -> int:
         ctx = self.ctx
         kinds = self.kinds or registry.current()
         now = ctx.clock.now()
         fired = 0
+        self._idle_next = None
         with read_scope(ctx.engine) as s:  # nothing due (the usual answer): no write transaction at all
-            if s.execute(select(Timer.id).where(Timer.status == "pending", Timer.fire_at <= now).limit(1)).first() \
-                    is None:
-                return 0
+            nxt = s.execute(select(func.min(Timer.fire_at)).where(Timer.status == "pending")).scalar()
+        if nxt is None or nxt > now:
+            self._idle_next = (nxt,)  # the thread's next_due() needs no second read (idle: one read a round)
+            return 0
         with session_scope(ctx.engine) as s:
             timers = s.execute(
                 select(Timer).where(Timer.status == "pending", Timer.fire_at <= now)
@@ -94,5 +97,8 @@ class Sweeper(Worker):
         return done >= self.batch
 
     def next_due(self):
+        known, self._idle_next = self._idle_next, None
+        if known is not None:  # the round that just found nothing due read it
+            return known[0]
         with read_scope(self.ctx.engine) as s:
             return s.execute(select(func.min(Timer.fire_at)).where(Timer.status == "pending")).scalar()

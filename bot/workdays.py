@@ -15,11 +15,35 @@ warn when the next 12 months are not covered (`WorkCalendar.uncovered`).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import sys
 import threading
 from functools import lru_cache
+from pathlib import Path
 
-import holidays
-from holidays.countries.china import ChinaStaticHolidays
+import holidays  # the package's root is light: its country modules load on first use
+
+
+def _china_alone():
+    """Mainland China's module of the package, without `holidays.countries`: that package's __init__ imports
+    every country (~270 modules, ~9 MB of a process that uses one). Once loaded, the package's own lazy loader
+    (`holidays.country_holidays("CN")`) finds it in sys.modules; another country loads the package as before."""
+    name = "holidays.countries.china"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(holidays.__file__).parent / "countries" / "china.py")
+        if spec is None or spec.loader is None:  # a package laid out otherwise: the ordinary import
+            return importlib.import_module(name)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]
+
+
+ChinaStaticHolidays = _china_alone().ChinaStaticHolidays
 
 COVERAGE_AHEAD = dt.timedelta(days=365)  # "the next 12 months" (issue #10): how far ahead the calendar must be known
 

@@ -258,8 +258,43 @@ def alembic_config(url: str):
     return cfg
 
 
+@functools.lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The newest revisions of storage/migrations/versions, read from the files' `revision` and `down_revision`
+    (without Alembic: a process whose database is current never loads it; tests/test_storage.py compares)."""
+    import ast
+
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id in ("revision", "down_revision"):
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+        if found.get("revision"):
+            revisions.add(found["revision"])
+            down = found.get("down_revision")
+            parents.update(down if isinstance(down, (tuple, list)) else [down] if down else [])
+    return frozenset(revisions - parents)
+
+
+def at_heads(engine: Engine) -> bool:
+    """True if the database is already at the newest migration (one read; False if it has no version table)."""
+    try:
+        with _extras(engine)[0].connect() as conn:  # read-only: never SQLite's write lock
+            current = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:
+        return False
+    return current == migration_heads()
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (under an advisory lock on PostgreSQL)."""
+    """Bring the schema to the newest migration (under an advisory lock on PostgreSQL).
+
+    A database already there is only read (every start of `serve`, every test's runtime): Alembic is loaded
+    only when there is something to migrate."""
+    if at_heads(engine):
+        return
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))

@@ -20,6 +20,8 @@ from sqlalchemy import text
 from storage.db import alembic_config, make_engine
 from tests.conftest import PG_DATABASE_PREFIX, PG_URL, _pg_admin_engine, _pg_server_url
 
+pytestmark = pytest.mark.storage  # its own database on the server under test (fresh_url), not db_url's
+
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.timezone.utc)
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 import storage.models  # noqa: F401
@@ -43,3 +44,21 @@ def test_the_migrations_have_one_head():
     from storage.db import alembic_config
 
     assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
+
+
+def test_the_heads_read_without_alembic_are_alembics(engine):
+    """`upgrade` skips Alembic when the database is at `migration_heads()`: they must be Alembic's own heads."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, at_heads, migration_heads
+
+    assert migration_heads() == set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    assert at_heads(engine)
+    (head,) = migration_heads()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+    try:
+        assert not at_heads(engine)
+    finally:  # on PostgreSQL the database serves this worker's next tests
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :h"), {"h": head})

@@ -223,7 +223,8 @@ def test_at_debug_the_log_holds_no_personal_number_and_no_slack_library_debug_li
                 break
             except Exception:  # noqa: BLE001 - not up yet
                 if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError(proc.stderr.read()) from None
+                    proc.kill()  # a process still running would hold stderr open: read() would never return
+                    raise AssertionError(proc.communicate()[1]) from None
                 time.sleep(0.2)
         for name, words in (("/hazard", "status"), ("/plan", ""), ("/risk", "review"), ("/hazard", "")):
             assert _post(port, {"token": "legacy", "team_id": "T1", "channel_id": "C0TEAMA", "user_id": "U0HEAD",

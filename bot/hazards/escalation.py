@@ -9,6 +9,7 @@ report's purposes), so a restart, a crash or a second process never loses or dou
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from sqlalchemy import func, select, update
@@ -68,6 +69,14 @@ def stop_ladder(s, report_id: int, purpose: str | None, now: dt.datetime) -> int
     return s.execute(stmt.values(status="cancelled", fired_at=now)).rowcount or 0
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_words(locale: str, purpose: str, safety_channel: str) -> tuple[str, str]:
+    """What is late and the link to the safety channel: the same for every rung of one purpose and language, so
+    rendered once (10,000 rungs due at once rendered them 10,000 times)."""
+    return (i18n.tp(locale, what_key(purpose)),
+            i18n.t(locale, "escalation.link", channel=channel_link(safety_channel)))
+
+
 def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool | None:
     """Act on a due timer of `report` (its deadline or a rung of its ladder). False: it no longer matters
     (answered, grouped, or a rung the policy no longer has; the Sweeper cancels it)."""
@@ -102,11 +111,14 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     common = dict(number=report.number, due=fmt_time(due_at, org.tz), late=timer.late, icon=i18n.Mrkdwn(icon),
                   location=mask(report.location)[:LOCATION_IN_NOTICE] or "—")
 
-    def words(locale: str) -> dict:
-        return dict(common, level=level_name(org, report, locale),
-                    what=i18n.tp(locale, what_key(timer.purpose)),
-                    late_by=i18n.fmt_late(locale, (now - due_at).total_seconds()),
-                    link=i18n.t(locale, "escalation.link", channel=channel_link(org.channels.safety)))
+    built: dict[str, dict] = {}
+
+    def words(locale: str) -> dict:  # built once per language of this rung, not once per person told
+        if locale not in built:
+            what, link = _fixed_words(locale, timer.purpose, org.channels.safety)
+            built[locale] = dict(common, level=level_name(org, report, locale), what=what, link=link,
+                                 late_by=i18n.fmt_late(locale, (now - due_at).total_seconds()))
+        return built[locale]
 
     # Escalations are urgent whatever the level: someone is already late.
     if "thread" in rung.via:

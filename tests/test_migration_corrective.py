@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import select, text
@@ -19,6 +20,8 @@ from storage.db import alembic_config, make_engine, session_scope
 from storage.models import CorrectiveAction, RectItem, Report
 from tests.conftest import org_from, start_bot, stop_bot
 from tests.test_migration_subjects import _insert, fresh_url  # noqa: F401 - fresh_url is a fixture
+
+pytestmark = pytest.mark.storage  # its own database on the server under test (fresh_url)
 
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.timezone.utc)
 

@@ -186,6 +186,10 @@ def test_cli_report_and_figures(seeded, tmp_path, monkeypatch, db_url):
 
 def test_charts_use_a_cjk_font_and_no_glyph_is_missing(seeded, caplog):
     font = charts.cjk_font()
+    from matplotlib import font_manager
+
+    on_disk = [p for p in font_manager.findSystemFonts() if any(k in p for k in charts.CJK_FILES)]
+    assert font is not None or not on_disk, f"a CJK font is installed ({on_disk[0]}) but the charts did not find it"
     if font is None:
         pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
     from matplotlib import font_manager

@@ -282,14 +282,14 @@ def test_ticks_go_with_problem_found_notes_stay_and_the_composer_leaves_the_home
     task = page.locator("#messages .msg", has=page.locator('button[data-action-id="task_problem"]')).last
     assert task.get_by_label("Fire exits and passages (clear)").is_checked()  # kept across the redraws
     assert task.get_by_label("Headset (intact, working)").is_checked()
-    assert not task.get_by_label("Computer works normally").is_checked()
+    assert not task.get_by_label("Computer (works normally)").is_checked()
     shot(page, "20-self-check-ticked")
     task.locator('button[data-action-id="task_problem"]').click()
     page.wait_for_selector("#modal-back:not([hidden])")
     form = page.inner_text("#modal-body") + " ".join(
         page.locator("#modal-body textarea").evaluate_all("ts => ts.map(t => t.value)"))
     assert "Fire exits and passages (clear)" in form and "Headset (intact, working)" in form, form
-    assert "Computer works normally" not in form
+    assert "Computer (works normally)" not in form
     shot(page, "21-problem-form-with-the-ticks")
 
     # a required field left empty: the note stays while the workspace changes around the open form

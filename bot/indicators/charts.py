@@ -24,6 +24,7 @@ from bot import i18n  # noqa: E402
 log = logging.getLogger("safeshift.indicators.charts")
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
                 "Droid Sans Fallback", "AR PL UMing CN", "Microsoft YaHei", "SimHei", "PingFang SC")
+CJK_FILES = ("CJK", "wqy", "WenQuanYi", "SourceHan", "DroidSansFallback", "uming", "msyh", "simhei", "PingFang")
 SIZE = (8, 4.5)  # inches, at DPI: 800 × 450 pixels
 DPI = 100
 GREEN, RED, BLUE, GREY = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
@@ -32,11 +33,26 @@ GREEN, RED, BLUE, GREY = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The family name of an installed font with CJK glyphs, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FAMILIES if name in installed), None)
+    found = _first_cjk()
+    if found is None:
+        # matplotlib's font list is cached per user (~/.cache/matplotlib) and may predate a font installed since
+        # (a CJK font added after a first run): add the system's CJK font files it does not know, then look again.
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known and any(k in path for k in CJK_FILES):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # an unreadable file: not ours to mend
+                    continue
+        found = _first_cjk()
     if found is None:
         log.warning("no font with CJK glyphs is installed (e.g. Debian's fonts-noto-cjk): charts are labelled in English")
     return found
+
+
+def _first_cjk() -> str | None:
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FAMILIES if name in installed), None)
 
 
 def chart_locale(locale: str) -> tuple[str, str | None]:

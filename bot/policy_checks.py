@@ -15,9 +15,9 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.policy_base import CHANNEL_TARGETS, HHMM, PERSON_TARGETS, DurationField, Localized, UserId, _Strict
 from bot.policy_rectification import IMPACTS, LIKELIHOODS
+from bot.workdays import WEEKDAYS  # noqa: F401 - re-exported: the one list of day names
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Days = Literal["every_day", "working_days"]
 # Who a check or checklist goes to: people by role; `team_supervisors` and `on_duty` make one per team.
 CheckOwner = Literal[PERSON_TARGETS + ("on_duty",)]  # type: ignore[valid-type]

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.policy_base import HHMM, ConfigError, DurationField, Localized, UserId, _Strict, line_of, read_config
+from bot.workdays import WEEKDAYS
 
 DEFAULT_BANK_PATH = Path(__file__).with_name("training_bank_default.yaml")
 CHOICE_MAX = 75  # Slack's limit on a radio button's text
@@ -65,7 +66,6 @@ class Induction(_Strict):
         return v
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Session(_Strict):

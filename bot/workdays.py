@@ -123,3 +123,23 @@ class WorkCalendar:
 
 
 DEFAULT = WorkCalendar()  # the package's data alone (no organisation file in sight)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the policy's names of the days of the week
+
+
+def nominal_days(rule, around: dt.date) -> list[dt.date]:
+    """The nominal days of a recurring `rule` (`every`: week with `weekday`, or month / quarter with `day` and, for a
+    quarter, `months`) near `around`: this period's and those before it (a day moved past a long holiday can fall
+    in the next period). One calendar for every kind that repeats: checks, training sessions."""
+    if rule.every == "week":
+        this = around - dt.timedelta(days=(around.weekday() - WEEKDAYS.index(rule.weekday)) % 7)
+        return [this - dt.timedelta(weeks=k) for k in (2, 1, 0)]
+    out = []
+    for back in (3, 2, 1, 0) if rule.every == "quarter" else (2, 1, 0):
+        month = (around.month - 1 - back) % 12 + 1
+        year = around.year + (around.month - 1 - back) // 12
+        if rule.every == "month" or month in rule.months:
+            out.append(dt.date(year, month, rule.day))
+    return out
+

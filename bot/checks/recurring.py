@@ -19,7 +19,7 @@ import random
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.checks import deadlines, figures, tasks
-from bot.policy_checks import WEEKDAYS
+from bot.workdays import nominal_days
 
 PREFIX = "checks:every:"
 _PICK = random.SystemRandom()  # who is spot-checked must not be guessable in advance
@@ -52,21 +52,6 @@ LOOKBACK = 7
 def catch_up(org, job: str) -> dt.timedelta:
     return CATCH_UP
 
-
-def nominal_days(check, around: dt.date) -> list[dt.date]:
-    """The nominal days of `check` near `around`: this period's and the two before (an issue day moved past a
-    long holiday can fall in the next period)."""
-    if check.every == "week":
-        wd = WEEKDAYS.index(check.weekday)
-        this = around - dt.timedelta(days=(around.weekday() - wd) % 7)
-        return [this - dt.timedelta(weeks=k) for k in (2, 1, 0)]
-    out = []
-    for back in (3, 2, 1, 0) if check.every == "quarter" else (2, 1, 0):
-        month = (around.month - 1 - back) % 12 + 1
-        year = around.year + (around.month - 1 - back) // 12
-        if check.every == "month" or month in check.months:
-            out.append(dt.date(year, month, check.day))
-    return out
 
 
 def issue_day(org, nominal: dt.date) -> dt.date:

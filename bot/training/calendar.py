@@ -11,7 +11,7 @@ import hashlib
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.policy_training import WEEKDAYS
+from bot.workdays import nominal_days
 
 PREFIX = "training:session:"
 
@@ -32,19 +32,6 @@ def triggers(org) -> dict:
         out[job] = CronTrigger(hour=h, minute=m, timezone=org.tz)
     return out
 
-
-def nominal_days(session, around: dt.date) -> list[dt.date]:
-    """This period's nominal day and those of the periods before (a day moved past a long holiday)."""
-    if session.every == "week":
-        this = around - dt.timedelta(days=(around.weekday() - WEEKDAYS.index(session.weekday)) % 7)
-        return [this - dt.timedelta(weeks=k) for k in (2, 1, 0)]
-    out = []
-    for back in (3, 2, 1, 0) if session.every == "quarter" else (2, 1, 0):
-        month = (around.month - 1 - back) % 12 + 1
-        year = around.year + (around.month - 1 - back) // 12
-        if session.every == "month" or month in session.months:
-            out.append(dt.date(year, month, session.day))
-    return out
 
 
 def occurrence_on(org, session, day: dt.date) -> dt.date | None:

@@ -121,7 +121,10 @@ class _ThenWake:
             # What the request left for after its answer (Context.after_answer) runs on another thread: a server
             # such as waitress sends a small answer only once this thread is done with it.
             for work in self._after:
-                self._later(_logged(work))
+                try:
+                    self._later(_logged(work))
+                except RuntimeError:  # the pool is shut: the process is stopping, so it is done here, now
+                    _logged(work)()
 
 
 class Runtime:

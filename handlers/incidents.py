@@ -190,7 +190,7 @@ def register(app) -> None:
     """Incidents' listeners (#18: one `register` per kind, wired by bot/compose.py)."""
     app.command(ids.INCIDENT_COMMAND)(incident_command)
     app.command(ids.PLAN_COMMAND)(plan_command)
-    app.action(ids.PLAN_REVIEWED_ACTION)(plan_reviewed)
+    app.action(re.compile(rf"^{ids.PLAN_REVIEWED_ACTION}(:\d+)?$"))(plan_reviewed)  # one per plan: ids unique in a block
     app.view(ids.INCIDENT_VIEW)(submit_incident)
     app.view(ids.INCIDENT_LEVEL_VIEW)(submit_level)
     app.action(ids.INCIDENT_ON_SITE_ACTION)(on_site)

@@ -32,13 +32,33 @@ def _validator(ref: str | None, name: str):
     return cls(schema)
 
 
+def duplicate_ids(blocks) -> list[str]:
+    """What the schema cannot say and Slack refuses (`invalid_blocks`): a block_id twice in one message or view, an
+    action_id twice in one block."""
+    if not isinstance(blocks, list):
+        return []
+    errs, seen = [], set()
+    for n, block in enumerate(b for b in blocks if isinstance(b, dict)):
+        if (bid := block.get("block_id")) is not None:
+            if bid in seen:
+                errs.append(f"[{n}]: block_id {bid!r} repeated")
+            seen.add(bid)
+        elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
+        elements += [block[k] for k in ("accessory", "element") if isinstance(block.get(k), dict)]
+        actions = [e.get("action_id") for e in elements if isinstance(e, dict) and e.get("action_id") is not None]
+        errs += [f"[{n}]: action_id {a!r} repeated in one block" for a in set(actions) if actions.count(a) > 1]
+    return errs
+
+
 def block_errors(blocks) -> list[str]:
-    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(None, "block-kit.schema.json").iter_errors(blocks)]
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(None, "block-kit.schema.json").iter_errors(blocks)] \
+        + duplicate_ids(blocks)
 
 
 def view_errors(view) -> list[str]:
     ref = "home_view" if view.get("type") == "home" else "modal_view"
-    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(ref, "block-kit.schema.json").iter_errors(view)]
+    return [f"{list(e.absolute_path)}: {e.message}" for e in _validator(ref, "block-kit.schema.json").iter_errors(view)] \
+        + duplicate_ids(view.get("blocks") if isinstance(view, dict) else None)
 
 
 def manifest_errors(manifest) -> list[str]:

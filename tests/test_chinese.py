@@ -548,6 +548,13 @@ def test_the_timeline_says_every_step_in_words(org):
                         before=None, after={"ts": "1.1"}),
         SimpleNamespace(action="check_reported", actor="U0SUPA", at=at, note="ups_test:2026-12-02", before=None,
                         after={"task": 8, "kind": "recurring", "name": "ups_test", "team": None}),
+        # IT's answer and a corrective action's item (#21): in words, never the audit row's action name
+        SimpleNamespace(action="answered", actor="U0IT", at=at, note="", before=None,
+                        after={"seconds": 5400, "due": "2026-12-04T21:21:00+00:00"}),
+        SimpleNamespace(action="corrective_action_carried_over", actor="system", at=at, note="", before=None,
+                        after={"item": "HZ-2026-00042", "action": 3, "due": "2026-12-10T10:00:00+00:00"}),
+        SimpleNamespace(action="corrective_action_done", actor="U0OFFICER", at=at, note="更换电源线", before=None,
+                        after={"status": "done", "item": "HZ-2026-00042", "action": 3}),
     ]
     for locale in LOCALES:
         lines = [timeline_line(ctx, locale, e) for e in events]
@@ -556,6 +563,8 @@ def test_the_timeline_says_every_step_in_words(org):
         assert ("班前自查" if locale == "zh-CN" else "Pre-shift self-check") in lines[0]
         assert ("UPS及发电机测试" if locale == "zh-CN" else "UPS / generator test") in lines[2]
         assert "<@U0IT>" in lines[1] and "<#C0SAFETY>" in lines[1] and "&lt;!channel&gt;" in lines[1]  # no ping
+        assert not any("corrective_action" in line or line.endswith(": answered") for line in lines[3:]), lines[3:]
+        assert all("HZ-2026-00042" in line for line in lines[4:]) and ("1小时30分" if locale == "zh-CN" else "1 h") in lines[3]
 
 
 @pytest.mark.parametrize("zone,zh,en", [

@@ -86,3 +86,17 @@ def test_the_report_counts_adopted_suggestions_and_shows_team_scores_only(ctx, t
     offline.write_files(ctx, "2026-10", "md", str(tmp_path))
     md = (tmp_path / "safeshift-indicators-2026-10.md").read_text(encoding="utf-8")
     assert "## 匿名建议（§3.5.3）" in md and "- 本月收到3条 · 采纳1条" in md and "U0AGENT1" not in md
+
+
+def test_the_stale_plans_count_the_reviews_recorded_by_the_months_end(ctx):  # noqa: F811
+    """A review recorded with `/plan review` (#21) takes a plan off the month's stale list; one recorded after the
+    month's end does not (a past month reads as it stood)."""
+    from storage.models import PlanReview
+
+    with session_scope(ctx.engine) as s:
+        s.add(PlanReview(plan="fire", reviewed_at=L(2026, 10, 15, 10), reviewed_by="U0OFFICER"))
+        s.add(PlanReview(plan="power_cut", reviewed_at=L(2026, 11, 5, 10), reviewed_by="U0OFFICER"))
+    with session_scope(ctx.engine) as s:
+        shown = json.dumps(report.blocks(ctx, report.build(ctx, s, "2026-10"))[1], ensure_ascii=False)
+    assert "火灾：" not in shown  # reviewed on 15 October: within the quarter at the month's end
+    assert "停电：从未评审" in shown

@@ -56,6 +56,14 @@ def test_only_the_ledgers_group_gets_the_export_and_only_in_its_dm(vbot, fake_sl
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[2][3] == "'=HYPERLINK(1)" and table[1][1] == "U0AGENT1"
     assert "请输入" in str(cmd(vbot, HEAD, "export pdf"))
+    # each export that left the bot is on the audit log: who, which format, how many entries (a refusal is not one)
+    from sqlalchemy import select
+
+    from storage.models import AuditEvent
+    with session_scope(vbot.ctx.engine) as s:
+        done = [(a.actor, a.after) for a in s.execute(select(AuditEvent).where(
+            AuditEvent.action == "violations_exported").order_by(AuditEvent.id)).scalars()]
+    assert done == [(HEAD, {"format": "xlsx", "entries": 2}), (OFFICER, {"format": "csv", "entries": 2})]
 
 
 def test_cli_export_violations(vbot, tmp_path, monkeypatch, db_url):

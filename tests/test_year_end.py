@@ -80,3 +80,17 @@ def test_report_yearly_prints_the_scores(ybot, tmp_path, monkeypatch, db_url, ca
     out = capsys.readouterr().out
     assert "U0AGENT1（Hotline A）：连续两年考核不合格，调离热线岗位 · 本年98.3分，2025年98.3分" in out
     assert "U0AGENT3（Hotline B）：年度考核不合格，不得晋升 · 本年98.3分，2025年100.0分" in out
+
+
+def test_without_a_leadership_channel_the_list_goes_to_the_leadership_group_never_the_safety_channel(db_url,
+                                                                                                     fake_slack):
+    org = org_from("appraisal: {year_end: {pass_mark: 99}}",
+                   base=ORG_YAML.replace("channels: {safety: C0SAFETY, leadership: C0LEAD}", "channels: {safety: C0SAFETY}"))
+    bot = start_bot(db_url, fake_slack, org, clock=FrozenClock(L(2027, 1, 5, 8, 0)))
+    try:
+        with session_scope(bot.ctx.engine) as s:
+            sent = yearly.run(bot.ctx, s, yearly.JOB, L(2027, 1, 5, 9, 0))
+        assert sorted(p["channel"] for p in sent) == sorted(bot.ctx.directory.people("leadership"))
+        assert "U0HEAD" in {p["channel"] for p in sent} and "C0SAFETY" not in {p["channel"] for p in sent}
+    finally:
+        stop_bot(bot)

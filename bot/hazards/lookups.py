@@ -140,7 +140,13 @@ def timeline_line(ctx, locale: str, e: AuditEvent) -> Mrkdwn:
                       n=after.get("in_a_row", 2))
     if e.action == "check_reported":  # a hazard filed from a check (bot/checks/tasks.py): the check's name, not the id
         return i18n.t(locale, "timeline.check_reported", when=when, who=who, title=_check_title(ctx.org, after, locale))
+    if e.action in WORDED:  # IT's answer (#21 §3.1.3), a corrective action's item (#21 §5.2.3)
+        return i18n.t(locale, f"timeline.{e.action}", when=when, who=who, item=after.get("item") or "—",
+                      took=fmt_minutes(locale, after.get("seconds", 0)), text=mask(e.note)[:TEXT_IN_LINE] or "—")
     return i18n.t(locale, "timeline.other", when=when, who=who, text=e.action)
+
+
+WORDED = ("answered", "corrective_action_done", "corrective_action_carried_over")
 
 
 def _check_title(org, after: dict, locale: str) -> str:

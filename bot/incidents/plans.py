@@ -77,10 +77,27 @@ def list_message(ctx, locale: str, unknown: str | None = None) -> tuple[str, lis
     return i18n.tp(locale, "plan.list_fallback", n=len(plans)), blocks
 
 
-def last_reviews(ctx, s) -> dict[str, dt.date]:
-    """The day of each plan's latest recorded review (in the organisation's zone)."""
+def last_reviews(ctx, s, until: dt.date | None = None) -> dict[str, dt.date]:
+    """The day of each plan's latest recorded review (in the organisation's zone); `until`: on that day or before
+    (a past month's report counts the reviews it had)."""
     rows = s.execute(select(PlanReview.plan, func.max(PlanReview.reviewed_at)).group_by(PlanReview.plan)).all()
-    return {key: ctx.org.local(at).date() for key, at in rows if at is not None}
+    out = {key: ctx.org.local(at).date() for key, at in rows if at is not None}
+    if until is None:
+        return out
+    return {key: day for key, day in out.items() if day <= until} | _latest_until(ctx, s, until, out)
+
+
+def _latest_until(ctx, s, until: dt.date, latest: dict[str, dt.date]) -> dict[str, dt.date]:
+    """For plans whose latest review is after `until`: their latest review on `until` or before, if any."""
+    later = [key for key, day in latest.items() if day > until]
+    if not later:
+        return {}
+    out: dict[str, dt.date] = {}
+    for key, at in s.execute(select(PlanReview.plan, PlanReview.reviewed_at).where(PlanReview.plan.in_(later))).all():
+        day = ctx.org.local(at).date()
+        if day <= until and (key not in out or day > out[key]):
+            out[key] = day
+    return out
 
 
 def last_reviewed(org: Organisation, key: str, reviews: dict[str, dt.date] | None) -> dt.date | None:

@@ -26,14 +26,19 @@ def month_days(month: str) -> tuple[dt.date, dt.date]:
     return first, dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def stale(ctx, month: str, locale: str) -> list[str]:
-    from bot.incidents.plans import stale_plans
+def stale(ctx, s, month: str, locale: str) -> list[str]:
+    """The emergency plans not reviewed within the policy's window at the month's end, counted from the last review
+    (the organisation file's `reviewed:` or one recorded with `/plan review` by then)."""
+    from bot.incidents.plans import last_reviewed, last_reviews, stale_plans
 
     last = month_days(month)[1]
-    return [i18n.tp(locale, "indicators.stale_line", name=ctx.org.plans[key].name.get(locale),
-                    date=ctx.org.plans[key].reviewed.isoformat() if ctx.org.plans[key].reviewed else "",
-                    never=ctx.org.plans[key].reviewed is None)
-            for key in stale_plans(ctx.org, last)]
+    reviews = last_reviews(ctx, s, until=last)
+    out = []
+    for key in stale_plans(ctx.org, last, reviews):
+        day = last_reviewed(ctx.org, key, reviews)
+        out.append(i18n.tp(locale, "indicators.stale_line", name=ctx.org.plans[key].name.get(locale),
+                           date=day.isoformat() if day else "", never=day is None))
+    return out
 
 
 def suggestions(s, month: str) -> dict:

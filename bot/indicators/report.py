@@ -111,7 +111,7 @@ def build(ctx, s, month: str) -> dict:
     r = dict(month=month, current=cur, rows=rows(ctx, cur, prev, locale), teams=team_lines(ctx, cur, locale),
              levels=level_lines(ctx, cur, locale), categories=category_lines(ctx, cur, locale),
              progress=progress(ctx, s, cur, locale), weighting=weighting_lines(ctx, locale),
-             stale=X.stale(ctx, month, locale), suggestions=X.suggestions(s, month), appraisal=X.appraisal(ctx, s, month))
+             stale=X.stale(ctx, s, month, locale), suggestions=X.suggestions(s, month), appraisal=X.appraisal(ctx, s, month))
     r["scores"] = X.team_score_lines(ctx, r, locale)
     return r
 

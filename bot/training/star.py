@@ -67,13 +67,16 @@ def nominate(ctx, user: str, text: object, locale: str) -> Mrkdwn:
 
 
 def _nominees(s, month: str) -> list[tuple[str, int, list[str]]]:
-    """[(nominee, nominations, reasons)], the most nominated first (then the first nominated)."""
+    """[(nominee, nominations, reasons)], the most nominated first (then the first nominated). Nominations count
+    people, not rows: one person nominating the same colleague ten times is one nomination."""
     rows = s.execute(select(StarNomination).where(StarNomination.month == month)
                      .order_by(StarNomination.id)).scalars().all()
     out: dict[str, list[str]] = {}
+    by: dict[str, set[str]] = {}
     for r in rows:
         out.setdefault(r.nominee, []).append(r.reason)
-    return sorted(((u, len(x), x) for u, x in out.items()), key=lambda t: -t[1])[:SHOWN]
+        by.setdefault(r.nominee, set()).add(r.nominator)
+    return sorted(((u, len(by[u]), x) for u, x in out.items()), key=lambda t: -t[1])[:SHOWN]
 
 
 def _targets(ctx) -> list[str]:

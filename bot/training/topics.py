@@ -9,6 +9,7 @@ import json
 from bot import i18n
 from bot.hazards.present import roles_text
 from bot.i18n import Mrkdwn
+from bot.masking import mask
 from bot.outbox import ROUTINE, enqueue
 from bot.prefs import locales_of
 from bot.render import render
@@ -30,7 +31,7 @@ def _next_lecture(ctx):
 
 def add(ctx, user: str, text: object, locale: str, report_id: int | None = None) -> Mrkdwn:
     now = ctx.clock.now()
-    body = clean_text(text or "").strip()[:TOPIC_MAX]
+    body = mask(clean_text(text or "").strip()[:TOPIC_MAX])  # ID, bank and mobile numbers never stored nor shown
     if not ctx.directory.allowed(user, ACTION, None):
         with session_scope(ctx.engine) as s:
             s.add(AuditEvent(at=now, actor=user, action="refused_training_topic", note=""))

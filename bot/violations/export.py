@@ -22,7 +22,7 @@ from bot.outbox import ROUTINE, enqueue
 from bot.outbox_files import UPLOAD
 from bot.violations import ledger
 from storage.db import read_scope, session_scope
-from storage.models import Violation
+from storage.models import AuditEvent, Violation
 
 COLUMNS = ("id", "person", "occurred_on", "what", "evidence", "linked", "caused_accident", "step", "count",
            "recorded_by", "recorded_at", "action", "action_owner", "action_due", "appeal_status", "appealed_at",
@@ -94,5 +94,7 @@ def to_slack(ctx, user: str, fmt: str, locale: str) -> ledger.Outcome:
             "filename": f"violations-{day}.{fmt}", "title": i18n.tp(locale, "violations.export_title", day=day),
             "content_b64": base64.b64encode(data).decode("ascii")}]},
             ordering_key=f"violations:export:{user}", priority=ROUTINE)
+        # who took the ledger out of the bot, when, how much (the ledger is personal data: §3.6.2, leadership only)
+        s.add(AuditEvent(at=now, actor=user, action="violations_exported", note=fmt, after={"format": fmt, "entries": n}))
     ctx.wake()
     return ledger.Outcome(True, i18n.t(locale, "violations.export_sent", n=n))

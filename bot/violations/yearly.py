@@ -79,9 +79,12 @@ def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
     locale = ctx.org.locale
     body = lines(ctx, year_end(ctx, s, year), year, locale)
     text = f"*{body[0]}*\n" + "\n".join(str(x) for x in body[1:])
-    return [{"channel": ctx.org.channels.leadership or ctx.org.channels.safety, "unfurl_links": False,
+    # Personnel decisions (§3.6.3): the leadership channel, or each member of the leadership group by DM when the
+    # organisation has no such channel; never the safety channel, which everyone reads.
+    targets = [ctx.org.channels.leadership] if ctx.org.channels.leadership else ctx.directory.people("leadership")
+    return [{"channel": target, "unfurl_links": False,
              "text": i18n.tp(locale, "appraisal.year_fallback", year=year),
-             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}]
+             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]} for target in targets]
 
 
 def text(ctx, year: int | None = None) -> str:

@@ -25,6 +25,17 @@ def open_view(client, trigger_id, view: dict, what: str, on_failure=None) -> boo
         return False
 
 
+def answer_command(ack, client, command: dict, outcome, what: str, failed_text) -> None:
+    """A slash command's answer, in the HTTP response only: the use case's form (opened before the answer, so the
+    client's timeout keeps inside Slack's 3 s; `failed_text` when Slack would not open it) or its words, ephemeral.
+    Nothing goes through the outbox (an anonymous sender's answer must not be stored)."""
+    if outcome.view:
+        if not open_view(client, command.get("trigger_id"), outcome.view, what):
+            return ack(response_type="ephemeral", text=str(failed_text))
+        return ack()
+    return ack(response_type="ephemeral", text=str(outcome.message))
+
+
 def _text_or_none(value):
     """A value Slack sends as a string; anything else (a list, an object, a number) a forged one: None."""
     return value if isinstance(value, str) else None

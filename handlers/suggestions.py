@@ -9,7 +9,7 @@ import logging
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.suggestions import answer, box
-from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
+from handlers.common import INLINE_ERROR_MAX, answer_command, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -18,12 +18,8 @@ def suggest_command(ack, command, client, context):
     """Answered in the HTTP response only (an ephemeral answer through the outbox would store the sender)."""
     ctx, locale = context["safeshift"], context["locale"]
     outcome = box.command(ctx, command.get("text"), locale)
-    if outcome.view:
-        # opened before the answer: the client's 2.5 s timeout keeps inside Slack's 3 s
-        if not open_view(client, command.get("trigger_id"), outcome.view, "the suggestion form"):
-            return ack(response_type="ephemeral", text=str(i18n.t(locale, "suggestions.form_failed")))
-        return ack()
-    return ack(response_type="ephemeral", text=str(outcome.message))
+    return answer_command(ack, client, command, outcome, "the suggestion form",
+                          i18n.t(locale, "suggestions.form_failed"))
 
 
 def home_button(ack, body, client, context):

@@ -8,7 +8,7 @@ import logging
 from bot import i18n, ids
 from bot.hazards import transitions
 from bot.violations import appeals, appraisal, export, ledger
-from handlers.common import INLINE_ERROR_MAX, metadata, open_view, view_values, who_where
+from handlers.common import INLINE_ERROR_MAX, answer_command, metadata, open_view, view_values, who_where
 
 log = logging.getLogger("safeshift.handlers")
 
@@ -24,11 +24,7 @@ def violation_command(ack, command, client, context):
         outcome = export.to_slack(ctx, command.get("user_id", ""), (words[1:] or ["csv"])[0].lower(), locale)
     else:
         outcome = ledger.command(ctx, command.get("user_id", ""), command.get("text"), locale)
-    if outcome.view:
-        if not open_view(client, command.get("trigger_id"), outcome.view, "the violation form"):
-            return ack(response_type="ephemeral", text=str(i18n.t(locale, "violations.form_failed")))
-        return ack()
-    return ack(response_type="ephemeral", text=str(outcome.message))
+    return answer_command(ack, client, command, outcome, "the violation form", i18n.t(locale, "violations.form_failed"))
 
 
 def submit_violation(ack, body, view, context):

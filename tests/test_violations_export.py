@@ -81,3 +81,51 @@ def test_cli_export_violations(vbot, tmp_path, monkeypatch, db_url):
     assert cli.main(["export", "violations", "--from", "2026-09-05", "-o", str(out)]) == 0
     table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(table) == 2 and table[1][1] == "U0AGENT3"  # the 3 September entry is before --from
+
+
+def test_the_export_answers_before_the_file_is_made_and_a_failure_afterwards_is_told_in_a_dm(vbot, fake_slack,
+                                                                                            monkeypatch):
+    """Slack waits 3 s for a slash command's answer: the ledger's file is made once the command is answered
+    (a long ledger's XLSX takes longer), and a failure after the answer reaches the asker as a DM."""
+    import threading
+
+    from sqlalchemy import select
+
+    from bot.violations import export
+    from storage.models import AuditEvent
+
+    seed(vbot)
+    real_render, release, making = export.render, threading.Event(), threading.Event()
+
+    def slow_render(*args, **kwargs):  # a ledger that takes long to write
+        making.set()
+        assert release.wait(20), "never released"
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(export, "render", slow_render)
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(cmd(vbot, HEAD, "export xlsx")))
+    asking.start()
+    try:
+        wait_until(lambda: answers, timeout=5, what="the answer while the file is still being made")
+        assert "共2条" in str(answers[0])
+        assert making.wait(5) and not fake_slack.files  # the file is made after the answer, not before
+    finally:
+        release.set()
+        asking.join(20)
+    wait_until(lambda: fake_slack.files and all(x.get("uploaded") for x in fake_slack.files.values()),
+               what="the ledger uploaded")
+
+    def broken_render(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(export, "render", broken_render)
+    assert "共2条" in str(cmd(vbot, OFFICER, "export"))
+    wait_until(lambda: any("导出失败" in str(m.get("text")) for m in fake_slack.messages.get("D0OFFICER", [])),
+               what="the failure told in the asker's DM")
+    wait_until(lambda: outbox_settled(vbot.ctx.engine), what="the outbox settled")
+    assert len(fake_slack.files) == 1  # nothing half-made was sent
+    with session_scope(vbot.ctx.engine) as s:
+        done = [a.actor for a in s.execute(select(AuditEvent).where(AuditEvent.action == "violations_exported"))
+                .scalars()]
+    assert done == [HEAD]  # only the export that left the bot

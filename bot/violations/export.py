@@ -15,13 +15,12 @@ import csv
 import datetime as dt
 import io
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import i18n
-from bot.outbox import ROUTINE, enqueue
-from bot.outbox_files import UPLOAD
+from bot.files_later import upload_to_dm_after_answer
 from bot.violations import ledger
-from storage.db import read_scope, session_scope
+from storage.db import read_scope
 from storage.models import AuditEvent, Violation
 
 COLUMNS = ("id", "person", "occurred_on", "what", "evidence", "linked", "caused_accident", "step", "count",
@@ -81,20 +80,27 @@ def write(ctx, table: str, fmt: str, out, start: dt.date | None = None, end: dt.
 
 
 def to_slack(ctx, user: str, fmt: str, locale: str) -> ledger.Outcome:
-    """`/violation export [csv|xlsx]`: the whole ledger to the asker's direct messages (the group only)."""
+    """`/violation export [csv|xlsx]`: the whole ledger to the asker's direct messages (the group only). The answer
+    says at once how many entries it holds; the file is made and queued once the command is answered
+    (bot/files_later.py: Slack waits 3 s, a long ledger's XLSX takes longer), a failure told in the same DM."""
     if not ledger.allowed(ctx, user):
         return ledger.refusal(locale)
     if fmt not in ("csv", "xlsx"):
         return ledger.Outcome(True, i18n.t(locale, "violations.export_usage"))
-    data, n = render(ctx, fmt)
-    day = ledger.today(ctx).isoformat()
-    now = ctx.clock.now()
-    with session_scope(ctx.engine) as s:
-        enqueue(s, now, UPLOAD, {"channel": user, "files": [{
-            "filename": f"violations-{day}.{fmt}", "title": i18n.tp(locale, "violations.export_title", day=day),
-            "content_b64": base64.b64encode(data).decode("ascii")}]},
-            ordering_key=f"violations:export:{user}", priority=ROUTINE)
-        # who took the ledger out of the bot, when, how much (the ledger is personal data: §3.6.2, leadership only)
-        s.add(AuditEvent(at=now, actor=user, action="violations_exported", note=fmt, after={"format": fmt, "entries": n}))
-    ctx.wake()
+    with read_scope(ctx.engine) as s:
+        n = s.execute(select(func.count()).select_from(Violation)).scalar_one()
+
+    def build():
+        data, entries = render(ctx, fmt)
+        day = ledger.today(ctx).isoformat()
+        files = [{"filename": f"violations-{day}.{fmt}", "title": i18n.tp(locale, "violations.export_title", day=day),
+                  "content_b64": base64.b64encode(data).decode("ascii")}]
+
+        def record(s, now):
+            # who took the ledger out of the bot, when, how much (the ledger is personal data: §3.6.2, leadership only)
+            s.add(AuditEvent(at=now, actor=user, action="violations_exported", note=fmt,
+                             after={"format": fmt, "entries": entries}))
+        return files, record
+
+    upload_to_dm_after_answer(ctx, user, build, i18n.t(locale, "violations.export_failed"), what="/violation export")
     return ledger.Outcome(True, i18n.t(locale, "violations.export_sent", n=n))

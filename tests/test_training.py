@@ -204,6 +204,27 @@ def test_a_good_bank_of_the_organisation_is_used_and_must_hold_a_whole_test(tmp_
 
 
 # --------------------------------------------------------------------------- the test in chat
+def test_an_answer_cites_its_section_once_in_both_languages(tbot):
+    """The built-in bank's explanations begin with their section (§3.1.2：…): the answer does not cite it again;
+    an explanation that does not cite it (an organisation's own bank) still gets the section after it."""
+    status, body = tbot.slash(AGENT2, "lang en")
+    assert status == 200, body
+    bank = tbot.ctx.org.question_bank.by_id()
+    for user, lang in ((AGENT, "zh_CN"), (AGENT2, "en")):
+        training(tbot, user, "test")
+        test = taken(tbot.ctx.engine, user)[0]
+        q = bank[test.questions[0]]
+        choose(tbot, user, f"{test.id}:0:{q.answer}")
+        shown = everything(updates(tbot, test.id, 0)[-1])
+        assert getattr(q.explanation, lang)[:20] in shown
+        assert shown.count(f"§{q.section}") + shown.count(f"第{q.section}条") == 1, shown
+    from bot import i18n
+
+    for locale, cited in (("zh-CN", "（责任制第3.1.2条）"), ("en", " (§3.1.2)")):
+        said = i18n.t(locale, "training.answer_right", given="A", explanation="Monthly.", section="3.1.2")
+        assert said.endswith("Monthly." + cited)
+
+
 def test_a_whole_quiz_by_clicks_scored_right_a_retake_with_other_questions_after_a_fail(tbot):
     org = tbot.ctx.org
     assert "开始" in training(tbot, AGENT, "test")["text"]

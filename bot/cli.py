@@ -267,11 +267,12 @@ def cmd_report(args) -> int:
     ctx = _ctx()
     if args.post:
         from slack_sdk import WebClient
-
-        client = WebClient(token=ctx.settings.SLACK_BOT_TOKEN, base_url=ctx.settings.SLACK_API_URL, timeout=20)
-        first = offline.post_now(ctx, args.month, client)
-        print(f"{args.month}: {'posted' if first else 'the earlier post was replaced'}", file=sys.stderr)
-        return 0
+        try:
+            first = offline.post_now(ctx, args.month, WebClient(
+                token=ctx.settings.SLACK_BOT_TOKEN, base_url=ctx.settings.SLACK_API_URL, timeout=20))
+        except offline.report.StillSending as busy:  # an earlier post's charts are uploading: nothing was queued
+            return _fail(str(busy))
+        return print(f"{args.month}: {'posted' if first else 'the earlier post was replaced'}", file=sys.stderr) or 0
     for path in offline.write_files(ctx, args.month, args.format, args.out):
         print(path)
     return 0

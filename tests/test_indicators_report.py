@@ -132,6 +132,52 @@ def test_monthly_report_once_across_two_processes_with_charts_in_its_thread(rbot
     assert len([c for c in fake_slack.calls if c.method == "files.delete"]) == 8
 
 
+def test_a_second_post_while_the_first_charts_are_uploading_queues_nothing_one_set_stays(rbot, fake_slack,
+                                                                                        monkeypatch):
+    """`--post` run twice for a month while the first run's charts are being uploaded: their files are not known yet
+    (so not deletable), and a second set would stay beside them. The second run queues nothing (`StillSending`,
+    its claim and everything rolled back); once the first is delivered, a post replaces it as before."""
+    from sqlalchemy import select
+
+    from bot import outbox
+    from storage.models import JobRun, OutboxMessage
+
+    seed(rbot.ctx)
+    real_upload, release, uploading = outbox.upload, threading.Event(), threading.Event()
+
+    def held_upload(client, payload):  # the charts' upload, in flight until the test lets it go
+        uploading.set()
+        assert release.wait(30), "never released"
+        return real_upload(client, payload)
+
+    monkeypatch.setattr(outbox, "upload", held_upload)
+    second = report.prepare(rbot.ctx, "2026-10")  # drawn beforehand: the second run's transaction is what counts
+    assert report.post(rbot.ctx, "2026-10") is True
+    try:
+        assert uploading.wait(20), "the charts never started uploading"
+        with pytest.raises(report.StillSending):
+            with session_scope(rbot.ctx.engine) as s:
+                report.queue(rbot.ctx, s, second, rbot.clock.now())
+    finally:
+        release.set()
+    wait_until(lambda: outbox_settled(rbot.ctx.engine), what="the outbox settled")
+    shared = [m for m in fake_slack.messages["C0LEAD"] if m.get("subtype") == "file_share"]
+    assert len(shared) == 1 and len(fake_slack.files) == 4  # one set of charts in the thread, none beside it
+    assert not [c for c in fake_slack.calls if c.method == "files.delete"]
+    with session_scope(rbot.ctx.engine) as s:
+        uploads = s.execute(select(OutboxMessage.status).where(OutboxMessage.method == "files.uploadV2")).scalars().all()
+        runs = s.execute(select(JobRun).where(JobRun.job == report.POST_JOB)).scalars().all()
+    assert uploads == ["sent"] and len(runs) == 1  # the month's post claimed once
+    # delivered: posting the month again replaces its charts, one set still
+    assert report.post(rbot.ctx, "2026-10") is False
+    wait_until(lambda: len([c for c in fake_slack.calls if c.method == "files.completeUploadExternal"]) == 2,
+               what="the charts replaced")
+    wait_until(lambda: outbox_settled(rbot.ctx.engine), what="the outbox settled")
+    shared = [m for m in fake_slack.messages["C0LEAD"] if m.get("subtype") == "file_share"]
+    assert len(shared) == 1 and len(fake_slack.files) == 4
+    assert len(lead_messages(fake_slack)) == 1
+
+
 def test_offline_report_files(seeded, tmp_path):
     for fmt in ("md", "csv", "xlsx"):
         written = offline.write_files(seeded, "2026-10", fmt, str(tmp_path / fmt))

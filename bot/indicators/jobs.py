@@ -5,12 +5,14 @@ post it once."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.indicators import report
 
 JOB = "indicators_monthly"
+log = logging.getLogger("safeshift.indicators")
 
 
 def triggers(org) -> dict:
@@ -34,5 +36,9 @@ def run(ctx, s, job: str, scheduled_for: dt.datetime) -> list[dict]:
     unposted (like the purge): `safeshift report monthly --month … --post` posts it."""
     if job != JOB:
         raise KeyError(job)
-    report.post(ctx, month_before(ctx.org, scheduled_for))
+    month = month_before(ctx.org, scheduled_for)
+    try:
+        report.post(ctx, month)
+    except report.StillSending:  # `safeshift report monthly --post` of the same month is delivering it right now
+        log.warning("the monthly report of %s is being posted by another run: not posted again", month)
     return []

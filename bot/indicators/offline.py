@@ -35,7 +35,8 @@ def write_files(ctx, month: str, fmt: str, out_dir: str) -> list[Path]:
 
 def post_now(ctx, month: str, client=None, wait: float = 30.0) -> bool:
     """Queue the month's report (edited in place if posted before) and, given a Slack client, deliver it now
-    (a running bot's sender would too). True: a first post; False: the earlier post was replaced."""
+    (a running bot's sender would too). True: a first post; False: the earlier post was replaced;
+    `report.StillSending`: nothing was queued (the month's earlier charts are being uploaded right now)."""
     first = report.post(ctx, month)
     if client is not None:
         from sqlalchemy import select

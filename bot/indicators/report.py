@@ -4,12 +4,16 @@ pre-shift completion, the rectification items overdue at the month's end and the
 leadership channel, and each team's own line to its channel. The same as Markdown, CSV and XLSX offline.
 
 Posting a month again (`--post`, a corrected month) edits the messages already posted (`chat.update` of the stored
-message, through the outbox's `target_key`): one message per month and channel, never two.
+message, through the outbox's `target_key`): one message per month and channel, never two. Each post of a month is
+claimed in `job_run` (job `indicators_post`, the month's first moment) in the transaction that queues it, so two
+posts of a month queue one after the other; while the month's charts are being uploaded (their files not yet known,
+so not yet deletable) another post queues nothing (`StillSending`): one set of charts in the thread, never two.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from sqlalchemy import case, delete, select, update
@@ -20,8 +24,10 @@ from bot.indicators import compute as C
 from bot.indicators import extras as X
 from bot.outbox import BULK, enqueue
 from bot.outbox_files import UPLOAD
-from storage.models import OutboxMessage, RectItem, Report, SlackFile, SlackMessage
+from storage.db import insert_or_ignore
+from storage.models import JobRun, OutboxMessage, RectItem, Report, SlackFile, SlackMessage
 
+POST_JOB = "indicators_post"  # job_run: the latest post of a month (scheduled_for: the month's first moment)
 PROGRESS_MAX = 40  # items listed one by one in the report (the counts per team cover the rest)
 GREEN, RED, NEUTRAL = ":large_green_circle:", ":red_circle:", ":white_circle:"
 
@@ -177,12 +183,35 @@ def prepare(ctx, month: str, *, charts: bool | None = None) -> dict:
     return {"report": r, "files": files}
 
 
+class StillSending(Exception):
+    """The month's charts of an earlier post are being uploaded right now: this post queued nothing."""
+
+
+def claim_post(ctx, s, month: str, now) -> None:
+    """The month's post, claimed first in the caller's transaction (bot/jobs.py's pattern: a `job_run` row): its row
+    is inserted, or taken over when the month was posted before. The row's lock (PostgreSQL; on SQLite the write
+    lock taken at BEGIN) holds another post of the month until this transaction ends, so that one then sees what
+    this one queued."""
+    year, mon = (int(x) for x in month.split("-"))
+    key = dt.datetime(year, mon, 1, tzinfo=ctx.org.tz).astimezone(dt.timezone.utc)
+    from bot.jobs import RUNNER
+
+    row = dict(job=POST_JOB, scheduled_for=key, started_at=now, finished_at=now, runner=RUNNER)
+    conn = s.connection()
+    if not insert_or_ignore(conn, JobRun.__table__, row):
+        table = JobRun.__table__
+        conn.execute(table.update().where(table.c.job == POST_JOB, table.c.scheduled_for == key)
+                     .values(started_at=now, finished_at=now, runner=RUNNER))
+
+
 def queue(ctx, s, prepared: dict, now) -> bool:
     """Queue the prepared report (leadership channel), each team's part (its channel) and the charts (the report's
-    thread) in the caller's transaction. A month posted before is edited in place (each message), and the charts of
-    the corrected figures go to the same thread. True: a first post."""
+    thread) in the caller's transaction, claimed first (`claim_post`). A month posted before is edited in place (each
+    message), and the charts of the corrected figures replace the earlier ones in the same thread. True: a first
+    post. `StillSending` (the caller's transaction rolls back): the earlier charts are being uploaded right now."""
     org, r = ctx.org, prepared["report"]
     month = r["month"]
+    claim_post(ctx, s, month, now)
     text, bl = blocks(ctx, r)
     key = f"indicators:{month}"
     channel = org.channels.leadership or org.channels.safety
@@ -203,9 +232,17 @@ def replace_files(session, now, key: str, payload: dict, *, ordering_key: str, t
                   priority: int) -> None:
     """Queue the charts' upload under `key`, replacing the files uploaded under it before (the sender keeps their
     ids: bot/outbox_files.py `uploaded_files`): an earlier upload still waiting is dropped (`superseded`), the files
-    already in Slack are deleted (files.delete, in order before the new upload), so the thread keeps one set."""
-    session.execute(update(OutboxMessage).where(OutboxMessage.method == UPLOAD, OutboxMessage.message_key == key,
-                                                OutboxMessage.status == "pending").values(status="superseded"))
+    already in Slack are deleted (files.delete, in order before the new upload), so the thread keeps one set. One
+    being uploaded right now: `StillSending`, nothing queued (the caller's transaction rolls back)."""
+    ours = (OutboxMessage.method == UPLOAD) & (OutboxMessage.message_key == key)
+    taken = (OutboxMessage.status == "sending") & (OutboxMessage.lease_until >= now)  # a live sender has it
+    session.execute(update(OutboxMessage).where(ours, (OutboxMessage.status.in_(("pending", "sending"))) & ~taken)
+                    .values(status="superseded"))  # waiting, or left by a sender that died (its lease is over)
+    # An upload a live sender has taken (checked after the update: one it claimed meanwhile is seen here): its files
+    # reach Slack, and become known, only once it is done. A second set queued now would stay beside them.
+    if session.execute(select(OutboxMessage.id).where(ours, taken).limit(1)).first() is not None:
+        raise StillSending(f"{key}: an earlier post's files are being uploaded right now; nothing was queued. "
+                           "Post it again once that one is delivered.")
     for (file_id,) in session.execute(select(SlackFile.file_id).where(SlackFile.key == key).order_by(
             SlackFile.file_id)).all():
         enqueue(session, now, "files.delete", {"file": file_id}, ordering_key=ordering_key, priority=priority)
@@ -215,7 +252,8 @@ def replace_files(session, now, key: str, payload: dict, *, ordering_key: str, t
 
 
 def post(ctx, month: str, *, charts: bool | None = None) -> bool:
-    """Prepare the month's report, then queue it in one short transaction. True: a first post."""
+    """Prepare the month's report, then queue it in one short transaction. True: a first post; `StillSending`:
+    nothing was queued (the month's earlier charts are being uploaded right now)."""
     from storage.db import session_scope
 
     prepared = prepare(ctx, month, charts=charts)

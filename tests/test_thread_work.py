@@ -241,6 +241,29 @@ def test_the_message_of_a_mention_does_not_also_acknowledge_as_a_reply(bot):
     assert [a.after["via"] for a in _audit(bot, "acknowledged")] == ["mention"]
 
 
+def test_a_status_by_mention_names_people_without_paging_them_again(bot):
+    """`@SafeShift status` answers in the thread, naming the reporter and who did what: Slack notifies the people a
+    new message mentions, so the answer is posted without them and edited to name them (an edit notifies nobody,
+    like the card's timeline). What is meant to reach people (an assignment) still mentions them."""
+    report, card = _report(bot)
+    reply(bot, card, "U0SUPA", "收到，马上处理")  # acknowledges: the timeline now names the supervisor too
+    mention(bot, card, "U0OFFICER", "status")
+    posted = [p for p in thread_lines(bot, card) if "处理记录" in json.dumps(p, ensure_ascii=False)
+              or report.number in p.get("text", "")]
+    status_post = posted[-1]
+    assert report.number in status_post["text"]
+    assert "<@" not in json.dumps(status_post, ensure_ascii=False), status_post  # nobody paged by the answer
+    message = next(m for m in bot.fake.messages["C0SAFETY"] if m.get("thread_ts") == card
+                   and report.number in str(m.get("text")) and m.get("edited"))
+    shown = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "处理记录" in shown and "<@U0AGENT1>" in shown and "<@U0SUPA>" in shown  # named, once edited in
+    edits = [c.params for c in bot.fake.of("chat.update") if c.params.get("ts") == message["ts"]]
+    assert len(edits) == 1
+    # an assignment is meant to reach the assignee: its thread line still mentions them
+    mention(bot, card, "U0SUPA", "assign <@U0AGENT2>")
+    assert any("<@U0AGENT2>" in line["text"] for line in thread_lines(bot, card))
+
+
 def test_assign_records_the_assignee_and_shows_it_on_the_card(bot):
     report, card = _report(bot)
     mention(bot, card, "U0AGENT2", "assign <@U0AGENT1>")

@@ -18,7 +18,9 @@ The rules:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -29,6 +31,7 @@ from bot.hazards import escalation, notices, transitions
 from bot.hazards.lookups import status_message
 from bot.i18n import Mrkdwn
 from bot.limits import TEXT_ECHOED
+from bot.outbox import enqueue
 from bot.prefs import user_locale
 from bot.text import clean_text
 from storage.db import session_scope
@@ -219,10 +222,26 @@ def _carry_out(ctx, s, command: Command, report: Report, user_id: str, locale: s
         title, blocks = status_message(ctx, number, user_id, locale)
         if blocks is None:  # not for this person (or not found): only they hear why
             return Mrkdwn(title)
-        notices.thread_line(ctx, s, report, ctx.clock.now(), title, blocks=blocks)
+        answer_quietly(ctx, s, report, ctx.clock.now(), title, blocks)
         return None
     unknown = i18n.t(locale, "thread_work.unknown", text=command.said[:TEXT_ECHOED]) if command.name == "" else None
     return help_text(ctx, locale, unknown)  # only the person who asked sees it: the thread is the report's
+
+
+def answer_quietly(ctx, s, report: Report, now: dt.datetime, text: str, blocks: list[dict]) -> None:
+    """An answer in the card's thread that names people (`status`: the reporter, who did what): posted without the
+    blocks that mention anyone, then edited to the whole answer. Slack notifies the people a new message mentions,
+    not those an edit adds (the card's timeline names them the same way), so asking for the status pages nobody
+    again; the notices meant to reach people (the card, escalations, an assignment) still mention them."""
+    key = f"{notices.card_key(report.id)}:answer:{uuid.uuid4().hex[:16]}"
+    quiet = [b for b in blocks if "<@" not in json.dumps(b)]
+    where = dict(ordering_key=notices.ordering_key(report.id), report_id=report.id,
+                 priority=notices.priority_of(ctx, report))
+    enqueue(s, now, "chat.postMessage", {"channel": ctx.org.channels.safety, "text": text, "blocks": quiet},
+            target_key=notices.card_key(report.id), message_key=key, **where)
+    if len(quiet) < len(blocks):
+        enqueue(s, now, "chat.update", {"channel": ctx.org.channels.safety, "text": text, "blocks": blocks},
+                target_key=key, **where)
 
 
 def help_text(ctx, locale: str, first: str | None = None) -> Mrkdwn:

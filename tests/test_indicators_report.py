@@ -178,6 +178,42 @@ def test_a_second_post_while_the_first_charts_are_uploading_queues_nothing_one_s
     assert len(lead_messages(fake_slack)) == 1
 
 
+def test_two_first_posts_of_a_month_at_once_post_one_message(seeded):
+    """Two `--post` runs of a month not posted before, the second queuing while the first's transaction is still
+    open: the month's claim (`job_run`, taken first) holds the second until the first commits, so it edits what
+    the first posted instead of posting a second report (PostgreSQL; SQLite's writers queue at BEGIN anyway)."""
+    import time
+
+    from sqlalchemy import select
+
+    from storage.models import OutboxMessage
+
+    prepared = report.prepare(seeded, "2026-10", charts=False)
+    first_queued, errors = threading.Event(), []
+
+    def first():
+        try:
+            with session_scope(seeded.engine) as s:
+                report.queue(seeded, s, prepared, seeded.clock.now())
+                first_queued.set()
+                time.sleep(1.0)  # still open when the second one queues
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            first_queued.set()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_queued.wait(20)
+    with session_scope(seeded.engine) as s:
+        report.queue(seeded, s, prepared, seeded.clock.now())
+    one.join(20)
+    assert not errors
+    with session_scope(seeded.engine) as s:
+        rows = s.execute(select(OutboxMessage.method).where(OutboxMessage.ordering_key == "indicators:2026-10")
+                         .order_by(OutboxMessage.id)).scalars().all()
+    assert rows == ["chat.postMessage", "chat.update"]
+
+
 def test_offline_report_files(seeded, tmp_path):
     for fmt in ("md", "csv", "xlsx"):
         written = offline.write_files(seeded, "2026-10", fmt, str(tmp_path / fmt))

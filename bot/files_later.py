@@ -15,6 +15,7 @@ from storage.db import session_scope
 
 log = logging.getLogger("safeshift.files")
 
+
 def upload_to_dm_after_answer(ctx, user: str, build: Callable[[], tuple], failed_text: str, *, what: str) -> None:
     """Once the command is answered: `build()` the files (it returns the files as the outbox carries them,
     bot/outbox_files.py, and `record(session, now)` or None), then queue their upload to `user`'s direct messages and

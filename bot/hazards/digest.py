@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import statistics
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 
 from bot import i18n, registry
 from bot.hazards.kinds import current_step, deadline
@@ -78,7 +78,10 @@ def daily_content(ctx, now: dt.datetime, team: str | None = None, since: dt.date
         overdue_items = s.execute(open_q.where(Report.overdue.is_(True)).order_by(Report.level, Report.reported_at)
                                   .limit(DETAILS)).scalars().all() if figures["overdue"] else []
         spans = per_transaction(s, ("digest_spans", y_start, y_end), lambda: s.execute(  # every channel's, once
-            _team_filter(select(Report.team, Report.reported_at, Report.acknowledged_at)
+            # only differences are taken: read as the driver gives them (UTC on both engines), not made aware one by
+            # one (thousands of values on a busy day: ~5 ms of the digest's CPU over 1,000,000 reports)
+            _team_filter(select(Report.team, type_coerce(Report.reported_at, DateTime()),
+                                type_coerce(Report.acknowledged_at, DateTime()))
                          .where(Report.acknowledged_at >= y_start, Report.acknowledged_at < y_end,
                                 ~answered_at_filing()), None)  # a drill's problems were never waiting for an answer
         ).all())

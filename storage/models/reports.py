@@ -20,8 +20,8 @@ class Report(SQLModel, table=True):
         UniqueConstraint("source_key", name="uq_report_source_key"),
         Index("ix_report_status_level", "status", "level"),
         # Open items are a small share of a long history and everything the digest and the Home tab look at: their
-        # counts are read from this index alone (storage/queries.py `open_figures`), their first lines in its order
-        # (a kind, overdue or not: by level, then oldest first). Issue 26.
+        # first lines are read in this index's order (a kind, overdue or not: by level, then oldest first); their
+        # counts from `ix_report_open_teams` (storage/queries.py `open_figures`). Issue 26.
         Index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
               sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
               postgresql_where=text("status IN ('open', 'acknowledged')")),

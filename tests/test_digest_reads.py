@@ -63,12 +63,18 @@ def test_each_channel_lists_its_first_new_reports_by_level_then_oldest(engine):
 
 
 def test_the_weekly_meeting_lists_the_overdue_reports_of_every_kind_and_reads_nothing_when_none(engine):
-    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(NOW))
     statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda conn, cur, statement, *a: statements.append(statement))
-    with session_scope(engine) as s:
-        for team in TEAMS:
-            assert weekly._overdue_reports(s, team) == []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(engine) as s:
+            for team in TEAMS:
+                assert weekly._overdue_reports(s, team) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
     assert not [x for x in statements if "overdue" in x and "ORDER BY" in x]  # the open figures said: none
     ids = _store(engine, [
         ("hazard", "Hotline A", 2, 90, True, True), ("incident", "Hotline B", 1, 80, True, True),

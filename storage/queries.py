@@ -30,14 +30,28 @@ def reports_since(session, reporter_id: str, since) -> int:
 
 def open_figures(session) -> list:
     """What is open, counted once per read: rows of (kind, team, level, grouped, overdue, how many, oldest
-    reported_at), from the covering partial index `ix_report_open_figures` alone. The daily digest of every channel,
-    the weekly summary and the Home tab take their open counts from these few rows (issue 26: one grouped read
-    instead of a count per channel and figure). Kept for the session's transaction: one digest run reads it once."""
-    grouped = Report.group_id.is_not(None)
-    return per_transaction(session, ("open_figures",), lambda: [tuple(r) for r in session.execute(
-        select(Report.kind, Report.team, Report.level, grouped, Report.overdue, func.count(),
-               func.min(Report.reported_at))
-        .where(report_is_open()).group_by(Report.kind, Report.team, Report.level, grouped, Report.overdue)).all()])
+    reported_at). The daily digest of every channel, the weekly summary and the Home tab take their open counts from
+    these few rows (issue 26: one grouped read instead of a count per channel and figure). Kept for the session's
+    transaction: one digest run reads it once.
+
+    Read from the covering partial index `ix_report_open_teams` in its order: grouped by kind, overdue, level and team,
+    the grouped reports (group_id set) counted apart with FILTER, so the database streams the groups instead of
+    sorting every open row (~14 of 16 ms on SQLite with 20,000 open)."""
+    return per_transaction(session, ("open_figures",), lambda: _open_figures(session))
+
+
+def _open_figures(session) -> list:
+    grouped, alone = Report.group_id.is_not(None), Report.group_id.is_(None)
+    out = []
+    for kind, is_overdue, level, team, n, n_grouped, oldest_alone, oldest_grouped in session.execute(
+            select(Report.kind, Report.overdue, Report.level, Report.team, func.count(), func.count().filter(grouped),
+                   func.min(Report.reported_at).filter(alone), func.min(Report.reported_at).filter(grouped))
+            .where(report_is_open()).group_by(Report.kind, Report.overdue, Report.level, Report.team)).all():
+        if n > n_grouped:
+            out.append((kind, team, level, False, is_overdue, n - n_grouped, oldest_alone))
+        if n_grouped:
+            out.append((kind, team, level, True, is_overdue, n_grouped, oldest_grouped))
+    return out
 
 
 def per_transaction(session, key: tuple, compute):

@@ -9,6 +9,7 @@ from bot import i18n
 from bot.checks import schedule, shift_rates
 from bot.i18n import Mrkdwn
 from bot.registry import DigestPart
+from storage.queries import per_transaction
 
 CHECKLISTS, TODAY = 10, 20  # the lines' order under the reports
 
@@ -16,7 +17,8 @@ CHECKLISTS, TODAY = 10, 20  # the lines' order under the reports
 def digest_part(ctx, s, now: dt.datetime, team: str | None, since: dt.datetime | None = None) -> DigestPart:
     y_day = now.astimezone(ctx.org.tz).date() - dt.timedelta(days=1)
     # yesterday's checklists (pre-shift self-checks, briefings, end-of-day checks, patrol): done or not
-    checklists = shift_rates.total(shift_rates.rates(s, y_day, y_day, team))
+    every = per_transaction(s, ("checklist_rates", y_day), lambda: shift_rates.rates(s, y_day, y_day))  # once a run
+    checklists = shift_rates.total({t: r for t, r in every.items() if team is None or t == team})
     today = schedule.today(ctx, s, now, team, ctx.org.locale)  # today's checks and drills (#10)
 
     def lines(locale: str) -> list:

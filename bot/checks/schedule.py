@@ -19,6 +19,7 @@ from bot.i18n import Mrkdwn, fmt_minutes, fmt_time
 from bot.render import text_blocks
 from storage.db import read_scope
 from storage.models import CheckTask, Drill
+from storage.queries import per_transaction
 
 SUBCOMMANDS = {"schedule": "schedule", "日程": "schedule", "本周": "schedule", "": "schedule",
                "help": "help", "帮助": "help", "?": "help"}
@@ -109,8 +110,10 @@ def today(ctx, s, now: dt.datetime, team: str | None, locale: str) -> list[str]:
             continue
         out.append(i18n.t(locale, "checks.today.check", title=check.name.get(locale), time=check.time))
     end = _local(org, day + dt.timedelta(days=1), "00:00")
-    for drill in s.execute(select(Drill).where(Drill.status == "planned", Drill.planned_at >= _local(org, day, "00:00"),
-                                               Drill.planned_at < end).order_by(Drill.planned_at)).scalars():
+    drills = per_transaction(s, ("today_drills", day), lambda: s.execute(  # the same for every channel: once a run
+        select(Drill).where(Drill.status == "planned", Drill.planned_at >= _local(org, day, "00:00"),
+                            Drill.planned_at < end).order_by(Drill.planned_at)).scalars().all())
+    for drill in drills:
         kind = org.policy.drills.kinds.get(drill.kind)
         out.append(i18n.t(locale, "checks.today.drill", name=kind.name.get(locale) if kind else drill.kind,
                           time=drill.planned_at.astimezone(org.tz).strftime("%H:%M")))

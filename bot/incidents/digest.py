@@ -13,7 +13,7 @@ from bot.hazards.present import category_name, level_name, status_label
 from bot.i18n import Mrkdwn
 from bot.registry import DigestPart
 from storage.models import Report, report_is_open
-from storage.queries import open_counts, overdue_first
+from storage.queries import open_counts, overdue_first, per_transaction
 
 ORDER = 10  # the first section under the overdue reports
 
@@ -22,8 +22,11 @@ def digest_part(ctx, s, now: dt.datetime, team: str | None, since: dt.datetime |
     since = since or now - dt.timedelta(days=1)
     q = select(Report).where(Report.kind == "incident", Report.group_id.is_(None))
     q = q.where(Report.team == team) if team else q
-    new = s.execute(select(func.count()).select_from(
-        q.where(Report.reported_at >= since, Report.reported_at < now).subquery())).scalar_one()
+    new_by_team = per_transaction(s, ("incidents_new", since, now), lambda: dict(s.execute(  # every channel's, once
+        select(Report.team, func.count()).where(Report.kind == "incident", Report.group_id.is_(None),
+                                                Report.reported_at >= since, Report.reported_at < now)
+        .group_by(Report.team)).all()))
+    new = new_by_team.get(team, 0) if team else sum(new_by_team.values())
     open_q = q.where(report_is_open())
     counts = open_counts(s, kinds=("incident",), teams=None if team is None else (team,), leads_only=True)
     n_open, n_overdue = counts["open"], counts["overdue"]  # the grouped read the hazards' part made (one per run)

@@ -22,6 +22,7 @@ from bot.home import section
 from bot.i18n import Mrkdwn
 from bot.indicators import compute as C
 from storage.models import CheckTask, RectItem, Report
+from storage.queries import per_transaction
 
 ORDER = 2  # first on the Home tab: before the score (5), my reports (10) and my checks (20)
 KEYS = ("pre_shift_completion", "scheduled_check_completion", "rectification_rate", "overdue_rectification",
@@ -63,11 +64,13 @@ def window(ctx, s, kind: str, teams: list[str], user_id: str | None, start: dt.d
         out[key] = C.Figure(key, value, state, num, den, targets.get(key))
 
     # -- checks due by `end`: done (all fine or a problem found) by their due time; one grouped count, except an
-    # agent's own (owners are a JSON list: narrowed in SQL by its text, checked exactly here)
+    # agent's own (owners are a JSON list: narrowed in SQL by its text, checked exactly here). Issue 26: a team's and
+    # the department's figures are sums of every team's, read once per transaction (one digest run: once, not once
+    # per channel)
     done = and_(CheckTask.status != "pending", CheckTask.done_at <= CheckTask.due_at)
     where = [CheckTask.day >= first_day, CheckTask.due_at <= now,
              CheckTask.kind.in_(("pre_shift",) + C.SCHEDULED_KINDS)]
-    if kind != "department":
+    if kind == "own":
         where.append(CheckTask.team.in_(teams))
     acc = {"pre_shift": [0, 0], "scheduled": [0, 0]}
     if kind == "own":
@@ -76,35 +79,47 @@ def window(ctx, s, kind: str, teams: list[str], user_id: str | None, start: dt.d
                     CheckTask.kind, CheckTask.owners, CheckTask.status, CheckTask.done_at, CheckTask.due_at).where(
                     *where, cast(CheckTask.owners, String).like(f'%"{user_id}"%'))).all()
                 if user_id in (owners or [])]
-    else:
-        rows = s.execute(select(CheckTask.kind, func.count(), func.sum(case((done, 1), else_=0))).where(*where)
-                         .group_by(CheckTask.kind)).all()
+    else:  # every team's, once per transaction (a digest run's channels share it), then summed for the scope
+        rows = [(task_kind, n, k) for team, task_kind, n, k in per_transaction(s, ("tiles_checks", first_day, now), lambda: s.execute(
+                    select(CheckTask.team, CheckTask.kind, func.count(), func.sum(case((done, 1), else_=0)))
+                    .where(*where).group_by(CheckTask.team, CheckTask.kind)).all()) if kind == "department" or team in teams]
     for task_kind, n, k in rows:
         a = acc["pre_shift" if task_kind == "pre_shift" else "scheduled"]
         a[0], a[1] = a[0] + int(k or 0), a[1] + n
     put("pre_shift_completion", *C._pct(*acc["pre_shift"]), num=acc["pre_shift"][0], den=acc["pre_shift"][1])
     put("scheduled_check_completion", *C._pct(*acc["scheduled"]), num=acc["scheduled"][0], den=acc["scheduled"][1])
     # -- rectification items whose deadline has passed this month: closed by it; items overdue now
-    who = (RectItem.assigned == user_id) if kind == "own" else RectItem.team.in_(teams) if kind == "team" else None
     on_time = and_(RectItem.closed_at.is_not(None), RectItem.closed_at <= RectItem.due_at)
-    q = select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0)).where(
-        RectItem.due_at >= start, RectItem.due_at < now)
-    den, num = s.execute(q if who is None else q.where(who)).one()
+    in_window, late = (RectItem.due_at >= start, RectItem.due_at < now), (RectItem.due_at < now, RectItem.closed_at.is_(None))
+    if kind == "own":
+        who = RectItem.assigned == user_id
+        den, num = s.execute(select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+                             .where(*in_window, who)).one()
+        n = s.execute(select(func.count()).where(*late, who)).scalar_one()
+    else:  # every team's, once per transaction, then summed for the scope (counts: the sum is the same)
+        def ours(rows):
+            return [r[1:] for r in rows if kind == "department" or r[0] in teams]
+        due = ours(per_transaction(s, ("tiles_rect", start, now), lambda: s.execute(
+            select(RectItem.team, func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0))
+            .where(*in_window).group_by(RectItem.team)).all()))
+        den, num = sum(d for d, _ in due), sum(int(k) for _, k in due)
+        n = sum(k for (k,) in ours(per_transaction(s, ("tiles_rect_late", now), lambda: s.execute(
+            select(RectItem.team, func.count()).where(*late).group_by(RectItem.team)).all())))
     put("rectification_rate", *C._pct(num, den), num=num, den=den)
-    q = select(func.count()).where(RectItem.due_at < now, RectItem.closed_at.is_(None))
-    n = s.execute(q if who is None else q.where(who)).scalar_one()
     put("overdue_rectification", n, num=n)
-    # -- hazards reported this month; level-1 time to acknowledge (a team's, the department's)
+    # -- hazards reported this month; level-1 time to acknowledge (a team's, the department's): one read
     mine = (Report.reporter_id == user_id) if kind == "own" else Report.team.in_(teams) if kind == "team" else None
-    q = select(func.count()).where(Report.kind == "hazard", Report.reported_at >= start, Report.reported_at < now,
-                                   Report.group_id.is_(None))
-    n = s.execute(q if mine is None else q.where(mine)).scalar_one()
+    period = (Report.reported_at >= start, Report.reported_at < now, Report.group_id.is_(None))
+    if kind == "own":
+        q = select(func.count()).where(Report.kind == "hazard", *period)
+        n = s.execute(q.where(mine)).scalar_one()
+    else:
+        level1 = Report.level == 1
+        q = select(func.count().filter(Report.kind == "hazard"), func.count(Report.acknowledged_at).filter(level1),
+                   func.sum(C.minutes(s, Report.reported_at, Report.acknowledged_at)).filter(level1)).where(*period)
+        n, ack_n, ack_sum = s.execute(q if mine is None else q.where(mine)).one()
     put("hazards_reported", n, num=n)
     if kind != "own":
-        ack = C.minutes(s, Report.reported_at, Report.acknowledged_at)
-        q = select(func.count(Report.acknowledged_at), func.sum(ack)).where(
-            Report.level == 1, Report.reported_at >= start, Report.reported_at < now, Report.group_id.is_(None))
-        ack_n, ack_sum = s.execute(q if mine is None else q.where(mine)).one()
         put("level1_response_minutes", *((round(ack_sum / ack_n, 1), "ok") if ack_n else (None, "none")),
             num=ack_n)
     return out

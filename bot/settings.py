@@ -9,11 +9,11 @@ with one line that names the setting.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -43,8 +43,40 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message names it."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+ENV_FILE = ".env"
+
+
+def _from_environment(env_file) -> dict:
+    """The settings' values in `env_file` (if it is a file) overridden by the environment's; names in any case.
+
+    What pydantic-settings' BaseSettings read (env_file=".env", case-insensitive names, the environment before the
+    file, a name without a value in the file unset), without loading that package (~1.7 MB of a `serve` process,
+    issue 26). The file is read with python-dotenv, as pydantic-settings read it.
+    """
+    names = {name.lower(): name for name in Settings.model_fields}
+    found: dict = {}
+    path = Path(env_file).expanduser() if env_file is not None else None
+    if path is not None and path.is_file():
+        from dotenv import dotenv_values
+
+        for key, value in dotenv_values(path, encoding="utf-8").items():
+            if value is not None and key.lower() in names:
+                found[names[key.lower()]] = value
+    for key, value in os.environ.items():
+        if key.lower() in names:
+            found[names[key.lower()]] = value
+    return found
+
+
+class Settings(BaseModel):
+    """Read from the environment and `.env` (`_env_file`: another file, or None for none); keyword arguments win."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, _env_file=ENV_FILE, **values) -> None:
+        names = {name.lower(): name for name in type(self).model_fields}
+        given = {names.get(key.lower(), key): value for key, value in values.items()}  # names in any case here too
+        super().__init__(**{**_from_environment(_env_file), **given})
 
     SLACK_BOT_TOKEN: str = Field(min_length=1)
     SLACK_SIGNING_SECRET: str = Field(min_length=1)

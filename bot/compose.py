@@ -2,12 +2,12 @@
 points (`bot/cli.py`, the sandbox); tests install the same list through it.
 
 Adding a kind: its package under bot/ (with a `plugin.py` declaring its `Kind`), its listeners in
-`handlers/<kind>.py` with `register(app)`, its migration, and one line in each list below.
+`handlers/<kind>.py` with `register(app)`, its migration, a line in `KINDS` and its listeners in
+`register_listeners` below.
 """
 
 from __future__ import annotations
 
-import handlers
 from bot import registry
 from bot.checks.plugin import CHECKS
 from bot.drills.plugin import DRILLS
@@ -19,22 +19,9 @@ from bot.risks.plugin import RISKS
 from bot.suggestions.plugin import SUGGESTIONS
 from bot.training.plugin import TRAINING
 from bot.violations.plugin import VIOLATIONS
-from handlers import checks as checks_listeners
-from handlers import drills as drills_listeners
-from handlers import hazards as hazards_listeners
-from handlers import incidents as incidents_listeners
-from handlers import indicators as indicators_listeners
-from handlers import rectification as rectification_listeners
-from handlers import risks as risks_listeners
-from handlers import suggestions as suggestions_listeners
-from handlers import training as training_listeners
-from handlers import violations as violations_listeners
 
 KINDS = (HAZARDS, RECTIFICATION_KIND, INCIDENTS, CHECKS, DRILLS, TRAINING, SUGGESTIONS, VIOLATIONS, INDICATORS,
          RISKS)
-# indicators before checks: its `/safeshift figures` listener (a matcher) goes before `/safeshift schedule`'s
-LISTENERS = (hazards_listeners, incidents_listeners, rectification_listeners, indicators_listeners, checks_listeners,
-             drills_listeners, training_listeners, suggestions_listeners, violations_listeners, risks_listeners)
 
 
 def install() -> registry.Registry:
@@ -48,8 +35,27 @@ def warnings(org) -> list[str]:
 
 
 def register_listeners(app, ctx) -> None:
-    """What `bot.app.Runtime` calls to wire Slack's listeners: the core's, then each kind's."""
-    handlers.register(app, ctx, kinds=LISTENERS)
+    """What `bot.app.Runtime` calls to wire Slack's listeners: the core's, then each kind's.
+
+    The listeners (and Bolt with them) are imported here, when an app is wired, not with this module (issue 26):
+    `safeshift export`, `digest`, `check` and the other one-shot commands need the kinds, not their listeners."""
+    import handlers
+    from handlers import (
+        checks,
+        drills,
+        hazards,
+        incidents,
+        indicators,
+        rectification,
+        risks,
+        suggestions,
+        training,
+        violations,
+    )
+
+    # indicators before checks: its `/safeshift figures` listener (a matcher) goes before `/safeshift schedule`'s
+    handlers.register(app, ctx, kinds=(hazards, incidents, rectification, indicators, checks, drills, training,
+                                       suggestions, violations, risks))
 
 
 def build_runtime(settings, org, *, with_scheduler: bool, clock=None):

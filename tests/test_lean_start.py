@@ -47,3 +47,46 @@ def test_the_cli_module_alone_loads_none_of_them(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert heavy(json.loads(r.stdout)) == []
+
+
+# -- issue 26, part "rss": one-shot commands without Bolt, no source file kept in linecache -------------------------------
+ONE_SHOT = """
+import json, sys
+from bot import compose
+from bot.cli import _load
+compose.install()
+settings, org = _load()
+from bot.rectification import export
+from bot.checks import log
+from bot.violations import export as ledger
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _run(code: str, tmp_path, db_url: str = "sqlite://") -> list[str]:
+    org = tmp_path / "org.yaml"
+    org.write_text(ORG_YAML, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL"))}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": db_url,
+                "SAFESHIFT_CONFIG": str(org), "SLACK_API_URL": "http://127.0.0.1:9/api/",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])})
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_exports_and_the_other_one_shot_commands_load_neither_bolt_nor_the_listeners(tmp_path):
+    """The kinds are installed for every command, their listeners only when an app is wired (bot/compose.py):
+    `safeshift export` starts ~4 MB lighter, which its peak RSS (≤ 100 MB, issue 26) is made of."""
+    loaded = [m for m in _run(ONE_SHOT, tmp_path) if m.split(".")[0] in ("slack_bolt", "handlers", "waitress")]
+    assert loaded == [], f"a one-shot command loaded {loaded[:8]}; import them where an app is wired"
+
+
+def test_the_runtime_keeps_no_source_file_of_ours_in_linecache(db_url, tmp_path):
+    code = BUILD.replace("print(json.dumps(sorted(sys.modules)))",
+                         "import linecache\nprint(json.dumps(sorted(sys.modules) + sorted(linecache.cache)))")
+    loaded = _run(code, tmp_path, db_url)
+    # Bolt names an unnamed App after its caller with inspect.stack(), which keeps every file on the stack in
+    # linecache: the runtime names it
+    assert [f for f in loaded if f.endswith(os.path.join("bot", "app.py"))] == []

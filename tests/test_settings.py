@@ -99,3 +99,28 @@ def test_env_example_copied_as_it_is(monkeypatch, tmp_path):
     assert s.SLACK_APP_TOKEN is None and s.SAFESHIFT_LOG_LEVEL == "INFO"
     filled.write_text(filled.read_text(encoding="utf-8") + "SAFESHIFT_LOG_LEVEL=debug\n", encoding="utf-8")
     assert load_settings(_env_file=filled).SAFESHIFT_LOG_LEVEL == "DEBUG"
+
+
+def test_where_a_setting_comes_from(monkeypatch, tmp_path):
+    """Keyword arguments, then the environment, then the .env file, then the default; names in any case; a name in
+    the file without a value is unset; the file's syntax is python-dotenv's (as with pydantic-settings, which read
+    the settings until issue 26)."""
+    for k in list(__import__("os").environ):
+        if k.upper().startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL")):
+            monkeypatch.delenv(k)
+    env_file = tmp_path / ".env"
+    env_file.write_text('export SLACK_BOT_TOKEN="xoxb-from-file"\nslack_signing_secret=file-secret # a comment\n'
+                        "SAFESHIFT_LOG_LEVEL\nSAFESHIFT_SEND_TIMEOUT=3\nSAFESHIFT_CHANNEL_INTERVAL=2\nOTHER=1\n",
+                        encoding="utf-8")
+    s = load_settings(_env_file=env_file)
+    assert (s.SLACK_BOT_TOKEN, s.SLACK_SIGNING_SECRET, s.SAFESHIFT_LOG_LEVEL) == ("xoxb-from-file", "file-secret", "INFO")
+    assert (s.SAFESHIFT_SEND_TIMEOUT, s.SAFESHIFT_CHANNEL_INTERVAL) == (3.0, 2.0)
+    monkeypatch.setenv("safeshift_send_timeout", "4")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
+    s = load_settings(_env_file=env_file, safeshift_channel_interval="0.5")
+    assert (s.SLACK_BOT_TOKEN, s.SAFESHIFT_SEND_TIMEOUT, s.SAFESHIFT_CHANNEL_INTERVAL) == ("xoxb-from-env", 4.0, 0.5)
+    assert load_settings(_env_file=None, SLACK_SIGNING_SECRET="kw").SLACK_SIGNING_SECRET == "kw"
+    with pytest.raises(SettingsError, match="^SLACK_SIGNING_SECRET is not set"):
+        load_settings(_env_file=None)  # the file not read: the token from the environment, no secret
+    monkeypatch.chdir(tmp_path)  # `.env` of the working directory by default
+    assert load_settings().SLACK_SIGNING_SECRET == "file-secret"

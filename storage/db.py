@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import bindparam, event, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session as _SASession
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from storage.models import Sequence
+from storage.models.core import postgresql_conditions
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # What the database being away (or refusing) looks like to callers: answer "try again", store nothing.
@@ -80,6 +79,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
+    postgresql_conditions(SQLModel.metadata)  # the partial indexes' conditions (storage/models/core.py)
     # A database that does not answer must fail fast: Slack wants its answer within 3 s.
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_timeout=2,
                            connect_args={"connect_timeout": 2}, **kwargs)
@@ -220,12 +220,10 @@ def _insert_ignoring(dialect: str, table, columns: tuple[str, ...], durable: boo
     """
     key = list(table.primary_key)[0]
     params = [bindparam(c, type_=table.c[c].type) for c in columns]
-    if dialect != "postgresql":
-        return sqlite_insert(table).values(dict(zip(columns, params))).on_conflict_do_nothing().returning(key)
-    if durable:
-        return pg_insert(table).values(dict(zip(columns, params))).on_conflict_do_nothing().returning(key)
+    if dialect != "postgresql" or durable:
+        return dialect_insert(table, dialect).values(dict(zip(columns, params))).on_conflict_do_nothing().returning(key)
     relaxed = select(func.set_config("synchronous_commit", "off", True)).cte("relaxed")
-    return (pg_insert(table).from_select(list(columns), select(*params).select_from(relaxed))
+    return (dialect_insert(table, dialect).from_select(list(columns), select(*params).select_from(relaxed))
             .on_conflict_do_nothing().returning(key))
 
 
@@ -312,10 +310,20 @@ def upgrade(engine: Engine) -> None:
                 conn.commit()
 
 
+def dialect_insert(table, dialect: str):
+    """The dialect's INSERT (with ON CONFLICT). PostgreSQL's is imported only where it is the engine: importing
+    SQLAlchemy's PostgreSQL dialect loads its five drivers' modules, ~2.3 MB in every SQLite process (issue 26)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def next_sequence(session: Session, name: str, year: int) -> int:
     """Atomically take the next number of (name, year); concurrent callers never share one."""
     dialect = session.get_bind().dialect.name
-    ins = pg_insert(Sequence) if dialect == "postgresql" else sqlite_insert(Sequence)
+    ins = dialect_insert(Sequence, dialect)
     stmt = (
         ins.values(name=name, year=year, value=1)
         .on_conflict_do_update(index_elements=["name", "year"], set_={"value": Sequence.value + 1})

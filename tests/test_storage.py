@@ -62,3 +62,20 @@ def test_the_heads_read_without_alembic_are_alembics(engine):
     finally:  # on PostgreSQL the database serves this worker's next tests
         with engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = :h"), {"h": head})
+
+
+def test_partial_indexes_are_partial_in_the_models_and_in_the_database(engine):
+    """`partial_index` (storage/models/core.py) gives PostgreSQL its condition when its engine is made, so a SQLite
+    process never loads PostgreSQL's dialect (issue 26). Alembic's comparison ignores conditions: this checks them."""
+    from sqlalchemy.schema import CreateIndex
+
+    partial = [i for t in SQLModel.metadata.tables.values() for i in t.indexes if "where" in i.info]
+    assert {i.name for i in partial} >= {"ix_report_open_figures", "ix_report_open_teams", "ix_report_group_id"}
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            live = dict(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes")).all())
+        else:
+            live = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+    for index in partial:
+        assert " WHERE " in str(CreateIndex(index).compile(dialect=engine.dialect)), index.name
+        assert " WHERE " in live[index.name].upper(), index.name

@@ -6,14 +6,12 @@ to show the count. The answer is only for the person."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot import i18n
 from bot.drills import SUBJECT, layout, notices
 from bot.drills.common import Outcome, not_found, parse_id
 from bot.i18n import fmt_time
-from storage.db import buffer_insert, session_scope
+from storage.db import buffer_insert, dialect_insert, session_scope
 from storage.models import AuditEvent, DrillAttendance
 
 
@@ -40,7 +38,7 @@ def attend(ctx, user_id: str, value: object, locale: str) -> Outcome:
             return Outcome(False, i18n.t(locale, "drills.attend_day_over", name=name, when=when))
         dialect = s.get_bind().dialect.name
         table = DrillAttendance.__table__
-        ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+        ins = dialect_insert(table, dialect)
         added = s.execute(ins.values(drill_id=drill.id, user_id=user_id, at=now)
                           .on_conflict_do_nothing(index_elements=["drill_id", "user_id"])
                           .returning(table.c.user_id)).first()

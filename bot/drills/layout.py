@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.drills import SUBJECT
-from storage.db import buffer_insert
+from storage.db import buffer_insert, dialect_insert
 from storage.models import AuditEvent, Drill
 
 OPEN = ("planned", "held")  # a drill not yet evaluated (nor cancelled)
@@ -65,7 +63,7 @@ def lay_out(ctx, s, now: dt.datetime) -> int:
         return 0
     dialect = s.get_bind().dialect.name
     table = Drill.__table__
-    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    ins = dialect_insert(table, dialect)
     values = [dict(r, status="planned", notices=[], problems=[], summary="", created_at=now, version=1,
                    moved_by=None, score=None, passed=None, evaluated_at=None, evaluated_by=None) for r in rows]
     new = s.execute(ins.values(values).on_conflict_do_nothing(index_elements=["kind", "period"])

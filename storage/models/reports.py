@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import JSON, BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.models.core import ts_column
+from storage.models.core import partial_index, ts_column
 
 
 class Report(SQLModel, table=True):
@@ -22,14 +22,12 @@ class Report(SQLModel, table=True):
         # Open items are a small share of a long history and everything the digest and the Home tab look at: their
         # first lines are read in this index's order (a kind, overdue or not: by level, then oldest first); their
         # counts from `ix_report_open_teams` (storage/queries.py `open_figures`). Issue 26.
-        Index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
-              sqlite_where=text("status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
-              postgresql_where=text("status IN ('open', 'acknowledged')")),
+        partial_index("ix_report_open_figures", "kind", "overdue", "level", "reported_at", "team", "group_id",
+                      where="status IN ('open', 'acknowledged')"),  # = OPEN_SQL (defined below)
         # The same rows with the team before the time: `open_figures` groups them by kind, overdue, level and team
         # in this index's order, a streamed GROUP BY (without it, a sort of every open row). Issue 26.
-        Index("ix_report_open_teams", "kind", "overdue", "level", "team", "reported_at", "group_id",
-              sqlite_where=text("status IN ('open', 'acknowledged')"),
-              postgresql_where=text("status IN ('open', 'acknowledged')")),
+        partial_index("ix_report_open_teams", "kind", "overdue", "level", "team", "reported_at", "group_id",
+                      where="status IN ('open', 'acknowledged')"),
         # The weekly summary's figures (by category, by level, places that recur) read a week from this index alone;
         # the digest ranks the day's new reports of every channel from it (`id`: then reads only those rows).
         Index("ix_report_week", "reported_at", "kind", "team", "category", "level", "location", "id"),
@@ -43,8 +41,7 @@ class Report(SQLModel, table=True):
               "resolved_at", "on_site_at"),
         Index("ix_report_resolved_kind", "resolved_at", "kind", "group_id"),
         # Only grouped reports: `group_id IS NULL` (nearly every row) must not look selective to a planner.
-        Index("ix_report_group_id", "group_id", sqlite_where=text("group_id IS NOT NULL"),
-              postgresql_where=text("group_id IS NOT NULL")),
+        partial_index("ix_report_group_id", "group_id", where="group_id IS NOT NULL"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str = Field(default="hazard", max_length=16)

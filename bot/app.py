@@ -76,6 +76,12 @@ def replayed(ctx: Context, signature: str) -> bool:
 
 
 _frozen = threading.Event()
+# The young generation's threshold (CPython's default 700). Each submission, and the sender delivering the one
+# before it, allocate a few thousand container objects, so at 700 a collection ran ~1.2 times per request and a
+# generation-1 one (~1.3 ms) on about one request in ten. At 2,000: a third of the collections, a third as many of
+# 1 ms or more, each young one still well under 1 ms; at 5,000 every young collection took 1.2–1.9 ms (issue 26,
+# docs/BENCHMARKS.md). Not policy: how the interpreter's collector is paced.
+GC_YOUNG_THRESHOLD = 2000
 
 
 def _freeze_startup_objects() -> None:
@@ -83,12 +89,16 @@ def _freeze_startup_objects() -> None:
 
     Measured: a full collection took ~80–100 ms, landing on whichever request was being answered. Frozen,
     a full collection walks only what was made since (and comes only once that has grown by a quarter of
-    what start-up left). Once per process (tests build many runtimes).
+    what start-up left). Once per process (tests build many runtimes). The young generation is collected
+    less often from then on (GC_YOUNG_THRESHOLD); the older generations keep their thresholds.
     """
     if not _frozen.is_set():
         _frozen.set()
         gc.collect()
         gc.freeze()
+        young, older, oldest = gc.get_threshold()
+        if 0 < young < GC_YOUNG_THRESHOLD:  # 0: someone switched automatic collection off; left so
+            gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def _logged(work):

@@ -143,8 +143,9 @@ def _write_buffered(session) -> None:
     if not buffered:
         return
     session.flush()  # the records these rows describe go first
+    conn = session.connection()  # plain Core executemany: these rows are no ORM objects
     for table, rows in buffered.items():
-        session.execute(table.insert(), rows)
+        conn.execute(table.insert(), rows)
 
 
 @event.listens_for(_SASession, "after_rollback")
@@ -320,16 +321,24 @@ def dialect_insert(table, dialect: str):
     return insert(table)
 
 
-def next_sequence(session: Session, name: str, year: int) -> int:
-    """Atomically take the next number of (name, year); concurrent callers never share one."""
-    dialect = session.get_bind().dialect.name
-    ins = dialect_insert(Sequence, dialect)
-    stmt = (
-        ins.values(name=name, year=year, value=1)
+@functools.lru_cache(maxsize=2)
+def _next_sequence_stmt(dialect: str):
+    """`next_sequence`'s upsert with bound parameters: built once per dialect (building and keying it anew for every
+    report was most of its cost; issue 26)."""
+    return (
+        dialect_insert(Sequence, dialect).values(name=bindparam("name"), year=bindparam("year"), value=1)
         .on_conflict_do_update(index_elements=["name", "year"], set_={"value": Sequence.value + 1})
         .returning(Sequence.value)
     )
-    return int(session.execute(stmt).scalar_one())
+
+
+def next_sequence(session: Session, name: str, year: int) -> int:
+    """Atomically take the next number of (name, year); concurrent callers never share one.
+
+    One statement (INSERT … ON CONFLICT DO UPDATE … RETURNING: no read before the write), on the session's
+    connection: a Core statement needs none of the ORM's execution around it."""
+    conn = session.connection()
+    return int(conn.execute(_next_sequence_stmt(conn.dialect.name), {"name": name, "year": year}).scalar_one())
 
 
 def ping(engine: Engine) -> bool:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+
+from sqlalchemy import bindparam, func, select
 
 from storage.models import Report, report_is_open
+
+
+@functools.lru_cache(maxsize=1)
+def _by_source_key():
+    return select(Report).where(Report.source_key == bindparam("key"))
+
+
+def report_by_source_key(session, source_key: str) -> Report | None:
+    """The report a submission (its view id) already made, if any: the statement built once (issue 26)."""
+    return session.execute(_by_source_key(), {"key": source_key}).scalar_one_or_none()
 
 
 def group_members(session, lead_id: int, limit: int = 200) -> list[tuple[str, str, object]]:

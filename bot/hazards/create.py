@@ -24,7 +24,7 @@ from bot.prefs import locales_of, user_locale
 from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report, report_is_open
-from storage.queries import group_members, reports_since
+from storage.queries import group_members, report_by_source_key, reports_since
 
 PHOTO_FIELD_MAX = 500  # a file id, name or permalink longer than this is not Slack's
 
@@ -107,7 +107,7 @@ def create_report(ctx, kind_name: str, *, source_key: str, reporter_id: str, dat
     year = org.local(now).year
     try:
         with session_scope(ctx.engine) as s:
-            existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one_or_none()
+            existing = report_by_source_key(s, source_key)
             if existing is not None:
                 return Created(existing, False, responders, _lead_number(s, existing))
             refused = _rate_limited(ctx, s, k, data.level, reporter_id, now, locale)
@@ -204,7 +204,7 @@ def _languages(s, org, people: list[str], reporter_id: str, reporter_locale: str
 def _first_messages(ctx, s, report: Report, responders: list[str], now: dt.datetime, locale: str | None) -> None:
     """The card (mentioning its responders), the level's notices, and the reporter's receipt."""
     org = ctx.org
-    notices.post_card(ctx, s, report, now)
+    notices.post_card(ctx, s, report, now, new=True)
     level = kind(org, report.kind).level(report.level)
     notify_people = [u for u in ctx.directory.resolve_people(list(level.notify), report.team, report.reporter_id)
                      if u != report.reporter_id]
@@ -275,5 +275,5 @@ def file_answered(ctx, s, *, source_key: str, reporter_id: str, category: str, l
             ("resolved", {"status": "acknowledged"}, {"status": "resolved", "via": via}, note)):
         buffer_insert(s, AuditEvent.__table__, dict(at=now, actor=reporter_id, action=action, subject_type=REPORT,
                                                     subject_id=report.id, before=before, after=after, note=text_))
-    notices.post_card(ctx, s, report, now)
+    notices.post_card(ctx, s, report, now, new=True)
     return report

@@ -46,8 +46,9 @@ def priority_of(ctx, report) -> int:
     return URGENT if kind_of_report(ctx.org, report).level(report.level).urgent else ROUTINE
 
 
-def post_card(ctx, s, report, now: dt.datetime) -> None:
-    enqueue(s, now, "chat.postMessage", card_message(ctx, s, report, now), ordering_key=ordering_key(report.id),
+def post_card(ctx, s, report, now: dt.datetime, new: bool = False) -> None:
+    """The report's card. `new`: stored in this transaction (nothing has joined it yet: its card reads no group)."""
+    enqueue(s, now, "chat.postMessage", card_message(ctx, s, report, now, new), ordering_key=ordering_key(report.id),
             message_key=card_key(report.id), report_id=report.id, priority=priority_of(ctx, report))
 
 
@@ -121,6 +122,8 @@ def link(locale: str, ctx) -> i18n.Mrkdwn:
     return i18n.t(locale, "escalation.link", channel=i18n.channel_link(ctx.org.channels.safety))
 
 
-def card_message(ctx, s, report, now: dt.datetime) -> dict:
+def card_message(ctx, s, report, now: dt.datetime, new: bool = False) -> dict:
     """The card as it stands now: an incident's has its own facts and buttons."""
-    return (incident_card if report.kind == "incident" else hazard_card)(ctx, s, report, now)
+    if report.kind == "incident":
+        return incident_card(ctx, s, report, now)
+    return hazard_card(ctx, s, report, now, new)

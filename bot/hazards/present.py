@@ -51,10 +51,11 @@ def mentions(users: list[str]) -> Mrkdwn:
     return Mrkdwn(" ".join(mention(u) for u in users)) if users else Mrkdwn(i18n.escape_mrkdwn("—"))
 
 
-def card_message(ctx, s, report: Report, now: dt.datetime) -> dict:
-    """The card as it stands now (its joined reports read in the caller's transaction)."""
+def card_message(ctx, s, report: Report, now: dt.datetime, new: bool = False) -> dict:
+    """The card as it stands now (its joined reports read in the caller's transaction). `new`: the report was stored
+    in this very transaction, so nothing can have joined it yet (no read)."""
     responders = ctx.directory.responders_for(report.level, report.team, report.reporter_id, report.kind, report.category)
-    return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=group_members(s, report.id),
+    return card_payload(ctx.org, report, ctx.org.channels.safety, now, grouped=[] if new else group_members(s, report.id),
                         responders=responders)
 
 

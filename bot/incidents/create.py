@@ -33,6 +33,7 @@ from bot.prefs import locales_of, user_locale
 from bot.text import clean_text, slack_id
 from storage.db import buffer_insert, next_sequence, session_scope
 from storage.models import AuditEvent, Report
+from storage.queries import report_by_source_key
 
 KIND = "incident"
 LINK_MAX = 500  # a Slack permalink is far shorter; anything longer is not one
@@ -106,7 +107,7 @@ def create_incident(ctx, *, source_key: str, reporter_id: str, data: IncidentInp
     year = org.local(now).year
     try:
         with session_scope(ctx.engine) as s:
-            existing = s.execute(select(Report).where(Report.source_key == source_key)).scalar_one_or_none()
+            existing = report_by_source_key(s, source_key)
             if existing is not None:
                 return Created(existing, False, paged_people(ctx, existing))
             refused = rate_limited(ctx, s, k, data.level, reporter_id, now, None)

@@ -6,6 +6,7 @@ import gc
 import io
 import json
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,10 @@ _frozen = threading.Event()
 # 1 ms or more, each young one still well under 1 ms; at 5,000 every young collection took 1.2–1.9 ms (issue 26,
 # docs/BENCHMARKS.md). Not policy: how the interpreter's collector is paced.
 GC_YOUNG_THRESHOLD = 2000
+# How long a thread holding the GIL may keep it while another waits (Python's default is 5 ms). The sender and the
+# sweeper run Python between their I/O; a request arriving meanwhile waited up to a whole interval for the GIL,
+# which was most of a submission's tail (issue 26: p99 15.5–29.5 → 13.7–20.6 ms, interleaved runs, load 3–4).
+GIL_SWITCH_INTERVAL = 0.001
 
 
 def _freeze_startup_objects() -> None:
@@ -90,7 +95,8 @@ def _freeze_startup_objects() -> None:
     Measured: a full collection took ~80–100 ms, landing on whichever request was being answered. Frozen,
     a full collection walks only what was made since (and comes only once that has grown by a quarter of
     what start-up left). Once per process (tests build many runtimes). The young generation is collected
-    less often from then on (GC_YOUNG_THRESHOLD); the older generations keep their thresholds.
+    less often from then on (GC_YOUNG_THRESHOLD); the older generations keep their thresholds. Threads hand over
+    the GIL sooner (GIL_SWITCH_INTERVAL), so a request does not wait long behind background work.
     """
     if not _frozen.is_set():
         _frozen.set()
@@ -99,6 +105,7 @@ def _freeze_startup_objects() -> None:
         young, older, oldest = gc.get_threshold()
         if 0 < young < GC_YOUNG_THRESHOLD:  # 0: someone switched automatic collection off; left so
             gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
 
 
 def _logged(work):

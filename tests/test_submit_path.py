@@ -51,3 +51,10 @@ def test_a_new_reports_card_reads_no_group_and_its_number_is_one_statement(bot):
 
 def test_serve_collects_the_young_generation_less_often(bot):
     assert gc.get_threshold()[0] >= 2000
+
+
+def test_serve_hands_the_gil_over_sooner_than_pythons_default(bot):
+    """A request waiting for the GIL behind the sender's Python waits at most this long (bot/app.py)."""
+    import sys
+
+    assert sys.getswitchinterval() <= 0.001

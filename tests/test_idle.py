@@ -4,15 +4,22 @@ also tells its thread when to look again."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import threading
 
-from sqlalchemy import event
+from slack_sdk import WebClient
+from sqlalchemy import event, select
 
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, SystemClock
 from bot.context import Context
+from bot.outbox import Sender
 from bot.sweeper import Sweeper
-from storage.db import session_scope
+from bot.worker import IDLE_AT_MOST
+from storage import wakeup
+from storage.db import make_engine, session_scope
 from storage.models import Timer
-from tests.conftest import org_from
+from tests.conftest import ROOT, org_from, wait_until
 
 T0 = dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.timezone.utc)
 
@@ -33,9 +40,147 @@ def test_an_idle_sweeper_round_reads_once_and_knows_the_next_due_moment(engine):
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert sweeper.run_once() == 0
-        assert sweeper.next_due_in() == 1.0  # seven minutes away: the loop's longest wait
+        assert sweeper.next_due_in() == IDLE_AT_MOST  # seven minutes away: the loop's longest wait
         assert len(statements) == 1, statements
         assert sweeper.next_due() == due  # asked again (not right after an idle round): read afresh
         assert len(statements) == 2
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+# -- no polling: a worker sleeps until its next due moment or until it is woken (issue 26) ---------------------------
+def _timer(due: dt.datetime, subject_id: int = 1) -> Timer:
+    return Timer(subject_type="report", subject_id=subject_id, purpose="acknowledge", step=0, cycle=1, due_at=due,
+                 fire_at=due, status="pending", late=False)
+
+
+def _handled(engine, subject_id: int = 1) -> bool:
+    """The sweeper has dealt with the timer (its report does not exist: it is cancelled)."""
+    with session_scope(engine) as s:
+        return s.execute(select(Timer.status).where(Timer.subject_id == subject_id)).scalar() != "pending"
+
+
+def _asleep(worker) -> None:
+    """The worker waits for its next due moment with no wake pending: only a new wake or that moment moves it."""
+    wait_until(lambda: worker.sleeping and not worker._wake.is_set(), timeout=10, what=f"{worker.name} to sleep")
+
+
+def _sweeper(engine, clock) -> Sweeper:
+    sweeper = Sweeper(Context(org=org_from(), engine=engine, clock=clock))
+    sweeper.watch(engine, "timer")
+    return sweeper
+
+
+def test_moving_the_test_clock_wakes_a_sleeping_sweeper(engine):
+    clock = FrozenClock(T0)
+    with session_scope(engine) as s:
+        s.add(_timer(T0 + dt.timedelta(minutes=7)))
+    sweeper = Sweeper(Context(org=org_from(), engine=engine, clock=clock))  # no watch: only the clock can wake it
+    sweeper.start()
+    try:
+        _asleep(sweeper)  # seven minutes away on the test clock: it sleeps (the longest, IDLE_AT_MOST, in real time)
+        assert not _handled(engine)
+        clock.advance(minutes=8)
+        wait_until(lambda: _handled(engine), timeout=10, what="the timer to fire once the clock passed it")
+    finally:
+        sweeper.stop()
+
+
+def test_a_commit_through_another_engine_of_this_process_wakes_the_sweeper(db_url, engine):
+    clock = FrozenClock(T0)
+    sweeper = _sweeper(engine, clock)
+    sweeper.start()
+    other = make_engine(db_url)  # another engine (another Context, say) on the same database
+    try:
+        assert wakeup.ready(engine)
+        _asleep(sweeper)
+        with session_scope(other) as s:
+            s.add(_timer(T0 - dt.timedelta(seconds=1)))
+        wait_until(lambda: _handled(engine), timeout=10, what="the sweeper to fire the new timer")
+    finally:
+        sweeper.stop()
+        other.dispose()
+    assert wakeup.watchers() == 0  # its watcher of the database stopped with it
+
+
+def test_a_commit_in_a_request_wakes_the_sweeper_once_the_answer_is_written(engine):
+    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(T0))
+    sweeper = _sweeper(engine, ctx.clock)
+    handle = wakeup.subscribe(engine, ["timer"], sweeper._committed)
+    try:
+        assert wakeup.ready(engine)  # PostgreSQL: once listening, it wakes everyone (something may have been missed)
+        sweeper._wake.clear()
+        with ctx.deferred_wake() as deferred:
+            with session_scope(engine) as s:
+                s.add(_timer(T0))
+            assert not sweeper._wake.is_set()  # noted, not delivered: the answer goes first
+        assert deferred.pending and list(deferred.wakes) == [sweeper.wake]
+        with session_scope(engine) as s:  # outside a request: at once
+            s.add(_timer(T0, subject_id=2))
+        assert sweeper._wake.is_set()
+    finally:
+        wakeup.unsubscribe(engine, handle)
+
+
+WRITER = """
+import datetime as dt, sys
+from storage.db import make_engine, session_scope
+from storage.models import Timer
+due = dt.datetime.fromisoformat(sys.argv[2])
+with session_scope(make_engine(sys.argv[1])) as s:
+    s.add(Timer(subject_type="report", subject_id=1, purpose="acknowledge", step=0, cycle=1, due_at=due, fire_at=due,
+                status="pending", late=False))
+"""
+
+
+def test_a_timer_written_by_another_process_wakes_the_sweeper(db_url, engine):
+    """PostgreSQL: the writer's NOTIFY reaches this process's listening connection; SQLite: the -wal file changed."""
+    clock = FrozenClock(T0)
+    sweeper = _sweeper(engine, clock)
+    sweeper.start()
+    try:
+        assert wakeup.ready(engine)
+        _asleep(sweeper)
+        subprocess.run([sys.executable, "-c", WRITER, db_url, (T0 - dt.timedelta(seconds=1)).isoformat()],
+                       cwd=ROOT, check=True, timeout=60)
+        wait_until(lambda: _handled(engine), timeout=10, what="the sweeper to fire the other process's timer")
+    finally:
+        sweeper.stop()
+    assert wakeup.watchers() == 0
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("safeshift-")]
+
+
+def test_idle_workers_issue_no_statement_until_something_is_due(engine):
+    """The sender (nothing queued) and the sweeper (a timer 2 s away, real time) sleep: over the window that the
+    timer's firing closes, the sender issues no statement and the sweeper only the round that fires it (and the
+    round its own write wakes). Polling once a second would show in both."""
+    statements: dict[str, int] = {}
+
+    def count(conn, cursor, statement, *args):
+        name = threading.current_thread().name
+        statements[name] = statements.get(name, 0) + 1
+
+    clock = SystemClock()
+    sweeper = _sweeper(engine, clock)
+    sender = Sender(engine, WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/"), clock)
+    sender.watch(engine, "outbox")
+    with session_scope(engine) as s:
+        s.add(_timer(clock.now() + dt.timedelta(seconds=2)))
+    sweeper.start()
+    sender.start()
+    try:
+        assert wakeup.ready(engine)  # PostgreSQL: once listening it wakes everyone once (something may have been missed)
+        _asleep(sweeper)
+        _asleep(sender)
+        rounds = sweeper.rounds_idle
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            wait_until(lambda: _handled(engine), timeout=10, what="the timer 2 s away to fire")
+            wait_until(lambda: sweeper.rounds_idle >= rounds + 1, timeout=10, what="the sweeper's next idle round")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert statements.get("safeshift-sender", 0) == 0, statements
+        assert sweeper.rounds_idle - rounds <= 2, (sweeper.rounds_idle - rounds, statements)
+    finally:
+        sender.stop()
+        sweeper.stop()

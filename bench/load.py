@@ -319,17 +319,23 @@ def idle(kind: str, seconds: float) -> dict:
     engine = make_engine(url)
     out: dict = {"db": kind, "seconds": seconds}
     try:
-        # a report, so there are pending timers (minutes away) and a posted card while idle
-        status, t0, _ = post(port, view_body(1), "application/x-www-form-urlencoded")
-        answered = time.time()
-        assert status == 200
-        deadline = time.time() + 30
-        card = None
-        while time.time() < deadline and card is None:
-            card = next((c.at for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel") ==
-                         "C0SAFETY" and c.params.get("blocks") and not c.params.get("thread_ts")), None)
-            time.sleep(0.005)
-        out["report: HTTP answer → card at Slack, ms"] = round((card - answered) * 1000, 1) if card else None
+        # reports, so there are pending timers (minutes away) and posted cards while idle; each card's delay after the
+        # HTTP answer is the in-process wake (the request's commit wakes the sender once the answer is written)
+        delays = []
+        for i in range(5):
+            fake.calls.clear()
+            status, t0, _ = post(port, view_body(i), "application/x-www-form-urlencoded")
+            answered = time.time()
+            assert status == 200
+            deadline = time.time() + 30
+            card = None
+            while time.time() < deadline and card is None:
+                card = next((c.at for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel")
+                             == "C0SAFETY" and c.params.get("blocks") and not c.params.get("thread_ts")), None)
+                time.sleep(0.002)
+            delays.append(round((card - answered) * 1000, 1) if card else None)
+            time.sleep(1.5)  # the channel's pace (1 post/s) is not what is measured
+        out["reports: HTTP answer → card at Slack, ms"] = delays
         time.sleep(5)  # settle: the report's DMs, the Home, start-up's catch-up
         calls = len(fake.calls)
         sql0, cpu0, pg0, t_0 = _sql_counts(proc, counts), _cpu_seconds(proc.pid), _pg_commits(url), time.time()

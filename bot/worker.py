@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from typing import Callable
@@ -89,6 +90,17 @@ class Worker:
         self._watch: tuple = ()  # (engine, tables) whose committed writes wake this worker
         self._watching = None
         self.rounds_idle = 0  # rounds that found nothing to do
+        # One round at a time per worker: a round called directly (a CLI command, a test that moved its clock) waits
+        # for the thread's round, woken by the same move, to commit, instead of skipping the rows it holds.
+        self._round = threading.RLock()
+        run_once = self.run_once
+
+        @functools.wraps(run_once)
+        def one_at_a_time(*args, **kwargs):
+            with self._round:
+                return run_once(*args, **kwargs)
+
+        self.run_once = one_at_a_time
         self.sleeping = False  # waiting for its next due moment or a wake (with `_wake` unset: nothing pending)
 
     def watch(self, engine, *tables: str) -> None:
@@ -124,8 +136,9 @@ class Worker:
             # Cleared before the round reads: a write committed from here on wakes the wait below.
             self._wake.clear()
             try:
-                busy = self.busy(self.run_once())
-                wait = 0.0 if busy else self.next_due_in()
+                with self._round:
+                    busy = self.busy(self.run_once())
+                    wait = 0.0 if busy else self.next_due_in()
             except Exception:  # noqa: BLE001 - the database may be away for a moment: try again
                 log.exception("%s round failed; retrying", self.name)
                 busy, wait = False, RETRY_AFTER_ERROR

@@ -1,5 +1,7 @@
-"""Idle costs little (issue 26): a sweeper round that finds nothing due reads the database once, and that read
-also tells its thread when to look again."""
+"""Idle costs nothing (issue 26): a sweeper round that finds nothing due reads the database once, and that read
+also tells its thread when to look again; between due moments the workers sleep, woken by committed writes of their
+rows (this process's engines, another process through PostgreSQL's NOTIFY or SQLite's -wal file) and by the test
+clock moving."""
 
 from __future__ import annotations
 

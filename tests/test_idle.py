@@ -184,3 +184,19 @@ def test_idle_workers_issue_no_statement_until_something_is_due(engine):
     finally:
         sender.stop()
         sweeper.stop()
+
+
+def test_the_senders_next_due_moment_counts_a_lease_running_out(engine):
+    """A process that died holding a row leaves it claimed ("sending"): the sender must look again when the lease
+    ends, not only at the next retry (nothing else would wake it)."""
+    from bot import outbox_claims
+    from storage.models import OutboxMessage
+
+    lease_end = T0 + dt.timedelta(seconds=25)
+    with session_scope(engine) as s:
+        s.add(OutboxMessage(created_at=T0, method="chat.postMessage", payload={"channel": "C0SAFETY", "text": "x"},
+                            ordering_key="report:1", next_attempt_at=T0, status="sending", attempts=1,
+                            lease_until=lease_end))
+        s.add(OutboxMessage(created_at=T0, method="chat.postMessage", payload={"channel": "C0SAFETY", "text": "y"},
+                            ordering_key="report:2", next_attempt_at=T0 + dt.timedelta(minutes=5), status="pending"))
+    assert outbox_claims.next_due(engine) == lease_end

@@ -3,6 +3,7 @@
     python bench/load.py latency --db sqlite|postgres [-n 300]
     python bench/load.py burst   --db sqlite|postgres [--reports 500 --places 20 --seconds 60]
     python bench/load.py memory  --db sqlite|postgres [--big-db sqlite:////tmp/bench1m.db]
+    python bench/load.py idle    --db sqlite|postgres [--seconds 60]
 
 Servers run as separate processes (`safeshift serve --http` and bench/bare_bolt.py) on this
 machine; Slack is the recording fake from tests/. `--db postgres` creates a database of its own on the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,7 +69,7 @@ def start(cmd, env, port):
     raise RuntimeError(f"{cmd} did not start")
 
 
-def safeshift(fake: FakeSlack, url: str, extra_org: str = "", **env_extra):
+def safeshift(fake: FakeSlack, url: str, extra_org: str = "", counted: str | None = None, **env_extra):
     org = Path(tempfile.mkdtemp()) / "org.yaml"
     org.write_text(ORG_YAML + extra_org, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_"))}
@@ -75,8 +77,12 @@ def safeshift(fake: FakeSlack, url: str, extra_org: str = "", **env_extra):
                 "SLACK_API_URL": fake.url, "SAFESHIFT_CONFIG": str(org), "SAFESHIFT_LOG_LEVEL": "ERROR"})
     env.update(env_extra)
     port = free_port()
-    proc = start([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-                 env, port)
+    # `counted`: a file the server writes its SQL counts to on SIGUSR1 (bench/counted_serve.py)
+    cmd = [sys.executable, str(ROOT / "bench" / "counted_serve.py")] if counted else [sys.executable, "-m", "bot.cli"]
+    if counted:
+        env["SAFESHIFT_BENCH_COUNTS"] = counted
+    env["PYTHONPATH"] = str(ROOT)
+    proc = start([*cmd, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)], env, port)
     return proc, port
 
 
@@ -253,9 +259,127 @@ def memory(kind: str, big_db: str | None) -> dict:
     return out
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc/PID/stat (fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _sql_counts(proc, path: Path) -> dict:
+    """The server's SQL counts so far, per thread (bench/counted_serve.py writes them on SIGUSR1)."""
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if path.exists() and path.stat().st_mtime_ns != before:
+            return json.loads(path.read_text())
+        time.sleep(0.02)
+    raise RuntimeError("the server wrote no counts")
+
+
+def _delta(after: dict, before: dict) -> dict:
+    out = {}
+    for thread, counts in after.items():
+        d = {k: v - before.get(thread, {}).get(k, 0) for k, v in counts.items()}
+        if any(d.values()):
+            out[thread] = d
+    return out
+
+
+def _pg_commits(url: str) -> int | None:
+    """xact_commit of the bench database (read from the server's own database, so this read is not counted)."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    name = make_url(url).database
+    admin = create_engine(PG, poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return conn.execute(text("SELECT xact_commit FROM pg_stat_database WHERE datname = :n"), {"n": name}).scalar()
+    finally:
+        admin.dispose()
+
+
+def idle(kind: str, seconds: float) -> dict:
+    """`serve --http` with nothing to do: SQL transactions and statements, and CPU, over `seconds`; then a report
+    filed over HTTP (its card at Slack how soon after the answer), and a timer moved by another process (this one)
+    to a moment 3 s ahead: when it fires, compared with its moment (the cross-process wake)."""
+    import datetime as dt
+
+    from storage.db import make_engine
+
+    fake = FakeSlack()
+    url = db_url(kind)
+    counts = Path(tempfile.mkdtemp()) / "counts.json"
+    proc, port = safeshift(fake, url, counted=str(counts))
+    engine = make_engine(url)
+    out: dict = {"db": kind, "seconds": seconds}
+    try:
+        # reports, so there are pending timers (minutes away) and posted cards while idle; each card's delay after the
+        # HTTP answer is the in-process wake (the request's commit wakes the sender once the answer is written)
+        delays = []
+        for i in range(5):
+            fake.calls.clear()
+            status, t0, _ = post(port, view_body(i), "application/x-www-form-urlencoded")
+            answered = time.time()
+            assert status == 200
+            deadline = time.time() + 30
+            card = None
+            while time.time() < deadline and card is None:
+                card = next((c.at for c in fake.calls if c.method == "chat.postMessage" and c.params.get("channel")
+                             == "C0SAFETY" and c.params.get("blocks") and not c.params.get("thread_ts")), None)
+                time.sleep(0.002)
+            delays.append(round((card - answered) * 1000, 1) if card else None)
+            time.sleep(1.5)  # the channel's pace (1 post/s) is not what is measured
+        out["reports: HTTP answer → card at Slack, ms"] = delays
+        time.sleep(5)  # settle: the report's DMs, the Home, start-up's catch-up
+        calls = len(fake.calls)
+        sql0, cpu0, pg0, t_0 = _sql_counts(proc, counts), _cpu_seconds(proc.pid), _pg_commits(url), time.time()
+        time.sleep(seconds)
+        sql1, cpu1, pg1, t_1 = _sql_counts(proc, counts), _cpu_seconds(proc.pid), _pg_commits(url), time.time()
+        window = t_1 - t_0
+        delta = _delta(sql1, sql0)
+        out["idle: SQL transactions / statements (all threads)"] = (
+            sum(d.get("transactions", 0) for d in delta.values()), sum(d.get("statements", 0) for d in delta.values()))
+        out["idle: per thread"] = delta
+        if pg0 is not None:
+            out["idle: PostgreSQL xact_commit delta"] = pg1 - pg0
+        out["idle: CPU %"] = round(100 * (cpu1 - cpu0) / window, 3)
+        out["idle: Slack calls"] = len(fake.calls) - calls
+        # the cross-process wake: this process moves the report's next pending timer to 3 s from now
+        from sqlalchemy import select, update
+
+        from storage.models import Timer
+
+        with engine.begin() as conn:
+            tid, fire = conn.execute(select(Timer.id, Timer.fire_at).where(Timer.status == "pending")
+                                     .order_by(Timer.fire_at).limit(1)).one()
+            moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)
+            conn.execute(update(Timer).where(Timer.id == tid).values(fire_at=moment, due_at=moment))
+        out["timer moved by another process: was due in s"] = round((fire - moment).total_seconds() + 3, 1)
+        deadline = time.time() + 120
+        fired = None
+        while time.time() < deadline and fired is None:
+            time.sleep(0.05)
+            with engine.connect() as conn:
+                fired = conn.execute(select(Timer.fired_at).where(Timer.id == tid, Timer.status != "pending")).scalar()
+        out["timer moved by another process: fired after its moment, s"] = (
+            round((fired - moment).total_seconds(), 3) if fired else "not within 120 s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        engine.dispose()
+        fake.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["latency", "burst", "memory"])
+    ap.add_argument("what", choices=["latency", "burst", "memory", "idle"])
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("-n", type=int, default=300)
     ap.add_argument("--reports", type=int, default=500)
@@ -268,6 +392,8 @@ def main() -> None:
         print(json.dumps(latency(a.db, a.n), ensure_ascii=False, indent=1))
     elif a.what == "burst":
         print(json.dumps(burst(a.db, a.reports, a.places, a.seconds, not a.no_grouping), indent=1))
+    elif a.what == "idle":
+        print(json.dumps(idle(a.db, a.seconds), ensure_ascii=False, indent=1))
     else:
         print(json.dumps(memory(a.db, a.big_db), indent=1))
 

@@ -168,6 +168,9 @@ class Runtime:
         self.sender = Sender(self.engine, send_client, self.clock, max_attempts=settings.SAFESHIFT_MAX_SEND_ATTEMPTS,
                              channel_interval=settings.SAFESHIFT_CHANNEL_INTERVAL, gate=self.gate)
         self.sweeper = Sweeper(self.ctx)
+        # Each sleeps until its next due moment; a committed write of its rows (any process) wakes it.
+        self.sender.watch(self.engine, "outbox")
+        self.sweeper.watch(self.engine, "timer")
         self.ctx.wakers.extend([self.sender.wake, self.sweeper.wake])
         self.app = App(
             # Bolt names an unnamed app after its caller's file, read with inspect.stack(): every source file on the
@@ -274,7 +277,7 @@ class Runtime:
             except BaseException:
                 self.gate.leave()
                 raise
-            return _ThenWake(body, self.ctx.wakers if deferred.pending else [], self.gate.leave, deferred.after,
+            return _ThenWake(body, list(deferred.wakes), self.gate.leave, deferred.after,
                              self.after_answer.submit)
 
         return gated

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.directory import Directory
 from bot.policy import Organisation
+from bot.worker import Deferred, _deferral, wake_after_answer
 from storage.db import STORAGE_ERRORS  # noqa: F401 - re-exported: what callers above bot/ catch
 
 
@@ -31,16 +31,13 @@ class Context:
     def wake(self) -> None:
         """Tell the in-process sender and sweeper that new work was committed.
 
-        Inside `deferred_wake()` (a request being answered) the wake is only noted: a sender that starts
-        at once competes with the answer for the interpreter and the write lock. The HTTP front wakes
-        them once the answer is written.
+        Not needed after a write of timer or outbox rows: its commit wakes them (storage/wakeup.py, issue 26); the
+        calls that remain are harmless. Inside `deferred_wake()` (a request being answered) the wake is only noted:
+        a sender that starts at once competes with the answer for the interpreter and the write lock. The HTTP
+        front wakes them once the answer is written.
         """
-        deferred = getattr(_deferral, "current", None)
-        if deferred is not None:
-            deferred.pending = True
-            return
         for w in self.wakers:
-            w()
+            wake_after_answer(w)
 
     def after_answer(self, work: Callable[[], None]) -> None:
         """Run `work` once the answer to the request being served is written (the HTTP front runs it after the
@@ -53,19 +50,11 @@ class Context:
 
     @contextlib.contextmanager
     def deferred_wake(self):
-        """Note wakes made in this thread instead of delivering them; `.pending` says whether any was."""
-        deferred = _Deferred()
+        """Note wakes made in this thread instead of delivering them; `.pending` says whether any was, `.wakes`
+        which to deliver, `.after` the work to run once the answer is written (`after_answer`)."""
+        deferred = Deferred()
         _deferral.current = deferred
         try:
             yield deferred
         finally:
             _deferral.current = None
-
-
-@dataclass
-class _Deferred:
-    pending: bool = False
-    after: list = field(default_factory=list)  # work to run once the answer is written (`after_answer`)
-
-
-_deferral = threading.local()

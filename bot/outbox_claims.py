@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from storage.db import read_scope, session_scope
@@ -118,14 +118,17 @@ def release_waiting(engine, now: dt.datetime, keep: int | None = None) -> None:
 
 
 def next_due(engine) -> dt.datetime | None:
-    """The next moment a row can be claimed. Rows queued behind an earlier row of their report do not count
-    (they wait for it, not for their own time): counting them made the loop spin while Slack was failing
-    or a channel was paced."""
+    """The next moment a row can be claimed: the first retry or paced slot of a row that waits for nothing else, or
+    the end of a lease (a sender that died holding rows leaves them to be taken again then). Rows queued behind an
+    earlier row of their report do not count (they wait for it, not for their own time): counting them made the
+    loop spin while Slack was failing or a channel was paced. One statement."""
+    waiting = (select(func.min(OutboxMessage.next_attempt_at))
+               .where(OutboxMessage.status == "pending", ~blocked()).scalar_subquery())
+    leased = (select(func.min(OutboxMessage.lease_until))
+              .where(OutboxMessage.status == "sending", ~blocked()).scalar_subquery())
     with read_scope(engine) as s:
-        return s.execute(
-            select(OutboxMessage.next_attempt_at).where(OutboxMessage.status == "pending", ~blocked())
-            .order_by(OutboxMessage.next_attempt_at).limit(1)
-        ).scalar()
+        due = [t for t in s.execute(select(waiting, leased)).one() if t is not None]
+    return min(due) if due else None
 
 
 def anything_queued(engine) -> bool:

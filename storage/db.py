@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as _SASession
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
+from storage import wakeup
 from storage.models import Sequence
 from storage.models.core import postgresql_conditions
 
@@ -72,6 +73,8 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        wakeup.install(engine)  # committed timer and outbox rows wake the workers (storage/wakeup.py)
+
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # Writers take the write lock at BEGIN (queueing instead of failing to upgrade a read lock);
@@ -85,6 +88,7 @@ def make_engine(url: str, **kwargs) -> Engine:
                            connect_args={"connect_timeout": 2}, **kwargs)
     event.listen(engine, "handle_error", _hide_row_values)
     _ping_when_idle(engine)
+    wakeup.install(engine)  # committed timer and outbox rows wake the workers (storage/wakeup.py)
     return engine
 
 

@@ -71,6 +71,9 @@ def _word(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
 
+_MARKER = re.compile(r"[*_]")
+
+
 def marker_pairs(text: str) -> list[tuple[int, int]]:
     """(open, close) indexes of the `*bold*` and `_italic_` pairs in mrkdwn `text`.
 
@@ -88,18 +91,25 @@ def marker_pairs(text: str) -> list[tuple[int, int]]:
         protected[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     pairs = []
     i = 0
-    while i < n:
+    while True:  # from one `*` or `_` to the next (issue 26: not a step per character)
+        m = _MARKER.search(text, i)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
-        if (ch in "*_" and not protected[i] and i + 1 < n and not text[i + 1].isspace() and text[i + 1] != ch
+        if (not protected[i] and i + 1 < n and not text[i + 1].isspace() and text[i + 1] != ch
                 and not (i > 0 and (_word(text[i - 1]) or text[i - 1] == ch))):
-            j = i + 2
+            line_end = text.find("\n", i + 2)
+            if line_end < 0:
+                line_end = n
             close = None
-            while j < n and text[j] != "\n":
-                if (text[j] == ch and not protected[j] and not text[j - 1].isspace()
+            j = text.find(ch, i + 2, line_end)
+            while j >= 0:
+                if (not protected[j] and not text[j - 1].isspace()
                         and not (j + 1 < n and (_word(text[j + 1]) or text[j + 1] == ch))):
                     close = j
                     break
-                j += 1
+                j = text.find(ch, j + 1, line_end)
             if close is not None:
                 pairs.append((i, close))
                 i = close + 1
@@ -108,13 +118,25 @@ def marker_pairs(text: str) -> list[tuple[int, int]]:
     return pairs
 
 
+def _marker_by_wide(text: str) -> bool:
+    """A `*` or `_` next to a wide character: without one `space_markers` has nothing to do (most messages)."""
+    if text.isascii():
+        return False
+    n = len(text)
+    for m in _MARKER.finditer(text):
+        i = m.start()
+        if (i > 0 and is_wide(text[i - 1])) or (i + 1 < n and is_wide(text[i + 1])):
+            return True
+    return False
+
+
 def space_markers(text: str) -> str:
     """Put a space between a marker pair and Chinese or full-width punctuation outside it.
 
     `只需填写*等级*和` -> `只需填写 *等级* 和`; `*HZ-1*（` -> `*HZ-1* （`. Only the outside
     is touched, only for real pairs (see `marker_pairs`); idempotent.
     """
-    if not text:
+    if not text or not _marker_by_wide(text):
         return text
     cuts = []
     for i, j in marker_pairs(text):
@@ -201,6 +223,91 @@ def t(locale: str, key: str, **values) -> Mrkdwn:
 
 def tp(locale: str, key: str, **values) -> str:
     return _compiled("p", normalise_locale(locale), key).render(**values)
+
+
+# --------------------------------------------------------------------------- one text, many times (issue 26)
+class _Slot(Mrkdwn):
+    """A stand-in for a value in a shape render (`Shaped`): Jinja writes it as it is (it is Mrkdwn)."""
+
+
+class _FalseSlot(_Slot):
+    def __bool__(self) -> bool:
+        return False
+
+
+_SEP = "\x00"
+
+
+class Shaped:
+    """`t(locale, key, **values)` for an entry rendered many times over (10,000 escalation rungs due at once):
+    an entry made only of `{{ name }}` and `{% if name %}…{% elif name %}…{% else %}…{% endif %}` is rendered by Jinja
+    once per combination of its tested names' truth, with stand-ins for the values; each use then joins the pieces
+    with the values escaped as `t` escapes them (`str(escape_mrkdwn(value))`) and spaces the markers: the same text,
+    without a Jinja context per use. Any other entry, or a call missing a value, renders through `t` itself."""
+
+    def __init__(self, locale: str, key: str) -> None:
+        self.locale, self.key = locale, key
+        self.template = _compiled("m", locale, key)
+        self.names: tuple[str, ...] | None = None
+        self.tests: tuple[str, ...] = ()
+        self.shapes: dict[tuple, list] = {}
+        if isinstance(self.template, _Static):
+            self.names = ()
+            return
+        shape = _shape_names(_mrkdwn_env.parse(catalog(locale)[key]))
+        if shape is not None and _SEP not in catalog(locale)[key]:
+            self.names, self.tests = shape
+
+    def __call__(self, **values) -> Mrkdwn:
+        names = self.names
+        if names is None or not all(n in values for n in names):
+            return t(self.locale, self.key, **values)
+        if not names:
+            return Mrkdwn(space_markers(self.template.render()))
+        truth = tuple(bool(values[n]) for n in self.tests)
+        pieces = self.shapes.get(truth)
+        if pieces is None:
+            pieces = self.shapes[truth] = self._pieces(dict(zip(self.tests, truth)))
+        out = [p if k % 2 == 0 else str(escape_mrkdwn(values[p])) for k, p in enumerate(pieces)]
+        return Mrkdwn(space_markers("".join(out)))
+
+    def _pieces(self, truth: dict) -> list:
+        slots = {n: (_Slot if truth.get(n, True) else _FalseSlot)(f"{_SEP}{n}{_SEP}") for n in self.names}
+        return self.template.render(**slots).split(_SEP)  # literal, name, literal, name, …, literal
+
+
+def _shape_names(template) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(every name, the names tested) of a template of plain outputs and ifs on plain names; None for any other."""
+    from jinja2 import nodes
+
+    names: dict[str, None] = {}
+    tests: dict[str, None] = {}
+
+    def walk(body) -> bool:
+        for node in body:
+            if isinstance(node, nodes.Output):
+                for part in node.nodes:
+                    if isinstance(part, nodes.Name) and part.ctx == "load":
+                        names[part.name] = None
+                    elif not isinstance(part, nodes.TemplateData):
+                        return False
+            elif isinstance(node, nodes.If):
+                if not (isinstance(node.test, nodes.Name) and node.test.ctx == "load"):
+                    return False
+                names[node.test.name] = tests[node.test.name] = None
+                if not (walk(node.body) and walk(node.elif_) and walk(node.else_)):
+                    return False
+            else:
+                return False
+        return True
+
+    return (tuple(names), tuple(tests)) if walk(template.body) else None
+
+
+@lru_cache(maxsize=1024)
+def shaped(locale: str, key: str) -> Shaped:
+    """The `Shaped` renderer of catalog entry `key` in `locale` (kept: each is a few pieces per truth combination)."""
+    return Shaped(normalise_locale(locale), key)
 
 
 def fmt_minutes(locale: str, seconds: float) -> str:

@@ -144,7 +144,37 @@ def _write_buffered(session) -> None:
         return
     session.flush()  # the records these rows describe go first
     for table, rows in buffered.items():
-        session.execute(table.insert(), rows)
+        if len(rows) < COPY_FROM or not _copy_rows(session, table, rows):
+            session.execute(table.insert(), rows)
+
+
+# From this many rows of one table, PostgreSQL takes a transaction's buffered rows by COPY: psycopg's executemany
+# sends one INSERT per row (issue 26: 10,000 rungs due at once queue 32,000 rows; COPY takes them in a quarter of
+# the time, with a third of the CPU). Not policy: it describes the bot.
+COPY_FROM = 100
+
+
+def _copy_rows(session: Session, table, rows: list[dict]) -> bool:
+    """Write `rows` by COPY on PostgreSQL, each value bound as the INSERT would bind it; False (nothing written)
+    where an INSERT is needed: another engine, rows naming different columns, or a column left out that has a
+    default of SQLAlchemy's own (the server's defaults apply to COPY as to an INSERT)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        return False
+    names = list(rows[0])
+    named = set(names)
+    if any(c.name not in named and (c.default is not None or c.onupdate is not None) for c in table.columns):
+        return False
+    if any(len(row) != len(names) or not named.issuperset(row) for row in rows):
+        return False
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+    with conn.connection.dbapi_connection.cursor() as cur:
+        with cur.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([v if p is None else p(v) for p, v in zip(procs, (row[n] for n in names))])
+    return True
 
 
 @event.listens_for(_SASession, "after_rollback")

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 
 import pytest
+import yaml
 from sqlalchemy import select, text
 
 from bot import compose, i18n, registry
@@ -126,3 +127,13 @@ def test_shaped_falls_back_to_t_for_a_missing_value():
     with pytest.raises(Exception, match="number"):  # as t's StrictUndefined says it
         i18n.shaped("en", "escalation.dm")(icon="", level="", location="", what="", due="", late_by="", late=False,
                                            link="")
+
+
+def test_the_catalogs_read_the_same_by_libyaml_and_by_pyyaml(monkeypatch):
+    fast = {locale: dict(i18n.catalog(locale)) for locale in i18n.LOCALES}
+    monkeypatch.setattr(i18n, "_LOADER", yaml.SafeLoader)
+    i18n.catalog.cache_clear()
+    try:
+        assert {locale: i18n.catalog(locale) for locale in i18n.LOCALES} == fast
+    finally:
+        i18n.catalog.cache_clear()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+import time
 
 import pytest
 import yaml
@@ -137,3 +139,36 @@ def test_the_catalogs_read_the_same_by_libyaml_and_by_pyyaml(monkeypatch):
         assert {locale: i18n.catalog(locale) for locale in i18n.LOCALES} == fast
     finally:
         i18n.catalog.cache_clear()
+
+
+def _slow_fire(ctx, s, note, timer, now):
+    time.sleep(0.001)  # long enough for the other sweeper to claim meanwhile
+    buffer_insert(s, AuditEvent.__table__, dict(at=now, actor="system", action="batch_fired", before=None, after=None,
+                                                note="", **about("batch", note.id)))
+
+
+def test_two_sweepers_at_once_fire_each_row_once(engine, monkeypatch):
+    slow = Kind(name="batch", timers=(TimerHandler("batch", lambda s, ids: {i: Note(i) for i in ids}, _slow_fire),))
+    monkeypatch.setattr(registry, "_installed", Registry(compose.KINDS + (slow,)))
+    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(T0))
+    with session_scope(engine) as s:
+        for i in range(1, 301):
+            s.add(Timer(subject_type="batch", subject_id=i, purpose="remind", step=0, cycle=1, due_at=T0, fire_at=T0,
+                        status="pending"))
+    counts: list[int] = []
+
+    def sweep() -> None:
+        sweeper, n = Sweeper(ctx, batch=40), 0
+        while done := sweeper.run_once():
+            n += done
+        counts.append(n)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    with session_scope(engine) as s:
+        fired = s.execute(select(AuditEvent.subject_id).where(AuditEvent.action == "batch_fired")).scalars().all()
+        states = s.execute(select(Timer.status).where(Timer.subject_type == "batch")).scalars().all()
+    assert sum(counts) == 300 and sorted(fired) == list(range(1, 301)) and set(states) == {"fired"}, counts

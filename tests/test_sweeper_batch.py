@@ -1,5 +1,5 @@
 """The Sweeper's batch as sets (issue 26): the claim reads rows, not ORM objects; the marks go back in one statement;
-the batch's buffered rows go in by COPY on PostgreSQL; escalation texts are rendered by `i18n.Shaped`. Each keeps
+the batch's buffered rows go in by COPY on PostgreSQL; escalation texts are rendered by `bot.shaped`. Each keeps
 what the row-by-row code promised: a bad row is set aside alone, late rows are marked late, rows written by COPY
 read back exactly as the INSERT wrote them, and every text is the one `i18n.t` renders."""
 
@@ -19,6 +19,7 @@ from bot.clock import FrozenClock
 from bot.context import Context
 from bot.outbox import enqueue
 from bot.registry import Kind, Registry, TimerHandler
+from bot.shaped import shaped
 from bot.subjects import about
 from bot.sweeper import LATE_AFTER, Sweeper
 from storage import db
@@ -106,13 +107,13 @@ def test_shaped_renders_every_catalog_entry_as_t_does():
     values = ["", None, 0, 7, True, False, "x*y_z", "中文*粗*体", "<!channel>", "a & b > c", i18n.Mrkdwn("<@U1>"),
               "_x_", "（*a*）", 12.5, "\n_补_", "*HZ-2026-00001*"]
     rnd = random.Random(26)
-    shaped = compared = 0
+    counted = compared = 0
     for locale in i18n.LOCALES:
         for key in i18n.catalog(locale):
-            render = i18n.shaped(locale, key)
+            render = shaped(locale, key)
             if render.names is None:
                 continue
-            shaped += 1
+            counted += 1
             for _ in range(12):
                 given = {name: rnd.choice(values) for name in render.names}
                 try:
@@ -122,12 +123,12 @@ def test_shaped_renders_every_catalog_entry_as_t_does():
                 got = render(**given)
                 assert (got, type(got)) == (expected, type(expected)), (locale, key, given)
                 compared += 1
-    assert shaped > 1000 and compared > 10000  # the catalogs' entries are nearly all plain outputs and ifs
+    assert counted > 1000 and compared > 10000  # the catalogs' entries are nearly all plain outputs and ifs
 
 
 def test_shaped_falls_back_to_t_for_a_missing_value():
     with pytest.raises(Exception, match="number"):  # as t's StrictUndefined says it
-        i18n.shaped("en", "escalation.dm")(icon="", level="", location="", what="", due="", late_by="", late=False,
+        shaped("en", "escalation.dm")(icon="", level="", location="", what="", due="", late_by="", late=False,
                                            link="")
 
 

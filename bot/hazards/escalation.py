@@ -30,6 +30,7 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
+from bot.shaped import shaped
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
 from storage.models import AuditEvent, Report, Timer
@@ -158,19 +159,19 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
         return built[locale]
 
     # Escalations are urgent whatever the level: someone is already late. Each text is rendered by its catalog
-    # entry's `Shaped` renderer: the same words as `i18n.t`, without a Jinja render per rung.
+    # entry's `Shaped` renderer (bot/shaped.py): the same words as `i18n.t`, without a Jinja render per rung.
     if "thread" in rung.via:
-        notices.thread_line(ctx, s, report, now, i18n.shaped(org.locale, k.words("escalation.thread"))(
+        notices.thread_line(ctx, s, report, now, shaped(org.locale, k.words("escalation.thread"))(
             mentions=mentions(people), **words(org.locale)), priority=URGENT)
     if "dm" in rung.via:
         langs = locales_of(s, org, people)  # only the people told, not the whole table
         for user in people:
-            notices.direct(ctx, s, report, now, user, i18n.shaped(langs[user], k.words("escalation.dm"))(
+            notices.direct(ctx, s, report, now, user, shaped(langs[user], k.words("escalation.dm"))(
                 **words(langs[user])), priority=URGENT)
     if "channel" in rung.via:
         holders = mentions(holders_of(ctx, k, report, timer.purpose))
         for channel in channels:
-            notices.direct(ctx, s, report, now, channel, i18n.shaped(org.locale, k.words("escalation.channel"))(
+            notices.direct(ctx, s, report, now, channel, shaped(org.locale, k.words("escalation.channel"))(
                 holders=holders, **words(org.locale)), priority=URGENT)
     buffer_insert(s, AuditEvent.__table__, dict(
         at=now, actor="system", action="escalated", subject_type=REPORT, subject_id=report.id, note="", before=None,

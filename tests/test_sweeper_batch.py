@@ -1,7 +1,8 @@
 """The Sweeper's batch as sets (issue 26): the claim reads rows, not ORM objects; the marks go back in one statement;
-the batch's buffered rows go in by COPY on PostgreSQL; escalation texts are rendered by `bot.shaped`. Each keeps
-what the row-by-row code promised: a bad row is set aside alone, late rows are marked late, rows written by COPY
-read back exactly as the INSERT wrote them, and every text is the one `i18n.t` renders."""
+the batch's buffered rows go in by COPY (PostgreSQL) or the driver's executemany (SQLite); escalation texts are
+rendered by `bot.shaped`. Each keeps what the row-by-row code promised: a bad row is set aside alone, late rows are
+marked late, two sweepers never fire a row twice, rows written in bulk read back exactly as the INSERT wrote them,
+and every text is the one `i18n.t` renders."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_a_bad_row_in_a_set_based_batch_is_set_aside_alone(engine, monkeypatch):
     assert Sweeper(ctx, batch=500).run_once() == 0  # nothing left pending: each row was marked once
 
 
-def test_rows_written_by_copy_read_back_as_the_insert_wrote_them(engine, monkeypatch):
+def test_rows_written_in_bulk_read_back_as_the_insert_wrote_them(engine, monkeypatch):
     rows = [dict(at=T0 + dt.timedelta(seconds=i), actor=f"U{i}", action="copied", subject_type="report", subject_id=i,
                  before=None if i % 2 else {"level": i, "note": "旧的 \"引号\" \\ \t"},
                  after={"people": ["U1", "U2"], "text": "隐患 *HZ-1* <!channel> & 😀", "late": bool(i % 3)},

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import uuid
+import weakref
 from typing import Callable
 
 from sqlalchemy import event
@@ -41,6 +42,7 @@ _lock = threading.Lock()
 _subscribers: dict[tuple, dict[int, tuple[frozenset, Callable[[], None]]]] = {}
 _watchers: dict[tuple, object] = {}
 _handles = itertools.count(1)
+_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> its `_written` (install)
 
 
 def _me() -> str:
@@ -76,10 +78,11 @@ def install(engine: Engine) -> None:
                                                      (CHANNEL, f"{_me()} {','.join(sorted(tables))}"))
 
     @event.listens_for(engine, "after_execute")
-    def _written(conn, clause, *_args) -> None:
-        if not getattr(clause, "is_dml", False):
-            return
-        name = getattr(getattr(clause, "table", None), "name", None)
+    def _executed(conn, clause, *_args) -> None:
+        if getattr(clause, "is_dml", False):
+            _written(conn, getattr(getattr(clause, "table", None), "name", None))
+
+    def _written(conn, name) -> None:
         if name not in WATCHED:
             return
         if conn._is_autocommit_isolation():  # committed already: announce it now
@@ -87,6 +90,8 @@ def install(engine: Engine) -> None:
             conn.info.setdefault(_COMMITTED, set()).add(name)
         else:
             conn.info.setdefault(_TOUCHED, set()).add(name)
+
+    _writers[engine] = _written
 
     @event.listens_for(engine, "commit")
     def _commit(conn) -> None:  # just before the commit: NOTIFY is part of the transaction
@@ -104,6 +109,14 @@ def install(engine: Engine) -> None:
         committed = record.info.pop(_COMMITTED, None)
         if committed:
             deliver(key, committed)
+
+
+def note_write(conn, table: str) -> None:
+    """A write to `table` that SQLAlchemy did not execute itself (storage.db's bulk rows: COPY, the driver's own
+    executemany), noted as `after_execute` notes the others."""
+    written = _writers.get(conn.engine)
+    if written is not None:
+        written(conn, table)
 
 
 def deliver(key: tuple, tables) -> None:

@@ -30,6 +30,7 @@ from bot.i18n import channel_link, fmt_minutes, fmt_time
 from bot.masking import mask
 from bot.outbox import URGENT
 from bot.prefs import locales_of
+from bot.shaped import shaped
 from bot.working_hours import next_working_moment
 from storage.db import buffer_insert
 from storage.models import AuditEvent, Report, Timer
@@ -77,13 +78,46 @@ def _fixed_words(locale: str, purpose: str, safety_channel: str) -> tuple[str, s
             i18n.t(locale, "escalation.link", channel=channel_link(safety_channel)))
 
 
+@functools.lru_cache(maxsize=1024)
+def _place(location: str | None) -> str:
+    """Where, as a notice says it: masked (a phone number typed into the place) and cut to its length. The same few
+    hundred places recur across reports: each is masked once, not once per rung."""
+    return mask(location)[:LOCATION_IN_NOTICE] or "—"
+
+
+_BATCH = "safeshift_escalation_batch"  # session.info: (transaction, what every rung of it shares)
+
+
+def _shared(s) -> dict:
+    """What the rungs fired in one transaction share (the Sweeper fires a batch of them in one): kinds, formatted
+    moments and level names, each worked out once (issue 26: 10,000 rungs due at once)."""
+    transaction = s.get_transaction()
+    held = s.info.get(_BATCH)
+    if held is None or held[0] is not transaction:
+        held = s.info[_BATCH] = (transaction, {})
+    return held[1]
+
+
+def _once(shared: dict, key, make):
+    value = shared.get(key, _MISSING)
+    if value is _MISSING:
+        value = shared[key] = make()
+    return value
+
+
+_MISSING = object()
+
+
 def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool | None:
     """Act on a due timer of `report` (its deadline or a rung of its ladder). False: it no longer matters
     (answered, grouped, or a rung the policy no longer has; the Sweeper cancels it)."""
-    if report is None or not still_relevant(report, timer.purpose) or timer.step >= len(
-            kind_of_report(ctx.org, report).ladder(timer.purpose)):
+    if report is None:
         return False
     org = ctx.org
+    shared = _shared(s)
+    k = _once(shared, ("kind", id(org), report.kind), lambda: kind_of_report(org, report))
+    if not still_relevant(report, timer.purpose) or timer.step >= len(k.ladder(timer.purpose)):
+        return False
     if timer.step == -1 and timer.purpose not in PURPOSES:  # a follow-up's deadline: its ladder tells people
         buffer_insert(s, AuditEvent.__table__, dict(
             at=now, actor="system", action="overdue", subject_type=REPORT, subject_id=report.id, before=None, note="",
@@ -97,7 +131,6 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
             after={"purpose": timer.purpose, "due": timer.due_at.isoformat(), "late": timer.late}))
         notices.update_card(ctx, s, report, now)
         return
-    k = kind_of_report(org, report)
     rung = k.ladder(timer.purpose)[timer.step]
     people = ctx.directory.resolve_people(list(rung.notify), report.team, report.reporter_id,
                                           responders=ctx.directory.responder_targets(report.kind, report.level,
@@ -108,32 +141,38 @@ def fire(ctx, s, report: Report | None, timer: Timer, now: dt.datetime) -> bool 
     channels = ctx.directory.resolve_channels(list(rung.notify), report.team)
     due_at = deadline(report, timer.purpose)
     icon = ICONS.get(min(timer.step, 1), ":warning:")
-    common = dict(number=report.number, due=fmt_time(due_at, org.tz), late=timer.late, icon=i18n.Mrkdwn(icon),
-                  location=mask(report.location)[:LOCATION_IN_NOTICE] or "—")
+    common = dict(number=report.number, due=_once(shared, ("due", due_at), lambda: fmt_time(due_at, org.tz)),
+                  late=timer.late, icon=i18n.Mrkdwn(icon),
+                  location=_place(report.location))
 
     built: dict[str, dict] = {}
 
     def words(locale: str) -> dict:  # built once per language of this rung, not once per person told
         if locale not in built:
             what, link = _fixed_words(locale, timer.purpose, org.channels.safety)
-            built[locale] = dict(common, level=level_name(org, report, locale), what=what, link=link,
-                                 late_by=i18n.fmt_late(locale, (now - due_at).total_seconds()))
+            late_by = (now - due_at).total_seconds()
+            built[locale] = dict(common, what=what, link=link,
+                                 level=_once(shared, ("level", report.kind, report.level, locale),
+                                             lambda: level_name(org, report, locale)),
+                                 late_by=_once(shared, ("late_by", locale, late_by),
+                                               lambda: i18n.fmt_late(locale, late_by)))
         return built[locale]
 
-    # Escalations are urgent whatever the level: someone is already late.
+    # Escalations are urgent whatever the level: someone is already late. Each text is rendered by its catalog
+    # entry's `Shaped` renderer (bot/shaped.py): the same words as `i18n.t`, without a Jinja render per rung.
     if "thread" in rung.via:
-        notices.thread_line(ctx, s, report, now, i18n.t(org.locale, k.words("escalation.thread"), mentions=mentions(people),
-                                                        **words(org.locale)), priority=URGENT)
+        notices.thread_line(ctx, s, report, now, shaped(org.locale, k.words("escalation.thread"))(
+            mentions=mentions(people), **words(org.locale)), priority=URGENT)
     if "dm" in rung.via:
         langs = locales_of(s, org, people)  # only the people told, not the whole table
         for user in people:
-            notices.direct(ctx, s, report, now, user, i18n.t(langs[user], k.words("escalation.dm"), **words(langs[user])),
-                           priority=URGENT)
+            notices.direct(ctx, s, report, now, user, shaped(langs[user], k.words("escalation.dm"))(
+                **words(langs[user])), priority=URGENT)
     if "channel" in rung.via:
         holders = mentions(holders_of(ctx, k, report, timer.purpose))
         for channel in channels:
-            notices.direct(ctx, s, report, now, channel, i18n.t(org.locale, k.words("escalation.channel"), holders=holders,
-                                                                **words(org.locale)), priority=URGENT)
+            notices.direct(ctx, s, report, now, channel, shaped(org.locale, k.words("escalation.channel"))(
+                holders=holders, **words(org.locale)), priority=URGENT)
     buffer_insert(s, AuditEvent.__table__, dict(
         at=now, actor="system", action="escalated", subject_type=REPORT, subject_id=report.id, note="", before=None,
         after={"purpose": timer.purpose, "step": timer.step, "people": people, "channels": channels,

@@ -23,8 +23,8 @@ from storage.models import Timer
 
 log = logging.getLogger("safeshift.escalation")
 
-# On time means within 5 s of the moment (the sweeper wakes at least every second); a later notice
-# says it is late. Not policy: it describes the bot, not the responsibility system.
+# On time means within 5 s of the moment (the sweeper sleeps until the next due moment, woken by new timers); a later
+# notice says it is late. Not policy: it describes the bot, not the responsibility system.
 LATE_AFTER = dt.timedelta(seconds=5)
 
 

@@ -203,9 +203,9 @@ def test_the_senders_next_due_moment_counts_a_lease_running_out(engine):
 
 
 def test_rows_written_in_bulk_past_sqlalchemy_wake_the_workers_too(engine):
-    """A transaction's many buffered rows go by COPY or the driver's executemany (storage.db `_bulk_rows`), past the
+    """A transaction's many buffered rows go by COPY or the driver's executemany (storage/bulk.py), past the
     events that note writes: they are noted all the same, so a worker (or, by NOTIFY, another process) is woken."""
-    from storage import db
+    from storage import bulk, db
 
     woken = threading.Event()
     handle = wakeup.subscribe(engine, ["timer"], woken.set)
@@ -213,12 +213,12 @@ def test_rows_written_in_bulk_past_sqlalchemy_wake_the_workers_too(engine):
         assert wakeup.ready(engine)  # PostgreSQL: once listening, it wakes everyone (something may have been missed)
         woken.clear()
         with session_scope(engine) as s:
-            for i in range(db.COPY_FROM + 5):
+            for i in range(bulk.COPY_FROM + 5):
                 db.buffer_insert(s, Timer.__table__, dict(
                     subject_type="report", subject_id=i + 1, purpose="acknowledge", step=0, cycle=1, due_at=T0,
                     fire_at=T0, status="pending", late=False))
         assert woken.is_set()  # at the commit, in this thread (not the -wal file's look half a second later)
         with session_scope(engine) as s:
-            assert s.execute(select(func.count()).select_from(Timer)).scalar() == db.COPY_FROM + 5
+            assert s.execute(select(func.count()).select_from(Timer)).scalar() == bulk.COPY_FROM + 5
     finally:
         wakeup.unsubscribe(engine, handle)

@@ -23,14 +23,14 @@ from bot.registry import Kind, Registry, TimerHandler
 from bot.shaped import shaped
 from bot.subjects import about
 from bot.sweeper import LATE_AFTER, Sweeper
-from storage import db
+from storage import bulk
 from storage.db import buffer_insert, session_scope
 from storage.models import AuditEvent, OutboxMessage, Timer
 from tests.conftest import org_from
 
 T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc)
 BAD = 13  # the subject whose timer raises half way through its fire function
-MANY = 150  # a batch whose buffered rows pass storage.db.COPY_FROM (PostgreSQL then writes them by COPY)
+MANY = 150  # a batch whose buffered rows pass storage.bulk.COPY_FROM (PostgreSQL then writes them by COPY)
 
 
 class Note:
@@ -85,10 +85,10 @@ def test_rows_written_in_bulk_read_back_as_the_insert_wrote_them(engine, monkeyp
     rows = [dict(at=T0 + dt.timedelta(seconds=i), actor=f"U{i}", action="copied", subject_type="report", subject_id=i,
                  before=None if i % 2 else {"level": i, "note": "旧的 \"引号\" \\ \t"},
                  after={"people": ["U1", "U2"], "text": "隐患 *HZ-1* <!channel> & 😀", "late": bool(i % 3)},
-                 note="" if i % 5 else "说明\n第二行") for i in range(db.COPY_FROM + 20)]
+                 note="" if i % 5 else "说明\n第二行") for i in range(bulk.COPY_FROM + 20)]
 
     def write(copy_from: int) -> list:
-        monkeypatch.setattr(db, "COPY_FROM", copy_from)
+        monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
         with session_scope(engine) as s:
             s.execute(text("DELETE FROM audit_event WHERE action = 'copied'"))
             for row in rows:

@@ -133,15 +133,19 @@ class _ThenWake:
                 close()
         finally:
             self._done()  # the answer is out: background work may go
-            for wake in self._wakers:
-                wake()
-            # What the request left for after its answer (Context.after_answer) runs on another thread: a server
-            # such as waitress sends a small answer only once this thread is done with it.
-            for work in self._after:
-                try:
-                    self._later(_logged(work))
-                except RuntimeError:  # the pool is shut: the process is stopping, so it is done here, now
-                    _logged(work)()
+            _release(self._wakers, self._after, self._later)
+
+
+def _release(wakers, after, later) -> None:
+    """Deliver a request's deferred wakes, then hand what it left for after its answer (Context.after_answer) to
+    another thread: a server such as waitress sends a small answer only once this thread is done with it."""
+    for wake in wakers:
+        wake()
+    for work in after:
+        try:
+            later(_logged(work))
+        except RuntimeError:  # the pool is shut: the process is stopping, so it is done here, now
+            _logged(work)()
 
 
 class Runtime:
@@ -271,11 +275,14 @@ class Runtime:
             if environ.get("PATH_INFO", "") != EVENTS_PATH:
                 return application(environ, start_response)
             self.gate.enter()
+            deferred = None
             try:
                 with self.ctx.deferred_wake() as deferred:
                     body = application(environ, start_response)
             except BaseException:
                 self.gate.leave()
+                if deferred is not None:  # what the request committed before it failed is still woken and done
+                    _release(list(deferred.wakes), deferred.after, self.after_answer.submit)
                 raise
             return _ThenWake(body, list(deferred.wakes), self.gate.leave, deferred.after,
                              self.after_answer.submit)

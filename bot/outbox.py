@@ -57,6 +57,9 @@ POSTED_CACHE = 10_000  # remembered message locations (a few hundred bytes each)
 # still writes at least this often, well inside the claim's lease. Not policy: it only bounds how long
 # the database lags behind what this sender knows.
 SETTLE_AT_LEAST_EVERY = 1.0  # seconds
+# A `chat.update` payload's key (taken out before the call): the edit replaces its own message only; when that message
+# was never posted (its post failed for good) it is dropped, where a card's update would become the card's first post.
+REPLACE_ONLY = "safeshift_replace_only"
 RETRY_AT_MOST = 300.0  # seconds: one row's own back-off (Slack away as a whole is the probe's business)
 
 
@@ -242,15 +245,18 @@ class Sender(Worker):
             self._posted.clear()
         self._posted[key] = where
 
-    def _resolve_target(self, row: OutboxMessage) -> tuple[str, dict]:
+    def _resolve_target(self, row: OutboxMessage) -> tuple[str | None, dict]:
         """The call to make: channel/ts/thread_ts filled from the target message, or a fallback without it."""
         method, payload = row.method, dict(row.payload)
+        replace_only = payload.pop(REPLACE_ONLY, False)
         if not row.target_key:
             return method, payload
         target = self._where(row.target_key)
         if target is None:
             # The message it refers to was never posted (its post failed for good):
-            # a card update becomes the card's first post; a reply goes to the channel.
+            # a card update becomes the card's first post (unless it may only replace); a reply goes to the channel.
+            if method == "chat.update" and replace_only:
+                return None, payload
             if method == "chat.update":
                 payload.pop("ts", None)
                 return "chat.postMessage", payload
@@ -288,6 +294,9 @@ class Sender(Worker):
             self._finish(row.id, status="superseded", lease_until=None)  # a newer version of it is queued
             return True
         method, payload = self._resolve_target(row)
+        if method is None:  # an edit only of its own message, which was never posted (REPLACE_ONLY)
+            self._finish(row.id, status="failed", last_error="its message was never posted", lease_until=None)
+            return True
         channel = payload.get("channel", "")
         if not self._pace(row, method, channel, now, queued):
             return False

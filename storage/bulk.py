@@ -8,6 +8,8 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from storage.errors import raise_wrapped
+
 # From this many rows of one table, a transaction's buffered rows skip SQLAlchemy's executemany: PostgreSQL takes them
 # by COPY (psycopg's executemany sends one INSERT per row), SQLite by the driver's own executemany; each value is bound
 # by its column type's processor, a moment once per batch (issue 26: 10,000 rungs due at once queue 32,000 rows, most
@@ -49,15 +51,21 @@ def write(session: Session, table, rows: list[dict]) -> bool:
     columns = ", ".join(preparer.quote(n) for n in names)
     dbapi = conn.connection.dbapi_connection
     if dialect.name == "sqlite":
-        cur = dbapi.cursor()
-        try:
-            cur.executemany(f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES "
-                            f"({', '.join('?' * len(names))})", values)
-        finally:
-            cur.close()
-        return True
-    with dbapi.cursor() as cur:
-        with cur.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
+        statement = f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES ({', '.join('?' * len(names))})"
+    else:
+        statement = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
+    try:
+        if dialect.name == "sqlite":
+            cur = dbapi.cursor()
+            try:
+                cur.executemany(statement, values)
+            finally:
+                cur.close()
+        else:
+            with dbapi.cursor() as cur:
+                with cur.copy(statement) as copy:
+                    for row in values:
+                        copy.write_row(row)
+    except Exception as error:  # noqa: BLE001 - the driver's own: raised as SQLAlchemy would, no row in it
+        raise_wrapped(dialect, statement, error)
     return True

@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import bulk, wakeup
+from storage.errors import hide_user_text
 from storage.models import Sequence
 from storage.models.core import postgresql_conditions
 
@@ -32,21 +33,11 @@ _IDLE_SINCE = "safeshift_idle_since"
 
 
 def _hide_row_values(context) -> None:
-    """PostgreSQL's DETAIL line quotes the failing row or key (`Failing row contains (…)`): what people typed.
-
-    Keep the first line (what failed, which column or constraint) and any HINT; drop the rest, so no
-    exception message, log line or traceback carries user text. `exc.diag` still holds the full detail.
-    """
-    orig = context.original_exception
-    message = str(orig)
-    lines = message.splitlines()
-    kept = [lines[0]] + [line for line in lines[1:] if line.startswith("HINT:")] if lines else []
-    if len(kept) < len(lines):
-        hidden = "\n".join(kept + ["DETAIL:  (hidden: it may quote user data)"])
-        orig.args = (hidden,)
-        wrapped = context.sqlalchemy_exception  # its message was made from the original text
-        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
-            wrapped.args = (wrapped.args[0].replace(message, hidden), *wrapped.args[1:])
+    """No row values (what people typed) in a database error's message (storage/errors.py)."""
+    cut = hide_user_text(context.original_exception)
+    wrapped = context.sqlalchemy_exception  # its message was made from the original text
+    if cut is not None and wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+        wrapped.args = (wrapped.args[0].replace(cut[0], cut[1]), *wrapped.args[1:])
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -26,6 +26,8 @@ from typing import Callable
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from storage.errors import raise_wrapped
+
 log = logging.getLogger("safeshift.wakeup")
 
 WATCHED = frozenset({"timer", "outbox"})  # the tables the sweeper and the outbox sender work from
@@ -33,7 +35,7 @@ CHANNEL = "safeshift_work"  # PostgreSQL's notification channel (per database)
 # SQLite: how often another process's commit is looked for. Not policy: how late a timer written by another process
 # on the same file can be noticed (a stat of two files, no SQL).
 WATCH_EVERY = 0.5  # seconds
-RECONNECT_AT_MOST = 30.0  # seconds between attempts to listen again on PostgreSQL
+RECONNECT_AT_MOST = 5.0  # seconds between attempts to listen again on PostgreSQL (then everyone is woken)
 _TOUCHED = "safeshift_wake_touched"  # connection info: watched tables written in the open transaction
 _COMMITTED = "safeshift_wake_committed"  # … in a committed one, announced when the connection is checked in
 _NONCE = uuid.uuid4().hex[:12]
@@ -74,8 +76,11 @@ def install(engine: Engine) -> None:
 
     def notify(conn, tables) -> None:
         if postgres:  # on the connection itself (no SQLAlchemy events again), in its transaction
-            conn.connection.dbapi_connection.execute("SELECT pg_notify(%s, %s)",
-                                                     (CHANNEL, f"{_me()} {','.join(sorted(tables))}"))
+            try:
+                conn.connection.dbapi_connection.execute("SELECT pg_notify(%s, %s)",
+                                                         (CHANNEL, f"{_me()} {','.join(sorted(tables))}"))
+            except Exception as error:  # noqa: BLE001 - raised as SQLAlchemy would (a lost connection: try again)
+                raise_wrapped(conn.dialect, "SELECT pg_notify(%s, %s)", error)
 
     @event.listens_for(engine, "after_execute")
     def _executed(conn, clause, *_args) -> None:
@@ -264,7 +269,7 @@ class _PgListener(_Watcher):
                 pass
 
     def _run(self) -> None:
-        import select
+        import selectors  # not select.select: it refuses a descriptor past 1024 (a busy process)
 
         wait = 0.5
         while not self._stop.is_set():
@@ -276,18 +281,10 @@ class _PgListener(_Watcher):
                 self.ready.set()
                 wait = 0.5
                 pgconn = conn.pgconn
-                while not self._stop.is_set():
-                    readable, _, _ = select.select([pgconn.socket, self._r], [], [])
-                    if self._r in readable:
-                        break
-                    pgconn.consume_input()  # raises when the connection is lost
-                    tables: set[str] = set()
-                    while (n := pgconn.notifies()) is not None:
-                        who, _, what = n.extra.decode().partition(" ")
-                        if who != _me():
-                            tables.update(what.split(","))
-                    if tables:
-                        deliver(self.key, tables)
+                with selectors.DefaultSelector() as selector:
+                    selector.register(pgconn.socket, selectors.EVENT_READ, "db")
+                    selector.register(self._r, selectors.EVENT_READ, "stop")
+                    self._listen(pgconn, selector)
             except Exception as exc:  # noqa: BLE001 - the database is away: listen again later
                 self.ready.clear()
                 if not self._stop.is_set():
@@ -301,5 +298,19 @@ class _PgListener(_Watcher):
                         conn.close()
                     except Exception:  # noqa: BLE001
                         pass
+
+    def _listen(self, pgconn, selector) -> None:
+        """Deliver other processes' notices until stopped (returns) or the connection is lost (raises)."""
+        while not self._stop.is_set():
+            if any(key.data == "stop" for key, _ in selector.select()):
+                return
+            pgconn.consume_input()  # raises when the connection is lost
+            tables: set[str] = set()
+            while (n := pgconn.notifies()) is not None:
+                who, _, what = n.extra.decode().partition(" ")
+                if who != _me():
+                    tables.update(what.split(","))
+            if tables:
+                deliver(self.key, tables)
 
 

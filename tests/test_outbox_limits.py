@@ -186,3 +186,23 @@ def test_a_waiting_urgent_row_keeps_the_channel_s_next_slot():
     p.block("C1", 110.0)  # a 429: the urgent row that got it reserves the slot at the end of Retry-After
     assert p.wait_for("C1", 102.0, URGENT) == 8.0
     assert p.wait_for("C1", 110.0, ROUTINE) >= 1.0 and p.wait_for("C1", 110.0, URGENT) == 0
+
+
+def test_an_edit_that_may_only_replace_its_message_is_dropped_when_that_message_was_never_posted(engine, utc):
+    """`@SafeShift status` posts its answer without mentions, then edits them in (bot/hazards/thread.py): if the quiet
+    post failed for good, the edit must not become a post of its own (it would page everyone it names); a card's
+    update without REPLACE_ONLY still becomes the card's first post."""
+    from bot.outbox import REPLACE_ONLY
+
+    t0 = utc(2026, 12, 4, 9, 0)
+    clock = FrozenClock(t0)
+    client = Client(clock)
+    with session_scope(engine) as s:
+        enqueue(s, t0, "chat.update", {"channel": "C1", "text": "named", REPLACE_ONLY: True},
+                target_key="answer:never-posted", ordering_key="k:a", priority=ROUTINE)
+        enqueue(s, t0, "chat.update", {"channel": "C1", "text": "card"}, target_key="card:never-posted",
+                ordering_key="k:b", priority=ROUTINE)
+    _run_until(Sender(engine, client, clock, channel_interval=1.0), clock, t0 + dt.timedelta(seconds=3))
+    assert [(c[1], c[3]) for c in client.sent()] == [("chat.postMessage", "card")]
+    rows = _rows(engine)
+    assert rows["named"].status == "failed" and rows["card"].status == "sent"

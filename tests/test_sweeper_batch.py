@@ -174,3 +174,20 @@ def test_two_sweepers_at_once_fire_each_row_once(engine, monkeypatch):
         fired = s.execute(select(AuditEvent.subject_id).where(AuditEvent.action == "batch_fired")).scalars().all()
         states = s.execute(select(Timer.status).where(Timer.subject_type == "batch")).scalars().all()
     assert sum(counts) == 300 and sorted(fired) == list(range(1, 301)) and set(states) == {"fired"}, counts
+
+
+def test_a_bulk_write_that_fails_raises_as_sqlalchemy_would_and_quotes_no_row(engine):
+    """COPY and the driver's executemany run past SQLAlchemy (storage/bulk.py): their errors are still raised as its
+    exceptions (callers catch IntegrityError, STORAGE_ERRORS), without the failing row (what people typed)."""
+    from sqlalchemy.exc import IntegrityError
+
+    rows = [dict(at=T0, actor="U1", action="copied", subject_type="report", subject_id=i, before=None,
+                 after={"text": "秘密文本"}, note="秘密文本") for i in range(bulk.COPY_FROM + 5)]
+    rows[7]["actor"] = None  # NOT NULL
+    with pytest.raises(IntegrityError) as caught:
+        with session_scope(engine) as s:
+            for row in rows:
+                buffer_insert(s, AuditEvent.__table__, row)
+    assert "秘密文本" not in str(caught.value) and "秘密文本" not in str(caught.value.orig)
+    with session_scope(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'copied'")).scalar() == 0

@@ -258,7 +258,7 @@ def test_a_status_by_mention_names_people_without_paging_them_again(bot):
     shown = json.dumps(message["blocks"], ensure_ascii=False)
     assert "处理记录" in shown and "<@U0AGENT1>" in shown and "<@U0SUPA>" in shown  # named, once edited in
     edits = [c.params for c in bot.fake.of("chat.update") if c.params.get("ts") == message["ts"]]
-    assert len(edits) == 1
+    assert len(edits) == 1 and "safeshift_replace_only" not in edits[0]  # the outbox's own key stays home
     # an assignment is meant to reach the assignee: its thread line still mentions them
     mention(bot, card, "U0SUPA", "assign <@U0AGENT2>")
     assert any("<@U0AGENT2>" in line["text"] for line in thread_lines(bot, card))

@@ -31,7 +31,7 @@ from bot.hazards import escalation, notices, transitions
 from bot.hazards.lookups import status_message
 from bot.i18n import Mrkdwn
 from bot.limits import TEXT_ECHOED
-from bot.outbox import enqueue
+from bot.outbox import REPLACE_ONLY, enqueue
 from bot.prefs import user_locale
 from bot.text import clean_text
 from storage.db import session_scope
@@ -240,7 +240,8 @@ def answer_quietly(ctx, s, report: Report, now: dt.datetime, text: str, blocks: 
     enqueue(s, now, "chat.postMessage", {"channel": ctx.org.channels.safety, "text": text, "blocks": quiet},
             target_key=notices.card_key(report.id), message_key=key, **where)
     if len(quiet) < len(blocks):
-        enqueue(s, now, "chat.update", {"channel": ctx.org.channels.safety, "text": text, "blocks": blocks},
+        enqueue(s, now, "chat.update", {"channel": ctx.org.channels.safety, "text": text, "blocks": blocks,
+                                        REPLACE_ONLY: True},  # never a post of its own: it would page them
                 target_key=key, **where)
 
 

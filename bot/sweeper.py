@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 
 from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError, InternalError
 
 from bot import registry
 from bot.worker import Worker
@@ -80,6 +81,7 @@ class Sweeper(Worker):
         self.batch = batch
         self.kinds = kinds
         self._idle_next: tuple | None = None
+        self._claimed: list[int] = []  # the ids of the batch being fired (set aside when the database refuses it)
 
     def run_once(self) -> int:
         ctx = self.ctx
@@ -92,16 +94,50 @@ class Sweeper(Worker):
         if nxt is None or nxt > now:
             self._idle_next = (nxt,)  # the thread's next_due() needs no second read (idle: one read a round)
             return 0
+        try:
+            fired = self._fire_batch(kinds, now, self.batch)[1]
+        except (IntegrityError, DataError, InternalError):  # a row the database refuses: its transaction is lost
+            log.exception("a batch of timers could not be written; firing them one by one")
+            fired = self._one_by_one(kinds, now)
+        if fired:
+            ctx.wake()
+        return fired
+
+    def _one_by_one(self, kinds, now: dt.datetime) -> int:
+        """The batch again, a row per transaction: the row whose writes the database refuses (a value too long, a
+        missing one) is set aside (`error`) and every other fires; without this the same batch failed every round
+        and no escalation went out (a Python error inside `fire` is set aside within the batch)."""
+        fired = 0
+        for _ in range(self.batch):
+            self._claimed = []
+            try:
+                claimed, done = self._fire_batch(kinds, now, 1)
+            except (IntegrityError, DataError, InternalError):
+                log.exception("timer %s could not be written; set aside", self._claimed)
+                with session_scope(self.ctx.engine) as s:
+                    s.execute(update(_TIMER).where(_TIMER.c.id.in_(self._claimed), _TIMER.c.status == "pending")
+                              .values(status="error", fired_at=now))
+                continue
+            if not claimed:
+                break
+            fired += done
+        return fired
+
+    def _fire_batch(self, kinds, now: dt.datetime, limit: int) -> tuple[int, int]:
+        """Claim up to `limit` due timers and fire them in one transaction: (claimed, fired)."""
+        ctx = self.ctx
+        fired = 0
         with session_scope(ctx.engine) as s:
             # The claim reads the rows' columns, not ORM objects: nothing tracks them, and their marks go back in
             # one executemany (issue 26: 10,000 rungs due at once spent a third of their time in the ORM).
             timers = [Claimed(*row) for row in s.execute(
                 select(*_CLAIMED).where(Timer.status == "pending", Timer.fire_at <= now)
-                .order_by(Timer.fire_at, Timer.subject_type, Timer.subject_id, Timer.step).limit(self.batch)
+                .order_by(Timer.fire_at, Timer.subject_type, Timer.subject_id, Timer.step).limit(limit)
                 .with_for_update(skip_locked=True)
             )]
+            self._claimed = [t.id for t in timers]
             if not timers:
-                return 0
+                return 0, 0
             # One query per handler for the batch's subjects: no per-row round trips.
             wanted: dict = defaultdict(set)
             handler_of = {}
@@ -133,9 +169,7 @@ class Sweeper(Worker):
                     marks.append(timer.mark("fired", ctx.clock.now()))
                     fired += 1
             _write_marks(s, marks)  # before the commit writes what the fire functions queued (storage.db)
-        if fired:
-            ctx.wake()
-        return fired
+        return len(timers), fired
 
     # -- the thread (bot.worker.Worker) ----------------------------------------------------
     def busy(self, done: int) -> bool:

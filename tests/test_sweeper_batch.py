@@ -191,3 +191,33 @@ def test_a_bulk_write_that_fails_raises_as_sqlalchemy_would_and_quotes_no_row(en
     assert "秘密文本" not in str(caught.value) and "秘密文本" not in str(caught.value.orig)
     with session_scope(engine) as s:
         assert s.execute(text("SELECT count(*) FROM audit_event WHERE action = 'copied'")).scalar() == 0
+
+
+@pytest.mark.parametrize("where", ["at the commit", "in a statement"])
+def test_a_row_the_database_refuses_is_set_aside_and_the_rest_fire(engine, monkeypatch, where):
+    """A value the database refuses (here a missing actor) loses the whole transaction, at its commit or, on
+    PostgreSQL, at the statement: the batch is fired again one row at a time and only that row is set aside; before,
+    the same batch failed every round and no escalation went out."""
+    from sqlalchemy import insert
+
+    def fire(ctx, s, note, timer, now):
+        row = dict(at=now, actor=None if note.id == BAD else "system", action="refused_fired", before=None,
+                   after=None, note="", **about("batch", note.id))
+        if where == "at the commit":
+            buffer_insert(s, AuditEvent.__table__, row)
+        else:
+            s.execute(insert(AuditEvent.__table__).values(**row))
+
+    kind = Kind(name="batch", timers=(TimerHandler("batch", lambda s, ids: {i: Note(i) for i in ids}, fire),))
+    monkeypatch.setattr(registry, "_installed", Registry(compose.KINDS + (kind,)))
+    ctx = Context(org=org_from(), engine=engine, clock=FrozenClock(T0))
+    with session_scope(engine) as s:
+        for i in range(1, MANY + 1):
+            s.add(Timer(subject_type="batch", subject_id=i, purpose="remind", step=0, cycle=1, due_at=T0, fire_at=T0,
+                        status="pending"))
+    assert Sweeper(ctx, batch=500).run_once() == MANY - 1
+    with session_scope(engine) as s:
+        status = dict(s.execute(select(Timer.subject_id, Timer.status)).all())
+        written = s.execute(select(AuditEvent.subject_id).where(AuditEvent.action == "refused_fired")).scalars().all()
+    assert {i: st for i, st in status.items() if st != "fired"} == {BAD: "error"}
+    assert sorted(written) == [i for i in range(1, MANY + 1) if i != BAD]

@@ -14,14 +14,57 @@ warn when the next 12 months are not covered (`WorkCalendar.uncovered`).
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import importlib.machinery
 import importlib.util
 import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
 
-import holidays  # the package's root is light: its country modules load on first use
+
+def _lean_package(package: str) -> None:
+    """Put `package` (a package whose __init__ only re-exports its modules' names) in sys.modules as a module that
+    imports the module defining a name when that name is first asked for. `holidays.calendars` and `holidays.groups`
+    import every calendar of the world (Islamic, Hebrew, Hindu… tables: ~3 MB of `serve`, issue 26) where mainland
+    China's needs four. A package laid out otherwise, or already imported, is left as it is."""
+    if package in sys.modules:
+        return
+    top = importlib.util.find_spec(package.partition(".")[0])
+    if top is None or not top.origin:
+        return
+    directory = Path(top.origin).parent.joinpath(*package.split(".")[1:])
+    try:
+        tree = ast.parse((directory / "__init__.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return
+    where: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(package + "."):
+            where.update({alias.asname or alias.name: node.module for alias in node.names})
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # more than re-exports
+            return
+    spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
+    spec.submodule_search_locations = [str(directory)]
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(name: str):
+        if name not in where:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(where[name]), name)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = __getattr__
+    module.__all__ = sorted(where)
+    sys.modules[package] = module
+
+
+for _package in ("holidays.calendars", "holidays.groups"):
+    _lean_package(_package)
+
+import holidays  # noqa: E402 - after the lean packages; the root is light: its country modules load on first use
 
 
 def _china_alone():

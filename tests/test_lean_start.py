@@ -93,3 +93,36 @@ def test_the_runtime_keeps_no_source_file_of_ours_in_linecache(db_url, tmp_path)
     # Bolt names an unnamed App after its caller with inspect.stack(), which keeps every file on the stack in
     # linecache: the runtime names it
     assert [f for f in loaded if f.endswith(os.path.join("bot", "app.py"))] == []
+
+
+HOLIDAYS = """
+import json, sys
+lean = sys.argv[1] == "lean"
+if lean:
+    import bot.workdays  # noqa: F401 - puts holidays.calendars and holidays.groups in lean
+import holidays
+print(json.dumps({
+    "modules": sorted(m for m in sys.modules if m.startswith("holidays.")),
+    "days": {country: sorted(f"{d} {n}" for d, n in holidays.country_holidays(country, years=range(2019, 2031)).items())
+             for country in ("CN", "DE", "SA", "IL", "TH", "IN")},
+}))
+"""
+
+
+def test_holidays_loads_only_chinas_calendars_and_every_country_keeps_its_days(tmp_path):
+    """bot/workdays.py loads `holidays.calendars` and `holidays.groups` leanly (each name's module on first use): at
+    start only mainland China's four calendars, ~3 MB less of `serve` (issue 26); any country, whichever calendars
+    it needs (Islamic, Hebrew, Thai, Hindu…), gets the same days as with the package imported the ordinary way."""
+    runs = {}
+    for how in ("lean", "ordinary"):
+        r = subprocess.run([sys.executable, "-c", HOLIDAYS, how], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        runs[how] = json.loads(r.stdout.strip().splitlines()[-1])
+    assert runs["lean"]["days"] == runs["ordinary"]["days"]
+    assert all(len(days) > 50 for days in runs["lean"]["days"].values())
+    r = subprocess.run([sys.executable, "-c", "import json, sys, bot.workdays; print(json.dumps(sorted(sys.modules)))"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    loaded = [m for m in json.loads(r.stdout) if m.startswith(("holidays.calendars.", "holidays.groups."))]
+    assert "holidays.calendars.islamic" not in loaded and "holidays.groups.hebrew" not in loaded
+    assert len(loaded) <= 12, loaded  # ordinarily every calendar and group: 37

@@ -29,16 +29,7 @@ runtime.engine.dispose()
 
 
 def test_building_the_runtime_loads_no_export_chart_sandbox_or_migration_code(db_url, tmp_path):
-    org = tmp_path / "org.yaml"
-    org.write_text(ORG_YAML, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SAFESHIFT_", "DATABASE_URL"))}
-    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": db_url,
-                "SAFESHIFT_CONFIG": str(org), "SLACK_API_URL": "http://127.0.0.1:9/api/",
-                "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])})
-    r = subprocess.run([sys.executable, "-c", BUILD], env=env, cwd=tmp_path, capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    modules = json.loads(r.stdout.strip().splitlines()[-1])
+    modules = _run(BUILD, tmp_path, db_url)
     loaded = heavy(modules)
     assert loaded == [], f"serving loaded {loaded}; load them where they are used"
     if db_url.startswith("sqlite"):  # PostgreSQL's dialect only where it is the engine (storage.db.dialect_insert)

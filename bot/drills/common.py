@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot import i18n
-from bot.hazards.present import roles_text
+from bot.hazards.present import who_may
 from bot.i18n import Mrkdwn
 from bot.masking import mask
 from bot.text import parse_row_id
@@ -36,8 +36,7 @@ def allowed(ctx, user_id: str) -> bool:
 def refuse(ctx, s, locale: str, user_id: str, step: str, drill_id: int | None, now: dt.datetime) -> Outcome:
     """Refused: the person is told who may and that nothing took effect; the attempt goes to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{step}_drill", note=f"drill {drill_id or '—'}"))
-    return Outcome(False, i18n.Refusal(i18n.t(locale, "drills.refused", what=i18n.tp(locale, f"drills.step_{step}"),
-                                              roles=roles_text(locale, ctx.directory.permitted_roles(ACTION)))))
+    return Outcome(False, who_may(ctx, locale, ACTION, "drills.refused", what=i18n.tp(locale, f"drills.step_{step}")))
 
 
 def not_found(locale: str, value: object) -> Outcome:

@@ -47,6 +47,12 @@ def roles_text(locale: str, roles: list[str]) -> Mrkdwn:
     return Mrkdwn(i18n.escape_mrkdwn(i18n.join_list(locale, names, "or")))
 
 
+def who_may(ctx, locale: str, action: str, key: str, **values) -> i18n.Refusal:
+    """A refusal in the person's words: catalog `key`, its `roles` the roles the policy lets do `action`."""
+    roles = roles_text(locale, ctx.directory.permitted_roles(action))
+    return i18n.Refusal(i18n.t(locale, key, roles=roles, **values))
+
+
 def mentions(users: list[str]) -> Mrkdwn:
     return Mrkdwn(" ".join(mention(u) for u in users)) if users else Mrkdwn(i18n.escape_mrkdwn("—"))
 

@@ -18,7 +18,7 @@ from bot import i18n
 from bot.hazards import escalation, notices
 from bot.hazards.kinds import REPORT, kind_of_report
 from bot.hazards.lookups import find_report
-from bot.hazards.present import group_message, roles_text
+from bot.hazards.present import group_message, who_may
 from bot.i18n import Mrkdwn, fmt_minutes, fmt_time, mention
 from bot.limits import PLACE_IN_NOTICE
 from bot.masking import mask
@@ -91,8 +91,7 @@ def refuse(ctx, s, locale: str, action: str, report: Report, user_id: str, now: 
     """Refused: the person is told who may (catalog `key`, by default the action's own), and the attempt goes
     to the operation log."""
     s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-    return Outcome(False, i18n.Refusal(i18n.t(locale, key or f"{_CATALOG[action]}.refused", number=report.number,
-                                              roles=roles_text(locale, ctx.directory.permitted_roles(action)))),
+    return Outcome(False, who_may(ctx, locale, action, key or f"{_CATALOG[action]}.refused", number=report.number),
                    report)
 
 

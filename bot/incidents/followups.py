@@ -15,7 +15,7 @@ from bot import i18n, picked_dates, registry
 from bot.hazards import escalation, notices
 from bot.hazards.kinds import REPORT, kind
 from bot.hazards.lookups import find_report
-from bot.hazards.present import level_name, mentions, roles_text
+from bot.hazards.present import level_name, mentions, who_may
 from bot.hazards.transitions import Outcome, lock_report
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.incidents import actions as corrective
@@ -83,9 +83,8 @@ def can_do(ctx, number: str, user_id: str, task: str, locale: str | None = None)
         action = _PERMISSION[task]
         if not ctx.directory.allowed(user_id, action, report.team):
             s.add(AuditEvent(at=now, actor=user_id, action=f"refused_{action}", note=report.number))
-            return Outcome(False, i18n.Refusal(i18n.t(locale, "incident.task.refused", number=report.number,
-                                         what=i18n.tp(locale, f"incident.task.{task}_title"),
-                                         roles=roles_text(locale, ctx.directory.permitted_roles(action)))), report)
+            return Outcome(False, who_may(ctx, locale, action, "incident.task.refused", number=report.number,
+                                          what=i18n.tp(locale, f"incident.task.{task}_title")), report)
         if task not in pending(ctx, report):
             return Outcome(False, i18n.t(locale, "incident.task.not_pending", number=report.number,
                                          what=i18n.tp(locale, f"incident.task.{task}_title")), report)

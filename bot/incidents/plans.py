@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot import i18n
-from bot.hazards.present import mentions, roles_text
+from bot.hazards.present import mentions, who_may
 from bot.hazards.transitions import Outcome
 from bot.i18n import Mrkdwn, fmt_time
 from bot.policy import Organisation, Plan
@@ -132,8 +132,7 @@ def record_review(ctx, words: str, user_id: str, locale: str | None = None) -> O
         name = org.plans[key].name.get(locale)
         if not ctx.directory.allowed(user_id, "review_plan", None):
             s.add(AuditEvent(at=now, actor=user_id, action="refused_review_plan", note=key))
-            return Outcome(False, i18n.Refusal(i18n.t(locale, "plan.review_refused", name=name, roles=roles_text(
-                locale, ctx.directory.permitted_roles("review_plan")))))
+            return Outcome(False, who_may(ctx, locale, "review_plan", "plan.review_refused", name=name))
         before = last_reviewed(org, key, last_reviews(ctx, s))
         row = PlanReview(plan=key, reviewed_at=now, reviewed_by=user_id)
         s.add(row)

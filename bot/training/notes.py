@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot import i18n
-from bot.hazards.present import roles_text
+from bot.hazards.present import who_may
 from bot.i18n import Mrkdwn
 from bot.masking import mask
 from bot.text import clean_text
@@ -27,8 +27,7 @@ def add(ctx, user: str, text: object, locale: str) -> Mrkdwn:
     if not ctx.directory.allowed(user, ACTION, None):
         with session_scope(ctx.engine) as s:
             s.add(AuditEvent(at=now, actor=user, action="refused_note", note=""))
-        return i18n.Refusal(i18n.t(locale, "training.note_refused",
-                                   roles=roles_text(locale, ctx.directory.permitted_roles(ACTION))))
+        return who_may(ctx, locale, ACTION, "training.note_refused")
     if not body:
         return i18n.t(locale, "training.note_empty")
     with session_scope(ctx.engine) as s:

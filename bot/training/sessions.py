@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from bot import i18n
-from bot.hazards.present import roles_text
+from bot.hazards.present import who_may
 from bot.outbox import URGENT, enqueue
 from bot.render import render
 from bot.text import clean_text, slack_id
@@ -36,8 +36,7 @@ def form(ctx, user: str, locale: str) -> Outcome:
     if not allowed(ctx, user):
         with session_scope(ctx.engine) as s:
             s.add(AuditEvent(at=ctx.clock.now(), actor=user, action="refused_record_training", note=""))
-        return Outcome(False, i18n.Refusal(i18n.t(locale, "training.refused", roles=roles_text(
-            locale, ctx.directory.permitted_roles(ACTION)))))
+        return Outcome(False, who_may(ctx, locale, ACTION, "training.refused"))
     kinds = [{"value": k, "label": i18n.tp(locale, f"training.kind_{k}")} for k in KINDS]
     today = ctx.org.local(ctx.clock.now()).date().isoformat()
     view = render("training_form", locale, kinds=kinds, course_max=COURSE_MAX, today=today)

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot import i18n
-from bot.hazards.present import roles_text
+from bot.hazards.present import who_may
 from bot.i18n import Mrkdwn, fmt_time, mention
 from bot.masking import mask
 from bot.outbox import ROUTINE, URGENT, enqueue
@@ -131,8 +131,7 @@ def pick(ctx, user: str, value: object, locale: str) -> Outcome:
     if not ctx.directory.allowed(user, ACTION, None):
         with session_scope(ctx.engine) as s:
             s.add(AuditEvent(at=now, actor=user, action="refused_pick_star", note=raw[:200]))
-        return Outcome(False, i18n.Refusal(i18n.t(locale, "training.star_refused",
-                                                  roles=roles_text(locale, ctx.directory.permitted_roles(ACTION)))))
+        return Outcome(False, who_may(ctx, locale, ACTION, "training.star_refused"))
     with session_scope(ctx.engine) as s:
         row = s.execute(select(StarPick).where(StarPick.id == pid).with_for_update()
                         .execution_options(populate_existing=True)).scalar_one_or_none() if pid else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot import i18n
-from bot.hazards.present import roles_text
+from bot.hazards.present import who_may
 from bot.i18n import Mrkdwn
 from bot.masking import mask
 from bot.outbox import ROUTINE, enqueue
@@ -35,8 +35,7 @@ def add(ctx, user: str, text: object, locale: str, report_id: int | None = None)
     if not ctx.directory.allowed(user, ACTION, None):
         with session_scope(ctx.engine) as s:
             s.add(AuditEvent(at=now, actor=user, action="refused_training_topic", note=""))
-        return i18n.Refusal(i18n.t(locale, "training.topic_refused",
-                                   roles=roles_text(locale, ctx.directory.permitted_roles(ACTION))))
+        return who_may(ctx, locale, ACTION, "training.topic_refused")
     if not body:
         return i18n.t(locale, "training.topic_empty")
     with session_scope(ctx.engine) as s:
@@ -66,8 +65,7 @@ def after_review(ctx, s, report, user: str, now) -> None:
 def form(ctx, user: str, value: object, locale: str):
     """The topic's form (the button on the review's DM): None when `user` may not add one (told why)."""
     if not ctx.directory.allowed(user, ACTION, None):
-        return None, i18n.Refusal(i18n.t(locale, "training.topic_refused",
-                                         roles=roles_text(locale, ctx.directory.permitted_roles(ACTION))))
+        return None, who_may(ctx, locale, ACTION, "training.topic_refused")
     report_id = parse_row_id(value)
     meta = json.dumps({"report": report_id} if report_id else {})
     return render("training_topic_form", locale, metadata=meta, topic_max=TOPIC_MAX), None
